@@ -1,0 +1,25 @@
+// `ptv kvm run GUEST`: boot a guest in its own ptv-vmwp worker process,
+// stream its serial output, and print its outcome and exit table.
+#pragma once
+
+#include <string>
+
+#include "ptv/worker/worker.hpp"
+
+namespace ptv::cli {
+
+struct KvmRunOptions {
+    std::string guest;
+    uint32_t memory_mib = 64;
+    double timeout_s = 0;
+    std::string cmdline;
+    std::string trace_path;
+    size_t trace_capacity = 1u << 20;
+    bool allow_unclaimed_mmio = false;
+    bool json = false;
+};
+
+// Returns the exit status (the worker's outcome, see ptv/worker/outcome.hpp).
+int kvm_run(const KvmRunOptions& options);
+
+}  // namespace ptv::cli

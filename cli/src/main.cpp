@@ -1,0 +1,50 @@
+// ptv: the one command-line front end of ptvlab (`ptv <module> <verb>`).
+#include <cstdio>
+
+#include "kvm_run.hpp"
+#include "paths.hpp"
+#include "ptv/common/cli.hpp"
+#include "ptv/common/error.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"ptv: processes, threads and virtualization, for real and simulated"};
+    app.require_subcommand(1);
+
+    auto* kvm = app.add_subcommand("kvm", "the real KVM hypervisor (one worker process per VM)");
+    kvm->require_subcommand(1);
+
+    ptv::cli::KvmRunOptions run;
+    auto* run_cmd = kvm->add_subcommand("run", "boot a guest in a ptv-vmwp worker process");
+    run_cmd->add_option("guest", run.guest, "guest name (see 'ptv kvm guests') or image path")
+        ->required();
+    run_cmd->add_option("-m,--memory", run.memory_mib, "guest memory in MiB")
+        ->capture_default_str();
+    run_cmd->add_option("--timeout", run.timeout_s, "stop the guest after SECONDS (watchdog)")
+        ->check(CLI::PositiveNumber);
+    run_cmd->add_option("--cmdline", run.cmdline, "multiboot command line (e.g. an iteration count)");
+    run_cmd->add_option("--trace", run.trace_path, "write a Chrome trace (Perfetto) to FILE");
+    run_cmd->add_option("--trace-capacity", run.trace_capacity, "exits the trace buffer holds")
+        ->capture_default_str();
+    run_cmd->add_flag("--allow-unclaimed-mmio", run.allow_unclaimed_mmio,
+                      "drop writes to unclaimed MMIO instead of stopping with a bus error");
+    run_cmd->add_flag("--json", run.json,
+                      "print the result as JSON on stdout (serial output goes to stderr)");
+
+    auto* guests_cmd = kvm->add_subcommand("guests", "list the built-in guests");
+
+    ptv::cli::parse_or_exit(app, argc, argv, "ptv");
+    try {
+        if (run_cmd->parsed()) return ptv::cli::kvm_run(run);
+        if (guests_cmd->parsed()) {
+            for (const auto& g : ptv::cli::guest_names()) std::printf("%s\n", g.c_str());
+            return 0;
+        }
+    } catch (const ptv::UsageError& e) {
+        std::fprintf(stderr, "ptv: %s\n", e.what());
+        return ptv::kUsageExit;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ptv: internal error: %s\n", e.what());
+        return 70;
+    }
+    return 0;
+}

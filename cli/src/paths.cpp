@@ -1,0 +1,54 @@
+#include "paths.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ptv/common/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ptv::cli {
+
+std::string executable_dir() { return fs::read_symlink("/proc/self/exe").parent_path().string(); }
+
+std::string worker_path() {
+    if (const char* env = std::getenv("PTV_VMWP"); env && *env) return env;
+    return (fs::path(executable_dir()) / "ptv-vmwp").string();
+}
+
+std::string guest_dir() {
+    if (const char* env = std::getenv("PTV_GUEST_DIR"); env && *env) return env;
+    return (fs::path(executable_dir()).parent_path() / "guests").string();
+}
+
+std::vector<std::string> guest_names() {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(guest_dir(), ec))
+        if (e.path().extension() == ".bin") names.push_back(e.path().stem().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string resolve_guest(const std::string& arg) {
+    std::error_code ec;
+    if (arg.find('/') != std::string::npos || fs::exists(arg, ec)) {
+        if (fs::is_directory(arg, ec))
+            throw UsageError(fmt::format("'{}' is a directory, not a guest image; give a .bin file",
+                                         arg));
+        if (!fs::exists(arg, ec))
+            throw UsageError(fmt::format("no such guest image '{}'; check the path", arg));
+        return arg;
+    }
+    fs::path p = fs::path(guest_dir()) / (arg + ".bin");
+    if (fs::exists(p, ec)) return p.string();
+    auto names = guest_names();
+    throw UsageError(fmt::format("no guest named '{}' and no such file; guests: {}", arg,
+                                 names.empty() ? std::string("(none built: run 'make build')")
+                                               : fmt::format("{}", fmt::join(names, ", "))));
+}
+
+}  // namespace ptv::cli

@@ -1,0 +1,80 @@
+/* ptvlab guest/host port map: the one place where the machine's addresses live.
+ *
+ * Read by the C++ devices (#include "ptv/portmap.h") and, through the generated
+ * build/guests/include/portmap.inc, by the NASM guests. Keep to plain
+ * "#define PTV_NAME value" lines: cmake/gen_nasm_inc.cmake turns each into
+ * "%define PTV_NAME value" and ignores everything else.
+ */
+#ifndef PTV_PORTMAP_H
+#define PTV_PORTMAP_H
+
+/* --- Port I/O ---------------------------------------------------------- */
+
+/* COM1: a 16550-compatible UART, registers as in <linux/serial_reg.h>. */
+#define PTV_COM1_BASE 0x3f8
+#define PTV_COM1_SIZE 8
+
+/* POST-code port, as on every PC: a write-only byte register. The PIO
+ * microbenchmark hammers it because it is the cheapest device there is. */
+#define PTV_POST_CODE_PORT 0x80
+
+/* Debug-exit port: the guest writes a status byte and the VM ends. Same
+ * address and size as QEMU's isa-debug-exit, so one image ends both. */
+#define PTV_DEBUG_EXIT_PORT 0x501
+#define PTV_DEBUG_EXIT_SIZE 2
+
+/* Para-virtualized console doorbell: a 32-bit OUT whose value is the
+ * guest-physical address of a PV console ring (layout below). One exit
+ * hands the device a whole message, where the UART takes one per byte. */
+#define PTV_PVCON_DOORBELL_PORT 0x510
+#define PTV_PVCON_DOORBELL_SIZE 4
+
+/* --- MMIO -------------------------------------------------------------- */
+
+/* A page of scratch registers for the MMIO microbenchmark: writes store,
+ * reads return what was stored. Far above any RAM we give a guest. */
+#define PTV_MMIO_SCRATCH_BASE 0xd0000000
+#define PTV_MMIO_SCRATCH_SIZE 0x1000
+
+/* Guest RAM starts at 0 and never reaches the MMIO window. */
+#define PTV_RAM_MAX_MIB 3072
+
+/* --- Boot area: what the loader writes before entering a guest --------- */
+
+/* The loader owns [0, PTV_BOOT_AREA_END): a multiboot image may not load
+ * there. GDT, multiboot information, memory map, command line, stack. */
+#define PTV_BOOT_GDT 0x1000
+#define PTV_BOOT_INFO 0x2000
+#define PTV_BOOT_MMAP 0x2100
+#define PTV_BOOT_LOADER_NAME 0x2300
+#define PTV_BOOT_CMDLINE 0x2400
+#define PTV_BOOT_CMDLINE_MAX 0x0c00
+#define PTV_BOOT_STACK_TOP 0x10000
+#define PTV_BOOT_AREA_END 0x10000
+
+/* Flat 32-bit segments of the loader's GDT (Intel SDM vol. 3, 3.4.5). */
+#define PTV_GDT_CODE_SEL 0x08
+#define PTV_GDT_DATA_SEL 0x10
+#define PTV_GDT_TSS_SEL 0x18
+
+/* --- PV console ring (in guest RAM, 4-byte aligned) -------------------- */
+
+/* struct { u32 magic, size, head, tail; u8 data[size]; }
+ * head: producer index, written by the guest; tail: consumer index,
+ * written by the device. Both free-running u32, taken modulo size, so
+ * head - tail is the number of bytes waiting. The device checks every
+ * field: an index the guest hands over is never trusted. */
+#define PTV_PVCON_MAGIC 0x31435650 /* "PVC1" */
+#define PTV_PVCON_OFF_MAGIC 0
+#define PTV_PVCON_OFF_SIZE 4
+#define PTV_PVCON_OFF_HEAD 8
+#define PTV_PVCON_OFF_TAIL 12
+#define PTV_PVCON_OFF_DATA 16
+#define PTV_PVCON_MAX_SIZE 65536
+
+/* --- Multiboot v1 (Multiboot Specification 0.6.96) --------------------- */
+#define PTV_MULTIBOOT_HEADER_MAGIC 0x1BADB002
+#define PTV_MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002
+#define PTV_MULTIBOOT_AOUT_KLUDGE 0x00010000
+
+#endif

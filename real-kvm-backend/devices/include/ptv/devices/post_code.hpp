@@ -1,0 +1,26 @@
+// The POST-code port 0x80: BIOSes write their progress codes here and a
+// diagnostic card shows the last one. A one-byte register and nothing else,
+// which makes it the cheapest possible device: the PIO microbenchmark
+// measures the exit path, not the device.
+#pragma once
+
+#include "ptv/vmb/device.hpp"
+
+namespace ptv::devices {
+
+class PostCode : public vmb::Device {
+public:
+    std::string_view name() const override { return "post-code"; }
+    void read(vmb::Space, uint64_t, std::span<uint8_t> data) override {
+        for (auto& b : data) b = last_;
+    }
+    void write(vmb::Space, uint64_t, std::span<const uint8_t> data) override {
+        if (!data.empty()) last_ = data[0];
+    }
+    uint8_t last() const { return last_; }
+
+private:
+    uint8_t last_ = 0;
+};
+
+}  // namespace ptv::devices

@@ -1,0 +1,121 @@
+#include "ptv/devices/uart16550.hpp"
+
+#include <linux/serial_reg.h>
+
+namespace ptv::devices {
+
+namespace {
+// The receiver FIFO of a 16550 holds 16 bytes; what the user types beyond
+// that is an overrun (UART_LSR_OE) on real hardware. We keep more, since the
+// producer is a terminal, not a wire.
+constexpr size_t kRxCapacity = 4096;
+}  // namespace
+
+void Uart16550::read(vmb::Space, uint64_t offset, std::span<uint8_t> data) {
+    // Wider accesses read consecutive registers, as on the ISA bus.
+    for (size_t i = 0; i < data.size(); ++i) data[i] = read_reg(unsigned(offset + i) & 7);
+}
+
+void Uart16550::write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) {
+    for (size_t i = 0; i < data.size(); ++i) write_reg(unsigned(offset + i) & 7, data[i]);
+}
+
+void Uart16550::receive(uint8_t byte) {
+    std::lock_guard lock(rx_lock_);
+    if (rx_.size() < kRxCapacity) rx_.push_back(byte);
+}
+
+uint8_t Uart16550::line_status() {
+    std::lock_guard lock(rx_lock_);
+    return UART_LSR_THRE | UART_LSR_TEMT | (rx_.empty() ? 0 : UART_LSR_DR);
+}
+
+uint8_t Uart16550::modem_status() const {
+    if (mcr_ & UART_MCR_LOOP) {
+        // Loopback wires the modem-control outputs to the status inputs.
+        uint8_t msr = 0;
+        if (mcr_ & UART_MCR_DTR) msr |= UART_MSR_DSR;
+        if (mcr_ & UART_MCR_RTS) msr |= UART_MSR_CTS;
+        if (mcr_ & UART_MCR_OUT1) msr |= UART_MSR_RI;
+        if (mcr_ & UART_MCR_OUT2) msr |= UART_MSR_DCD;
+        return msr;
+    }
+    // A terminal is always there: carrier, data set ready, clear to send.
+    return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+}
+
+uint8_t Uart16550::read_reg(unsigned reg) {
+    const bool dlab = lcr_ & UART_LCR_DLAB;
+    switch (reg) {
+        case UART_RX: {
+            if (dlab) return dll_;
+            std::lock_guard lock(rx_lock_);
+            if (rx_.empty()) return 0;
+            uint8_t b = rx_.front();
+            rx_.pop_front();
+            return b;
+        }
+        case UART_IER: return dlab ? dlm_ : ier_;
+        case UART_IIR: {
+            uint8_t iir = UART_IIR_NO_INT;
+            bool rx_ready = line_status() & UART_LSR_DR;
+            if ((ier_ & UART_IER_RDI) && rx_ready) {
+                iir = UART_IIR_RDI;
+            } else if ((ier_ & UART_IER_THRI) && thri_pending_) {
+                iir = UART_IIR_THRI;
+                thri_pending_ = false;  // reading IIR acknowledges THRE
+            }
+            // Bits 7:6 report enabled FIFOs, which is how drivers tell a
+            // 16550A from an 8250.
+            if (fcr_ & UART_FCR_ENABLE_FIFO) iir |= 0xc0;
+            return iir;
+        }
+        case UART_LCR: return lcr_;
+        case UART_MCR: return mcr_;
+        case UART_LSR: return line_status();
+        case UART_MSR: return modem_status();
+        case UART_SCR: return scr_;
+    }
+    return 0xff;
+}
+
+void Uart16550::write_reg(unsigned reg, uint8_t value) {
+    const bool dlab = lcr_ & UART_LCR_DLAB;
+    switch (reg) {
+        case UART_TX:
+            if (dlab) {
+                dll_ = value;
+            } else if (mcr_ & UART_MCR_LOOP) {
+                receive(value);
+            } else {
+                char c = char(value);
+                machine_.console_write({&c, 1});
+                ++tx_bytes_;
+                thri_pending_ = true;
+            }
+            break;
+        case UART_IER:
+            if (dlab) {
+                dlm_ = value;
+            } else {
+                ier_ = value & 0x0f;
+                // Enabling THRI with an empty transmitter raises it at once.
+                if (ier_ & UART_IER_THRI) thri_pending_ = true;
+            }
+            break;
+        case UART_FCR:
+            fcr_ = value;
+            if (value & UART_FCR_CLEAR_RCVR) {
+                std::lock_guard lock(rx_lock_);
+                rx_.clear();
+            }
+            break;
+        case UART_LCR: lcr_ = value; break;
+        case UART_MCR: mcr_ = value & 0x1f; break;
+        case UART_LSR: break;  // factory test only
+        case UART_MSR: break;  // read-only
+        case UART_SCR: scr_ = value; break;
+    }
+}
+
+}  // namespace ptv::devices

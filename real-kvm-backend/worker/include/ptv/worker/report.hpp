@@ -1,0 +1,17 @@
+// The exit table and the outcome line, from a worker's result (JSON), so
+// that ptv-vmwp alone, `ptv kvm run` and later the management service print
+// the same thing.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ptv::worker {
+
+// "hello: guest halted (hlt with interrupts off) at RIP 0x100036; 62 exits in 310 µs"
+std::string outcome_line(const nlohmann::json& result);
+
+// Count, total and mean handling time per exit reason and per device.
+std::string exit_table(const nlohmann::json& result);
+
+}  // namespace ptv::worker

@@ -1,0 +1,26 @@
+// Turns the dispatcher's notification log into the Chrome trace of
+// DESIGN.md, after the guest has stopped (off the exit path). Tracks: one
+// per vCPU and one per device; each exit is a span on its vCPU's track with
+// the port or address, size, data, the guest instruction (Zydis) and the
+// handling time; each notification is a span on its device's track, linked
+// to its exit by a flow arrow.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ptv/vnd/dispatcher.hpp"
+
+namespace ptv::worker {
+
+// Writes the trace; returns {"path", "events", "exits", "dropped"}.
+// t0_ns is the trace's time zero. Throws ptv::UsageError if the file
+// cannot be written.
+nlohmann::json export_trace(const std::string& path, const vnd::NotificationDispatcher& dispatcher,
+                            uint64_t t0_ns, const std::string& vm_name, int worker_pid);
+
+// The guest instruction of one record, "" when unknown.
+std::string record_instruction(const vnd::NotificationRecord& rec);
+
+}  // namespace ptv::worker

@@ -1,0 +1,103 @@
+// The worker process (Hyper-V's VMWP): one per VM. It owns the VM (through
+// vid/), the virtual motherboard with its devices, and the notification
+// dispatcher; it runs the vCPU until the guest reaches an outcome and
+// reports it. Loading the image, the run loop and the reaction to each
+// non-I/O exit live here; devices and routing do not.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "ptv/devices/debug_exit.hpp"
+#include "ptv/devices/mmio_scratch.hpp"
+#include "ptv/devices/post_code.hpp"
+#include "ptv/devices/pv_console.hpp"
+#include "ptv/devices/uart16550.hpp"
+#include "ptv/vid/kvm.hpp"
+#include "ptv/vmb/machine.hpp"
+#include "ptv/vmb/motherboard.hpp"
+#include "ptv/vnd/dispatcher.hpp"
+#include "ptv/worker/outcome.hpp"
+
+namespace ptv::worker {
+
+struct WorkerConfig {
+    std::string image_path;
+    std::string name;            // shown in messages and the trace
+    uint32_t memory_mib = 64;
+    double timeout_s = 0;        // 0: no watchdog
+    std::string cmdline;         // the multiboot command line
+    std::string trace_path;      // "" : no trace
+    size_t trace_capacity = 1u << 20;
+    bool allow_unclaimed_mmio = false;
+    int console_fd = 1;          // where guest serial output goes
+    size_t serial_capture = 1u << 20;  // bytes of output kept for the result
+};
+
+class WorkerProcess : public vmb::Machine {
+public:
+    // Loads the image and builds the machine. Throws ptv::UsageError for
+    // anything the user can fix (and vid::KvmUnavailable, a UsageError).
+    explicit WorkerProcess(WorkerConfig config);
+    ~WorkerProcess() override;
+
+    // Runs the guest to its outcome; returns the result (see result_json()).
+    // Writes the trace, if asked for, after the guest has stopped.
+    nlohmann::json run();
+
+    // Thread- and signal-safe: stop the guest (Outcome::Stopped).
+    void stop();
+    // Exits handled so far (for status queries from other threads).
+    uint64_t exits_so_far() const { return exits_.load(std::memory_order_relaxed); }
+    const std::string& name() const { return config_.name; }
+
+    // vmb::Machine
+    std::span<uint8_t> ram() override { return memory_.span(); }
+    void console_write(std::string_view bytes) override;
+    void request_stop(vmb::StopRequest request) override;
+
+private:
+    void build_motherboard();
+    void register_policies();
+    void run_loop();
+    void capture_code(vnd::Exit& exit);
+    void finish(Outcome outcome, std::string message);
+    std::optional<uint64_t> guest_rip();
+    std::string instruction_at_rip();
+    nlohmann::json result_json();
+
+    WorkerConfig config_;
+    vid::Kvm kvm_;
+    vid::Vm vm_;
+    vid::GuestMemory memory_;
+    std::unique_ptr<vid::Vcpu> vcpu_;
+
+    // The motherboard and its devices, in bring-up order.
+    vmb::VirtualMotherboard board_;
+    devices::Uart16550 uart_{*this};
+    devices::PostCode post_code_;
+    devices::DebugExit debug_exit_{*this};
+    devices::PvConsole pv_console_{*this};
+    devices::MmioScratch mmio_scratch_;
+    std::unique_ptr<vnd::NotificationDispatcher> dispatcher_;
+
+    bool sync_regs_ = false;
+    std::atomic<uint64_t> exits_{0};
+    enum class External : int { None, Timeout, Stop };
+    std::atomic<External> external_{External::None};
+    std::optional<vmb::StopRequest> device_stop_;
+
+    std::optional<Outcome> outcome_;
+    std::string message_;
+    std::optional<uint64_t> rip_;
+    uint64_t t_created_ = 0, t_run_start_ = 0, t_run_end_ = 0;
+    std::string serial_;
+    uint64_t serial_bytes_ = 0;
+    nlohmann::json trace_info_ = nullptr;
+};
+
+}  // namespace ptv::worker

@@ -1,0 +1,95 @@
+#include "ptv/worker/trace_export.hpp"
+
+#include <fmt/format.h>
+
+#include "ptv/common/disasm.hpp"
+#include "ptv/common/error.hpp"
+#include "ptv/common/trace.hpp"
+
+namespace ptv::worker {
+
+namespace {
+
+constexpr int kVmPid = 1;
+constexpr int kVcpuTid = 1;          // vCPU n is tid 1 + n
+constexpr int kDeviceTidBase = 100;  // device track = 100 + target
+
+double us(uint64_t ns, uint64_t t0) { return double(int64_t(ns - t0)) / 1000.0; }
+
+std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+
+}  // namespace
+
+std::string record_instruction(const vnd::NotificationRecord& rec) {
+    if (!rec.has_code) return "";
+    const auto mode = CpuMode(rec.cpu_mode);
+    std::span<const uint8_t> code(rec.code.data(), rec.code_len);
+    // KVM reports an MMIO write after it has completed the instruction, so
+    // RIP already points past it: decode the instruction that ends there.
+    if (rec.reason == vnd::ExitReason::Mmio && rec.is_write) {
+        auto insn = disassemble_ending_at(code, rec.code_rip_offset, rec.rip, mode);
+        return insn ? insn->text : "";
+    }
+    auto insn = disassemble(code.subspan(rec.code_rip_offset), rec.rip, mode);
+    return insn ? insn->text : "(not an instruction)";
+}
+
+nlohmann::json export_trace(const std::string& path, const vnd::NotificationDispatcher& d,
+                            uint64_t t0, const std::string& vm_name, int worker_pid) {
+    trace::TraceWriter w = trace::TraceWriter::open(path);
+    w.process_name(kVmPid, fmt::format("VM {} (ptv-vmwp pid {})", vm_name, worker_pid));
+    w.thread_name(kVmPid, kVcpuTid, "vCPU 0");
+    w.thread_sort_index(kVmPid, kVcpuTid, 0);
+    for (uint16_t t = 0; t < d.target_count(); ++t) {
+        w.thread_name(kVmPid, kDeviceTidBase + t,
+                      fmt::format("{} ({})", d.target_name(t), d.target_kind(t)));
+        w.thread_sort_index(kVmPid, kDeviceTidBase + t, 1 + t);
+    }
+
+    const auto* log = d.log();
+    uint64_t id = 0;
+    for (const auto& rec : log->records()) {
+        ++id;
+        const std::string device = d.target_name(rec.target);
+        const double handling_ns = double(rec.t_done - rec.t_exit);
+        nlohmann::json args = {{"device", device}, {"handling_ns", handling_ns}};
+        const bool io = rec.reason == vnd::ExitReason::PortIo || rec.reason == vnd::ExitReason::Mmio;
+        if (io) {
+            args[rec.reason == vnd::ExitReason::PortIo ? "port" : "address"] = hex(rec.address);
+            args["size"] = rec.size;
+            args["direction"] = rec.is_write ? "write" : "read";
+            args["data"] = hex(rec.data);
+            if (rec.count != 1) args["count"] = rec.count;
+            if (rec.unclaimed) args["unclaimed"] = true;
+        }
+        if (rec.has_code) {
+            args["rip"] = hex(rec.rip);
+            args["instruction"] = record_instruction(rec);
+        }
+        w.complete("vmexit", vnd::reason_name(rec.reason), kVmPid, kVcpuTid, us(rec.t_exit, t0),
+                   handling_ns / 1000.0, args);
+
+        // The notification: the dispatcher handing the exit to its target.
+        const int dev_tid = kDeviceTidBase + rec.target;
+        const std::string what =
+            io ? fmt::format("{} {} {:#x}", device, rec.is_write ? "write" : "read", rec.address)
+               : fmt::format("{} {}", device, vnd::reason_name(rec.reason));
+        nlohmann::json nargs = {{"exit", id}};
+        if (io) nargs["data"] = hex(rec.data);
+        w.complete("notification", what, kVmPid, dev_tid, us(rec.t_notify, t0),
+                   double(rec.t_done - rec.t_notify) / 1000.0, nargs);
+        w.flow_start("notification", "dispatch", id, kVmPid, kVcpuTid, us(rec.t_notify, t0));
+        w.flow_finish("notification", "dispatch", id, kVmPid, dev_tid, us(rec.t_notify, t0));
+    }
+    w.metadata("vm", vm_name);
+    w.metadata("exits", d.total_exits());
+    w.metadata("recorded_exits", log->size());
+    w.metadata("dropped_exits", log->dropped());
+    w.metadata("source", "ptv-vmwp (real KVM)");
+    const uint64_t events = w.events_written();
+    if (!w.finish())
+        throw UsageError(fmt::format("writing trace file '{}' failed; check free space", path));
+    return {{"path", path}, {"events", events}, {"exits", log->size()}, {"dropped", log->dropped()}};
+}
+
+}  // namespace ptv::worker
