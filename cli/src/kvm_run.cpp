@@ -111,10 +111,10 @@ int kvm_run(const KvmRunOptions& o) {
         std::fprintf(stderr, "ptv: %s\n", result.value("message", "").c_str());
         return result.value("status", 2);
     }
+    std::fprintf(stderr, "%s\n", worker::outcome_line(result).c_str());
     if (o.json) {
         std::printf("%s\n", result.dump(2).c_str());
     } else {
-        std::fprintf(stderr, "%s\n", worker::outcome_line(result).c_str());
         std::printf("\n%s", worker::exit_table(result).c_str());
         if (result["trace"].is_object())
             std::printf("\ntrace: %s (%s events; open it in ui.perfetto.dev or 'ptv viz')\n",

@@ -38,15 +38,18 @@ Instruction format(const Decoded& d, uint64_t address) {
     ZydisFormatterFormatInstruction(&formatter, &d.insn, d.ops, d.insn.operand_count_visible, buf,
                                     sizeof buf, address, nullptr);
     const auto m = d.insn.mnemonic;
-    return {buf, d.insn.length,
-            m == ZYDIS_MNEMONIC_UD0 || m == ZYDIS_MNEMONIC_UD1 || m == ZYDIS_MNEMONIC_UD2};
-}
-
-bool writes_memory(const Decoded& d) {
-    for (uint8_t i = 0; i < d.insn.operand_count; ++i)
-        if (d.ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && (d.ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
-            return true;
-    return false;
+    Instruction out{buf, address, d.insn.length, false, false, false, false};
+    out.is_undefined = m == ZYDIS_MNEMONIC_UD0 || m == ZYDIS_MNEMONIC_UD1 || m == ZYDIS_MNEMONIC_UD2;
+    out.port_io = m == ZYDIS_MNEMONIC_IN || m == ZYDIS_MNEMONIC_OUT || m == ZYDIS_MNEMONIC_INSB ||
+                  m == ZYDIS_MNEMONIC_INSW || m == ZYDIS_MNEMONIC_INSD ||
+                  m == ZYDIS_MNEMONIC_OUTSB || m == ZYDIS_MNEMONIC_OUTSW ||
+                  m == ZYDIS_MNEMONIC_OUTSD;
+    for (uint8_t i = 0; i < d.insn.operand_count; ++i) {
+        if (d.ops[i].type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
+        if (d.ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_READ) out.reads_memory = true;
+        if (d.ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) out.writes_memory = true;
+    }
+    return out;
 }
 
 }  // namespace
@@ -59,10 +62,13 @@ std::optional<Instruction> disassemble(std::span<const uint8_t> code, uint64_t a
 }
 
 std::optional<Instruction> disassemble_ending_at(std::span<const uint8_t> code, size_t end,
-                                                 uint64_t end_address, CpuMode mode) {
+                                                 uint64_t end_address, CpuMode mode,
+                                                 bool (*accept)(const Instruction&)) {
     for (size_t k = std::min<size_t>(15, end); k >= 1; --k) {
         auto d = decode(code.subspan(end - k, k), mode);
-        if (d && d->insn.length == k && writes_memory(*d)) return format(*d, end_address - k);
+        if (!d || d->insn.length != k) continue;
+        Instruction insn = format(*d, end_address - k);
+        if (accept(insn)) return insn;
     }
     return std::nullopt;
 }

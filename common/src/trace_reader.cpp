@@ -26,12 +26,14 @@ Trace parse_lines(std::string_view text, std::string error) {
         pos = end + 1;
         while (!line.empty() && (line.back() == ',' || line.back() == '\r' || line.back() == ' '))
             line.remove_suffix(1);
-        if (line.find('{') == std::string_view::npos) continue;  // "[", "]" and the like
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        // Skip the wrapper: "{"traceEvents":[", "]", "],", "metadata":{...}}.
+        if (line.empty() || line.front() != '{' || line.starts_with("{\"traceEvents\"")) continue;
         auto j = nlohmann::json::parse(line, nullptr, false);
         if (looks_like_event(j))
             t.events.push_back(std::move(j));
-        else if (j.is_discarded() && line.find("\"ph\"") != std::string_view::npos)
-            ++t.skipped;
+        else if (j.is_discarded() && line.front() == '{')
+            ++t.skipped;  // an event cut short or garbled
     }
     return t;
 }

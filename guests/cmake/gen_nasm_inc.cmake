@@ -7,7 +7,9 @@
 #    first, which clears CMAKE_MATCH_1, so that version emits no line at all;
 #    here the groups are copied to variables before the test;
 #  - the value is the whole rest of the line (comment stripped), not only its
-#    first word, so "A | B" can never be silently cut down to "A".
+#    first word, so "A | B" can never be silently cut down to "A";
+#  - an unchanged output is touched all the same, so that make (which has no
+#    restat) does not run this again on every build once the header is newer.
 # Values starting with "(" (C expressions such as (1 << 0)) are skipped, and so
 # are function-like macros (a "(" right after the name).
 file(STRINGS "${IN}" lines REGEX "^#define[ \t]+${PREFIX}[A-Za-z0-9_]+[ \t]+")
@@ -27,3 +29,4 @@ endforeach()
 file(WRITE "${OUT}.tmp" "${out}")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
 file(REMOVE "${OUT}.tmp")
+file(TOUCH_NOCREATE "${OUT}")

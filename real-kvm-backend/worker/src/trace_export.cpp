@@ -5,6 +5,7 @@
 #include "ptv/common/disasm.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/trace.hpp"
+#include "ptv/worker/exit_instruction.hpp"
 
 namespace ptv::worker {
 
@@ -20,23 +21,15 @@ std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 }  // namespace
 
-std::string record_instruction(const vnd::NotificationRecord& rec) {
-    if (!rec.has_code) return "";
-    const auto mode = CpuMode(rec.cpu_mode);
-    std::span<const uint8_t> code(rec.code.data(), rec.code_len);
-    // KVM reports an MMIO write after it has completed the instruction, so
-    // RIP already points past it: decode the instruction that ends there.
-    if (rec.reason == vnd::ExitReason::Mmio && rec.is_write) {
-        auto insn = disassemble_ending_at(code, rec.code_rip_offset, rec.rip, mode);
-        return insn ? insn->text : "";
-    }
-    auto insn = disassemble(code.subspan(rec.code_rip_offset), rec.rip, mode);
-    return insn ? insn->text : "(not an instruction)";
+std::optional<Instruction> record_instruction(const vnd::NotificationRecord& rec) {
+    if (!rec.has_code) return std::nullopt;
+    return causing_instruction(rec.reason, rec.is_write, {rec.code.data(), rec.code_len},
+                               rec.code_rip_offset, rec.rip, CpuMode(rec.cpu_mode));
 }
 
-nlohmann::json export_trace(const std::string& path, const vnd::NotificationDispatcher& d,
-                            uint64_t t0, const std::string& vm_name, int worker_pid) {
-    trace::TraceWriter w = trace::TraceWriter::open(path);
+nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
+                            const vnd::NotificationDispatcher& d, uint64_t t0,
+                            const std::string& vm_name, int worker_pid) {
     w.process_name(kVmPid, fmt::format("VM {} (ptv-vmwp pid {})", vm_name, worker_pid));
     w.thread_name(kVmPid, kVcpuTid, "vCPU 0");
     w.thread_sort_index(kVmPid, kVcpuTid, 0);
@@ -62,9 +55,13 @@ nlohmann::json export_trace(const std::string& path, const vnd::NotificationDisp
             if (rec.count != 1) args["count"] = rec.count;
             if (rec.unclaimed) args["unclaimed"] = true;
         }
-        if (rec.has_code) {
+        if (auto insn = record_instruction(rec)) {
+            args["rip"] = hex(insn->address);
+            args["instruction"] = insn->text;
+            if (insn->address != rec.rip) args["rip_after_exit"] = hex(rec.rip);
+        } else if (rec.has_code) {
             args["rip"] = hex(rec.rip);
-            args["instruction"] = record_instruction(rec);
+            args["instruction"] = "(unknown)";
         }
         w.complete("vmexit", vnd::reason_name(rec.reason), kVmPid, kVcpuTid, us(rec.t_exit, t0),
                    handling_ns / 1000.0, args);

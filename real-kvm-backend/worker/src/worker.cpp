@@ -16,6 +16,7 @@
 #include "ptv/common/error.hpp"
 #include "ptv/portmap.h"
 #include "ptv/worker/boot.hpp"
+#include "ptv/worker/exit_instruction.hpp"
 #include "ptv/worker/multiboot.hpp"
 #include "ptv/worker/trace_export.hpp"
 
@@ -84,6 +85,7 @@ WorkerProcess::WorkerProcess(WorkerConfig config)
     build_motherboard();
     register_policies();
     if (!config_.trace_path.empty()) {
+        trace_.emplace(trace::TraceWriter::open(config_.trace_path));
         dispatcher_->enable_log(config_.trace_capacity);
         // Registers and segment state come with every exit, for the RIP and
         // the instruction bytes, without an extra ioctl.
@@ -131,11 +133,25 @@ void WorkerProcess::register_policies() {
                                    insn);
         } else {
             outcome_ = Outcome::TripleFault;
-            message_ = fmt::format("guest triple-faulted (shutdown) at '{}'", insn);
+            message_ = fmt::format("guest triple-faulted (shutdown): no handler for the exception raised by '{}'", insn);
         }
         return Action::Stop;
     });
     dispatcher_->on(ExitReason::InternalError, [this](const vnd::Exit& e) {
+        // KVM intercepts #UD to emulate a few instructions itself; garbage
+        // it cannot emulate comes back as an emulation failure. Bytes that
+        // are no instruction are the guest's fault, not KVM's: say so.
+        if (e.hardware_reason == KVM_INTERNAL_ERROR_EMULATION) {
+            std::string insn = instruction_at_rip();
+            if (insn.empty() || insn.starts_with("ud")) {
+                outcome_ = Outcome::InvalidOpcode;
+                message_ = insn.empty() ? "guest executed bytes that are not an x86 instruction "
+                                          "(invalid opcode)"
+                                        : fmt::format("guest executed an undefined opcode ({})",
+                                                      insn);
+                return Action::Stop;
+            }
+        }
         outcome_ = Outcome::KvmFailure;
         static constexpr const char* kSuberrors[] = {"", "emulation failure",
                                                      "simultaneous exception",
@@ -255,6 +271,17 @@ void WorkerProcess::capture_code(vnd::Exit& exit) {
     exit.has_code = true;
 }
 
+// ", by 'out dx, eax' at 0x100040" -- for messages about a faulting exit.
+std::string WorkerProcess::culprit(vnd::Exit& exit) {
+    if (!exit.has_code) capture_code(exit);
+    if (!exit.has_code) return "";
+    auto insn = causing_instruction(exit.reason, exit.is_write, {exit.code.data(), exit.code_len},
+                                    exit.code_rip_offset, exit.rip, CpuMode(exit.cpu_mode));
+    if (!insn) return "";
+    rip_override_ = insn->address;
+    return fmt::format(", by '{}'", insn->text);
+}
+
 void WorkerProcess::run_loop() {
     vid::Vcpu& vcpu = *vcpu_;
     kvm_run* run = vcpu.run();
@@ -327,7 +354,8 @@ void WorkerProcess::run_loop() {
                            fmt::format("guest reported failure: status {} on the debug-exit port",
                                        req.status));
             } else {
-                finish(Outcome::DeviceError, fmt::format("{}: {}", req.device, req.message));
+                finish(Outcome::DeviceError, fmt::format("{}: {}{}", req.device, req.message,
+                                                         culprit(exit)));
             }
             return;
         }
@@ -335,8 +363,8 @@ void WorkerProcess::run_loop() {
             !config_.allow_unclaimed_mmio) [[unlikely]] {
             finish(Outcome::BusError,
                    fmt::format("bus error: guest wrote {} byte(s) to {:#x}, MMIO space no device "
-                               "claims (--allow-unclaimed-mmio drops such writes instead)",
-                               exit.size, exit.address));
+                               "claims{} (--allow-unclaimed-mmio drops such writes instead)",
+                               exit.size, exit.address, culprit(exit)));
             return;
         }
         if (n.action == Action::Stop) return;
@@ -355,10 +383,10 @@ nlohmann::json WorkerProcess::run() {
         finish(Outcome::KvmFailure, e.what());
     }
     t_run_end_ = now_ns();
-    rip_ = guest_rip();
-    if (!config_.trace_path.empty())
-        trace_info_ = export_trace(config_.trace_path, *dispatcher_, t_run_start_, config_.name,
-                                   int(::getpid()));
+    rip_ = rip_override_ ? rip_override_ : guest_rip();
+    if (trace_)
+        trace_info_ = export_trace(*trace_, config_.trace_path, *dispatcher_, t_run_start_,
+                                   config_.name, int(::getpid()));
     return result_json();
 }
 

@@ -8,19 +8,23 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
+#include "ptv/common/disasm.hpp"
+#include "ptv/common/trace.hpp"
 #include "ptv/vnd/dispatcher.hpp"
 
 namespace ptv::worker {
 
-// Writes the trace; returns {"path", "events", "exits", "dropped"}.
-// t0_ns is the trace's time zero. Throws ptv::UsageError if the file
-// cannot be written.
-nlohmann::json export_trace(const std::string& path, const vnd::NotificationDispatcher& dispatcher,
-                            uint64_t t0_ns, const std::string& vm_name, int worker_pid);
+// Writes the trace and finishes the writer; returns {"path", "events",
+// "exits", "dropped"}. t0_ns is the trace's time zero. Throws
+// ptv::UsageError if the file cannot be written.
+nlohmann::json export_trace(trace::TraceWriter& writer, const std::string& path,
+                            const vnd::NotificationDispatcher& dispatcher, uint64_t t0_ns,
+                            const std::string& vm_name, int worker_pid);
 
-// The guest instruction of one record, "" when unknown.
-std::string record_instruction(const vnd::NotificationRecord& rec);
+// The guest instruction that caused the exit of one record.
+std::optional<Instruction> record_instruction(const vnd::NotificationRecord& rec);
 
 }  // namespace ptv::worker

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "ptv/common/trace.hpp"
 #include "ptv/devices/debug_exit.hpp"
 #include "ptv/devices/mmio_scratch.hpp"
 #include "ptv/devices/post_code.hpp"
@@ -65,6 +66,7 @@ private:
     void register_policies();
     void run_loop();
     void capture_code(vnd::Exit& exit);
+    std::string culprit(vnd::Exit& exit);
     void finish(Outcome outcome, std::string message);
     std::optional<uint64_t> guest_rip();
     std::string instruction_at_rip();
@@ -94,10 +96,13 @@ private:
     std::optional<Outcome> outcome_;
     std::string message_;
     std::optional<uint64_t> rip_;
+    std::optional<uint64_t> rip_override_;  // the faulting instruction, when known
     uint64_t t_created_ = 0, t_run_start_ = 0, t_run_end_ = 0;
     std::string serial_;
     uint64_t serial_bytes_ = 0;
     nlohmann::json trace_info_ = nullptr;
+    // Opened before the guest runs, so an unwritable path fails up front.
+    std::optional<trace::TraceWriter> trace_;
 };
 
 }  // namespace ptv::worker

@@ -1,0 +1,48 @@
+// Runs `ptv kvm run ... --json` and hands back the parsed result.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "../support/process.hpp"
+
+namespace ptv::test {
+
+struct GuestRun {
+    Completed process;
+    nlohmann::json result;  // null when ptv printed no JSON (usage errors)
+
+    uint64_t by_reason(const std::string& reason) const {
+        for (const auto& r : result["exits"]["by_reason"])
+            if (r["reason"] == reason) return r["count"];
+        return 0;
+    }
+    uint64_t by_device(const std::string& device) const {
+        for (const auto& r : result["exits"]["by_device"])
+            if (r["device"] == device) return r["count"];
+        return 0;
+    }
+    // The one line ptv printed on stderr after the guest's output.
+    std::string last_error_line() const {
+        std::string e = process.err;
+        while (!e.empty() && e.back() == '\n') e.pop_back();
+        return e.substr(e.rfind('\n') == std::string::npos ? 0 : e.rfind('\n') + 1);
+    }
+};
+
+inline GuestRun ptv_run(std::vector<std::string> args,
+                        const std::map<std::string, std::string>& env = {}) {
+    std::vector<std::string> argv = {bin("ptv"), "kvm", "run"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--json");
+    GuestRun r;
+    r.process = run(argv, env, 120);
+    auto j = nlohmann::json::parse(r.process.out, nullptr, false);
+    if (!j.is_discarded()) r.result = j;
+    return r;
+}
+
+}  // namespace ptv::test
