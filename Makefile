@@ -1,0 +1,37 @@
+# The front door (README): `make demo` and `make test` do all the set-up.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: setup build demo test bench sanitize format clean
+
+setup:
+	scripts/setup.sh
+
+build:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: setup
+	$(MAKE) build
+	BUILD=$(BUILD) scripts/demo.sh
+
+test: setup
+	$(MAKE) build
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
+
+bench:
+	scripts/setup.sh --bench
+	$(MAKE) build
+	$(BUILD)/bin/bench-kvm-exits
+
+# ASan + UBSan build and the whole suite under it.
+sanitize: setup
+	$(MAKE) build BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DPTV_SANITIZE=address,undefined"
+	cd build-asan && ctest -j$(JOBS) --output-on-failure
+
+format:
+	find common real-kvm-backend cli tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-asan

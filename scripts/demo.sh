@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The flagship demo: real guests on real KVM, each in its own ptv-vmwp
+# worker process, with their exit tables and a trace to open in Perfetto.
+set -uo pipefail
+BUILD=${BUILD:-build}
+PTV="$BUILD/bin/ptv"
+TRACE="$BUILD/demo-trace.json"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+if [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+  echo "demo: /dev/kvm is not usable here; the KVM demo needs it (see README)" >&2
+  exit 2
+fi
+
+say "1. An emulated device: hello prints through a 16550 UART (one exit per byte, plus a status poll)"
+"$PTV" kvm run hello || exit $?
+
+say "2. A para-virtualized device: pv-hello prints the same message through the UART, then through a ring in guest RAM and one doorbell"
+"$PTV" kvm run pv-hello --trace "$TRACE" || exit $?
+
+say "3. What an exit costs: 100,000 OUTs to the POST-code port"
+"$PTV" kvm run pio-loop --cmdline 100000 || exit $?
+
+say "4. A guest fault is an outcome, not a crash: a guest hands the PV console a bad ring"
+"$PTV" kvm run fault-pv-bad-ring
+echo "(exit status $?: device error)"
+
+say "Trace of pv-hello written to $TRACE: open it in https://ui.perfetto.dev (one track per vCPU and per device, arrows from each exit to its notification)"
