@@ -4,11 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <string>
 #include <vector>
 
@@ -47,9 +47,8 @@ int kvm_run(const KvmRunOptions& o) {
     if (::access(worker.c_str(), X_OK) != 0)
         throw UsageError(fmt::format("worker binary '{}' is missing; run 'make build'", worker));
 
-    std::vector<std::string> args = {worker,     image,
-                                     "--name",   name,
-                                     "--memory", std::to_string(o.memory_mib),
+    std::vector<std::string> args = {worker,         image,      "--name",
+                                     name,           "--memory", std::to_string(o.memory_mib),
                                      "--control-fd", "3"};
     if (o.timeout_s > 0) args.insert(args.end(), {"--timeout", fmt::format("{}", o.timeout_s)});
     if (!o.cmdline.empty()) args.insert(args.end(), {"--cmdline", o.cmdline});
@@ -81,7 +80,8 @@ int kvm_run(const KvmRunOptions& o) {
     }
     ::close(sv[1]);
     g_control = sv[0];
-    struct sigaction sa {}, old_int, old_term;
+    struct sigaction sa {
+    }, old_int, old_term;
     sa.sa_handler = forward_stop;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;

@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run_cmd->add_option("--timeout", run.timeout_s, "stop the guest after SECONDS (watchdog)")
         ->check(CLI::PositiveNumber);
-    run_cmd->add_option("--cmdline", run.cmdline, "multiboot command line (e.g. an iteration count)");
+    run_cmd->add_option("--cmdline", run.cmdline,
+                        "multiboot command line (e.g. an iteration count)");
     run_cmd->add_option("--trace", run.trace_path, "write a Chrome trace (Perfetto) to FILE");
     run_cmd->add_option("--trace-capacity", run.trace_capacity, "exits the trace buffer holds")
         ->capture_default_str();

@@ -1,10 +1,10 @@
 #include "paths.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "ptv/common/error.hpp"
 
@@ -12,7 +12,9 @@ namespace fs = std::filesystem;
 
 namespace ptv::cli {
 
-std::string executable_dir() { return fs::read_symlink("/proc/self/exe").parent_path().string(); }
+std::string executable_dir() {
+    return fs::read_symlink("/proc/self/exe").parent_path().string();
+}
 
 std::string worker_path() {
     if (const char* env = std::getenv("PTV_VMWP"); env && *env) return env;
@@ -37,8 +39,8 @@ std::string resolve_guest(const std::string& arg) {
     std::error_code ec;
     if (arg.find('/') != std::string::npos || fs::exists(arg, ec)) {
         if (fs::is_directory(arg, ec))
-            throw UsageError(fmt::format("'{}' is a directory, not a guest image; give a .bin file",
-                                         arg));
+            throw UsageError(
+                fmt::format("'{}' is a directory, not a guest image; give a .bin file", arg));
         if (!fs::exists(arg, ec))
             throw UsageError(fmt::format("no such guest image '{}'; check the path", arg));
         return arg;

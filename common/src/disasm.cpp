@@ -13,9 +13,12 @@ struct Decoded {
 
 ZydisMachineMode machine_mode(CpuMode mode) {
     switch (mode) {
-        case CpuMode::Real16: return ZYDIS_MACHINE_MODE_REAL_16;
-        case CpuMode::Long64: return ZYDIS_MACHINE_MODE_LONG_64;
-        default: return ZYDIS_MACHINE_MODE_LEGACY_32;
+        case CpuMode::Real16:
+            return ZYDIS_MACHINE_MODE_REAL_16;
+        case CpuMode::Long64:
+            return ZYDIS_MACHINE_MODE_LONG_64;
+        default:
+            return ZYDIS_MACHINE_MODE_LEGACY_32;
     }
 }
 
@@ -39,7 +42,8 @@ Instruction format(const Decoded& d, uint64_t address) {
                                     sizeof buf, address, nullptr);
     const auto m = d.insn.mnemonic;
     Instruction out{buf, address, d.insn.length, false, false, false, false};
-    out.is_undefined = m == ZYDIS_MNEMONIC_UD0 || m == ZYDIS_MNEMONIC_UD1 || m == ZYDIS_MNEMONIC_UD2;
+    out.is_undefined =
+        m == ZYDIS_MNEMONIC_UD0 || m == ZYDIS_MNEMONIC_UD1 || m == ZYDIS_MNEMONIC_UD2;
     out.port_io = m == ZYDIS_MNEMONIC_IN || m == ZYDIS_MNEMONIC_OUT || m == ZYDIS_MNEMONIC_INSB ||
                   m == ZYDIS_MNEMONIC_INSW || m == ZYDIS_MNEMONIC_INSD ||
                   m == ZYDIS_MNEMONIC_OUTSB || m == ZYDIS_MNEMONIC_OUTSW ||

@@ -1,6 +1,6 @@
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -11,7 +11,9 @@ namespace ptv::trace {
 
 namespace {
 
-bool looks_like_event(const nlohmann::json& j) { return j.is_object() && j.contains("ph"); }
+bool looks_like_event(const nlohmann::json& j) {
+    return j.is_object() && j.contains("ph");
+}
 
 // Fallback for truncated or damaged files: our writer puts one event per
 // line, so every line that parses as an event object is kept.
@@ -26,7 +28,8 @@ Trace parse_lines(std::string_view text, std::string error) {
         pos = end + 1;
         while (!line.empty() && (line.back() == ',' || line.back() == '\r' || line.back() == ' '))
             line.remove_suffix(1);
-        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+            line.remove_prefix(1);
         // Skip the wrapper: "{"traceEvents":[", "]", "],", "metadata":{...}}.
         if (line.empty() || line.front() != '{' || line.starts_with("{\"traceEvents\"")) continue;
         auto j = nlohmann::json::parse(line, nullptr, false);

@@ -1,6 +1,6 @@
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "ptv/common/error.hpp"
 #include "ptv/common/trace.hpp"
@@ -49,7 +49,9 @@ void TraceWriter::write_event(const nlohmann::json& ev) {
     ++events_;
 }
 
-void TraceWriter::event(const nlohmann::json& ev) { write_event(ev); }
+void TraceWriter::event(const nlohmann::json& ev) {
+    write_event(ev);
+}
 
 void TraceWriter::process_name(int pid, std::string_view name) {
     write_event({{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"args", {{"name", name}}}});
@@ -73,15 +75,15 @@ void TraceWriter::thread_sort_index(int pid, int tid, int index) {
 
 void TraceWriter::complete(std::string_view cat, std::string_view name, int pid, int tid,
                            double ts_us, double dur_us, const Args& args) {
-    nlohmann::json ev = {{"ph", "X"}, {"cat", cat}, {"name", name}, {"pid", pid},
-                         {"tid", tid}, {"ts", ts_us},  {"dur", dur_us}};
+    nlohmann::json ev = {{"ph", "X"},  {"cat", cat},  {"name", name}, {"pid", pid},
+                         {"tid", tid}, {"ts", ts_us}, {"dur", dur_us}};
     if (!args.is_null()) ev["args"] = args;
     write_event(ev);
 }
 
 void TraceWriter::instant(std::string_view cat, std::string_view name, int pid, int tid,
                           double ts_us, const Args& args) {
-    nlohmann::json ev = {{"ph", "i"}, {"s", "t"}, {"cat", cat}, {"name", name},
+    nlohmann::json ev = {{"ph", "i"},  {"s", "t"},   {"cat", cat}, {"name", name},
                          {"pid", pid}, {"tid", tid}, {"ts", ts_us}};
     if (!args.is_null()) ev["args"] = args;
     write_event(ev);

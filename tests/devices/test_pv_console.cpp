@@ -12,7 +12,9 @@ using namespace ptv;
 namespace {
 constexpr uint32_t kRing = 0x8000;
 
-void put32(test::FakeMachine& m, uint64_t at, uint32_t v) { std::memcpy(&m.memory[at], &v, 4); }
+void put32(test::FakeMachine& m, uint64_t at, uint32_t v) {
+    std::memcpy(&m.memory[at], &v, 4);
+}
 uint32_t get32(test::FakeMachine& m, uint64_t at) {
     uint32_t v;
     std::memcpy(&v, &m.memory[at], 4);

@@ -30,7 +30,7 @@ TEST_CASE("a polling driver: init, wait for THRE, write THR") {
     p.out(UART_LCR, UART_LCR_WLEN8);
     CHECK(p.in(UART_LCR) == UART_LCR_WLEN8);
     p.out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
-    CHECK((p.in(UART_IIR) & 0xc0) == 0xc0);  // FIFOs enabled: a 16550A
+    CHECK((p.in(UART_IIR)&0xc0) == 0xc0);  // FIFOs enabled: a 16550A
     for (char c : std::string("hi\n")) {
         CHECK((p.in(UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT)) ==
               (UART_LSR_THRE | UART_LSR_TEMT));
@@ -61,12 +61,12 @@ TEST_CASE("loopback: what is sent is received, modem lines follow MCR") {
     devices::Uart16550 uart(m);
     Port p{uart};
     p.out(UART_MCR, UART_MCR_LOOP | UART_MCR_DTR | UART_MCR_OUT2);
-    CHECK((p.in(UART_LSR) & UART_LSR_DR) == 0);
+    CHECK((p.in(UART_LSR)&UART_LSR_DR) == 0);
     p.out(UART_TX, 0xa5);
     CHECK(m.console.empty());
-    CHECK((p.in(UART_LSR) & UART_LSR_DR) != 0);
+    CHECK((p.in(UART_LSR)&UART_LSR_DR) != 0);
     CHECK(p.in(UART_RX) == 0xa5);
-    CHECK((p.in(UART_LSR) & UART_LSR_DR) == 0);
+    CHECK((p.in(UART_LSR)&UART_LSR_DR) == 0);
     CHECK(p.in(UART_MSR) == (UART_MSR_DSR | UART_MSR_DCD));
 }
 
@@ -77,7 +77,7 @@ TEST_CASE("received bytes raise DR and the RDI interrupt identification") {
     CHECK(p.in(UART_IIR) == UART_IIR_NO_INT);
     p.out(UART_IER, UART_IER_RDI);
     uart.receive('k');
-    CHECK((p.in(UART_IIR) & 0x0f) == UART_IIR_RDI);
+    CHECK((p.in(UART_IIR)&0x0f) == UART_IIR_RDI);
     CHECK(p.in(UART_RX) == 'k');
-    CHECK((p.in(UART_IIR) & 0x0f) == UART_IIR_NO_INT);
+    CHECK((p.in(UART_IIR)&0x0f) == UART_IIR_NO_INT);
 }

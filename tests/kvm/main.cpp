@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
         if (fd < 0) {
             const char* req = std::getenv("PTV_REQUIRE_KVM");
             const bool required = req && std::string(req) == "1";
-            std::fprintf(stderr, "%s: /dev/kvm is not usable (%s)%s\n",
-                         required ? "FAIL" : "SKIP", std::strerror(errno),
+            std::fprintf(stderr, "%s: /dev/kvm is not usable (%s)%s\n", required ? "FAIL" : "SKIP",
+                         std::strerror(errno),
                          required ? " and PTV_REQUIRE_KVM=1 requires it" : "");
             return required ? 1 : 77;
         }

@@ -36,11 +36,11 @@ struct FlatImage {
         put(header_offset, PTV_MULTIBOOT_HEADER_MAGIC);
         put(header_offset + 4, flags);
         put(header_offset + 8, uint32_t(-(PTV_MULTIBOOT_HEADER_MAGIC + flags)) + bad_checksum);
-        put(header_offset + 12, load_addr + header_offset);          // header_addr
-        put(header_offset + 16, load_addr);                          // load_addr
-        put(header_offset + 20, load_addr + uint32_t(f.size()));     // load_end_addr
+        put(header_offset + 12, load_addr + header_offset);             // header_addr
+        put(header_offset + 16, load_addr);                             // load_addr
+        put(header_offset + 20, load_addr + uint32_t(f.size()));        // load_end_addr
         put(header_offset + 24, load_addr + uint32_t(f.size()) + bss);  // bss_end_addr
-        put(header_offset + 28, load_addr + code_offset);            // entry_addr
+        put(header_offset + 28, load_addr + code_offset);               // entry_addr
         std::memcpy(&f[code_offset], code.data(), code.size());
         return f;
     }

@@ -49,8 +49,8 @@ Completed run(const std::vector<std::string>& argv, const std::map<std::string, 
     close(out[1]);
     close(err[1]);
     Completed c;
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(int64_t(timeout_s * 1000));
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(timeout_s * 1000));
     pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
     int open_fds = 2;
     bool killed = false;
@@ -104,8 +104,7 @@ int wait_for(pid_t pid) {
 }
 
 std::vector<pid_t> children_of(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
-                     "/children");
+    std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
     std::vector<pid_t> kids;
     for (pid_t k; in >> k;) kids.push_back(k);
     return kids;

@@ -43,8 +43,11 @@ TEST_CASE("overlapping claims are refused when they are made, naming both device
     VirtualMotherboard board;
     Named a("uart"), b("intruder");
     board.claim(Space::Pio, 0x3f8, 8, a);
-    for (auto [base, size] : {std::pair<uint64_t, uint64_t>{0x3f8, 1}, {0x3f0, 9}, {0x3ff, 4},
-                              {0x3f0, 0x100}, {0x3fa, 2}}) {
+    for (auto [base, size] : {std::pair<uint64_t, uint64_t>{0x3f8, 1},
+                              {0x3f0, 9},
+                              {0x3ff, 4},
+                              {0x3f0, 0x100},
+                              {0x3fa, 2}}) {
         try {
             board.claim(Space::Pio, base, size, b);
             FAIL("overlap accepted at " << base);

@@ -38,7 +38,7 @@ TEST_CASE("a flat image: header anywhere in the first 8 KiB, address fields, bss
     std::vector<uint8_t> ram(4 << 20, 0xcc);
     worker::load_multiboot(mb, bytes, ram, "img");
     CHECK(std::memcmp(&ram[0x200000], bytes.data(), bytes.size()) == 0);
-    CHECK(ram[0x200000 + bytes.size()] == 0);           // bss zeroed
+    CHECK(ram[0x200000 + bytes.size()] == 0);  // bss zeroed
     CHECK(ram[0x200000 + bytes.size() + 0xfff] == 0);
     CHECK(ram[0x200000 + bytes.size() + 0x1000] == 0xcc);  // and no further
 }

@@ -1,7 +1,7 @@
 #include "ptv/devices/pv_console.hpp"
 
-#include <cstring>
 #include <fmt/format.h>
+#include <cstring>
 #include <string>
 
 #include "ptv/portmap.h"
@@ -14,7 +14,9 @@ uint32_t load32(const uint8_t* p) {
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-void store32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, sizeof v); }
+void store32(uint8_t* p, uint32_t v) {
+    std::memcpy(p, &v, sizeof v);
+}
 }  // namespace
 
 void PvConsole::read(vmb::Space, uint64_t, std::span<uint8_t> data) {
@@ -39,9 +41,10 @@ void PvConsole::fail(std::string message) {
 void PvConsole::drain(uint64_t gpa) {
     std::span<uint8_t> ram = machine_.ram();
     if (gpa % 4 != 0 || gpa > ram.size() || ram.size() - gpa < PTV_PVCON_OFF_DATA)
-        return fail(fmt::format("ring address {:#x} is not a 4-byte-aligned header inside the "
-                                "guest's {} MiB of RAM",
-                                gpa, ram.size() >> 20));
+        return fail(
+            fmt::format("ring address {:#x} is not a 4-byte-aligned header inside the "
+                        "guest's {} MiB of RAM",
+                        gpa, ram.size() >> 20));
     uint8_t* ring = ram.data() + gpa;
     // Fetch each field once; the guest may change them while we look.
     const uint32_t magic = load32(ring + PTV_PVCON_OFF_MAGIC);
@@ -55,8 +58,8 @@ void PvConsole::drain(uint64_t gpa) {
         return fail(fmt::format("ring at {:#x} has size {}; it must be a power of two from 1 to {}",
                                 gpa, size, PTV_PVCON_MAX_SIZE));
     if (ram.size() - gpa - PTV_PVCON_OFF_DATA < size)
-        return fail(fmt::format("ring at {:#x} with {} data bytes runs past the end of RAM", gpa,
-                                size));
+        return fail(
+            fmt::format("ring at {:#x} with {} data bytes runs past the end of RAM", gpa, size));
     const uint32_t pending = head - tail;  // free-running indices
     if (pending > size)
         return fail(fmt::format(

@@ -55,7 +55,8 @@ uint8_t Uart16550::read_reg(unsigned reg) {
             rx_.pop_front();
             return b;
         }
-        case UART_IER: return dlab ? dlm_ : ier_;
+        case UART_IER:
+            return dlab ? dlm_ : ier_;
         case UART_IIR: {
             uint8_t iir = UART_IIR_NO_INT;
             bool rx_ready = line_status() & UART_LSR_DR;
@@ -70,11 +71,16 @@ uint8_t Uart16550::read_reg(unsigned reg) {
             if (fcr_ & UART_FCR_ENABLE_FIFO) iir |= 0xc0;
             return iir;
         }
-        case UART_LCR: return lcr_;
-        case UART_MCR: return mcr_;
-        case UART_LSR: return line_status();
-        case UART_MSR: return modem_status();
-        case UART_SCR: return scr_;
+        case UART_LCR:
+            return lcr_;
+        case UART_MCR:
+            return mcr_;
+        case UART_LSR:
+            return line_status();
+        case UART_MSR:
+            return modem_status();
+        case UART_SCR:
+            return scr_;
     }
     return 0xff;
 }
@@ -110,11 +116,19 @@ void Uart16550::write_reg(unsigned reg, uint8_t value) {
                 rx_.clear();
             }
             break;
-        case UART_LCR: lcr_ = value; break;
-        case UART_MCR: mcr_ = value & 0x1f; break;
-        case UART_LSR: break;  // factory test only
-        case UART_MSR: break;  // read-only
-        case UART_SCR: scr_ = value; break;
+        case UART_LCR:
+            lcr_ = value;
+            break;
+        case UART_MCR:
+            mcr_ = value & 0x1f;
+            break;
+        case UART_LSR:
+            break;  // factory test only
+        case UART_MSR:
+            break;  // read-only
+        case UART_SCR:
+            scr_ = value;
+            break;
     }
 }
 

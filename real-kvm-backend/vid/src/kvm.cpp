@@ -5,11 +5,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fmt/format.h>
 #include <memory>
 #include <mutex>
 
@@ -48,7 +48,8 @@ int xioctl(int fd, unsigned long req, auto arg) {
 // makes sizeof 12 instead of 8 and so changes the ioctl numbers. We lay the
 // buffer out by hand: {u32 nent, u32 padding, kvm_cpuid_entry2 entries[]}.
 constexpr size_t kCpuidHeader = 8;
-constexpr unsigned long kGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x05, kCpuidHeader);
+constexpr unsigned long kGetSupportedCpuid =
+    _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x05, kCpuidHeader);
 constexpr unsigned long kSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, kCpuidHeader);
 
 std::unique_ptr<uint8_t[]> cpuid_buffer(uint32_t nent) {
@@ -113,14 +114,13 @@ Kvm::Kvm() {
     fd_ = Fd(fd);
     int version = xioctl(fd, KVM_GET_API_VERSION, 0);
     if (version != kKvmApiVersion)
-        throw KvmUnavailable(fmt::format(
-            "{} speaks KVM API version {}, ptvlab needs {}; is it really a KVM device?", path,
-            version, kKvmApiVersion));
+        throw KvmUnavailable(
+            fmt::format("{} speaks KVM API version {}, ptvlab needs {}; is it really a KVM device?",
+                        path, version, kKvmApiVersion));
     for (const auto& req : kRequired)
         if (check_extension(req.cap) <= 0)
-            throw KvmUnavailable(
-                fmt::format("this kernel's KVM lacks {}; ptvlab needs Linux 4.11 or newer",
-                            req.name));
+            throw KvmUnavailable(fmt::format(
+                "this kernel's KVM lacks {}; ptvlab needs Linux 4.11 or newer", req.name));
     int size = xioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (size < int(sizeof(kvm_run))) throw KvmError("KVM_GET_VCPU_MMAP_SIZE", errno);
     vcpu_mmap_size_ = size_t(size);
@@ -276,7 +276,8 @@ void Vcpu::set_sregs(const kvm_sregs& s) {
 
 void Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
     auto buf = cpuid_buffer(uint32_t(entries.size()));
-    std::memcpy(buf.get() + kCpuidHeader, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
+    std::memcpy(buf.get() + kCpuidHeader, entries.data(),
+                entries.size() * sizeof(kvm_cpuid_entry2));
     if (xioctl(fd_.get(), kSetCpuid2, buf.get()) < 0) throw KvmError("KVM_SET_CPUID2", errno);
 }
 

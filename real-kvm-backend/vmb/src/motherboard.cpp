@@ -1,7 +1,7 @@
 #include "ptv/vmb/motherboard.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <stdexcept>
 
 namespace ptv::vmb {
@@ -27,10 +27,10 @@ void VirtualMotherboard::claim(Space space, uint64_t base, uint64_t size, Device
     auto it = std::lower_bound(list.begin(), list.end(), base,
                                [](const Claim& c, uint64_t b) { return c.base + c.size <= b; });
     if (it != list.end() && it->base < base + size)
-        throw std::invalid_argument(fmt::format(
-            "{} cannot claim {} {:#x}-{:#x}: it overlaps {}'s claim {:#x}-{:#x}", device.name(),
-            space_name(space), base, base + size - 1, it->device->name(), it->base,
-            it->base + it->size - 1));
+        throw std::invalid_argument(
+            fmt::format("{} cannot claim {} {:#x}-{:#x}: it overlaps {}'s claim {:#x}-{:#x}",
+                        device.name(), space_name(space), base, base + size - 1, it->device->name(),
+                        it->base, it->base + it->size - 1));
     list.insert(it, Claim{space, base, size, &device, attach(device)});
 }
 

@@ -9,29 +9,37 @@ namespace ptv::vnd {
 
 std::string_view reason_name(ExitReason reason) {
     switch (reason) {
-        case ExitReason::PortIo: return "io";
-        case ExitReason::Mmio: return "mmio";
-        case ExitReason::Hlt: return "hlt";
-        case ExitReason::Shutdown: return "shutdown";
-        case ExitReason::InternalError: return "internal-error";
-        case ExitReason::FailEntry: return "fail-entry";
-        case ExitReason::Interrupted: return "interrupted";
+        case ExitReason::PortIo:
+            return "io";
+        case ExitReason::Mmio:
+            return "mmio";
+        case ExitReason::Hlt:
+            return "hlt";
+        case ExitReason::Shutdown:
+            return "shutdown";
+        case ExitReason::InternalError:
+            return "internal-error";
+        case ExitReason::FailEntry:
+            return "fail-entry";
+        case ExitReason::Interrupted:
+            return "interrupted";
         case ExitReason::Unknown:
-        case ExitReason::kCount: break;
+        case ExitReason::kCount:
+            break;
     }
     return "unknown";
 }
 
 NotificationDispatcher::NotificationDispatcher(const vmb::VirtualMotherboard& board)
-    : board_(board),
-      n_devices_(uint16_t(board.devices().size())),
-      by_target_(n_devices_ + 3u) {}
+    : board_(board), n_devices_(uint16_t(board.devices().size())), by_target_(n_devices_ + 3u) {}
 
 void NotificationDispatcher::on(ExitReason reason, Handler handler) {
     handlers_[size_t(reason)] = std::move(handler);
 }
 
-void NotificationDispatcher::enable_log(size_t capacity) { log_.emplace(capacity); }
+void NotificationDispatcher::enable_log(size_t capacity) {
+    log_.emplace(capacity);
+}
 
 std::string NotificationDispatcher::target_name(uint16_t target) const {
     if (target < n_devices_) return std::string(board_.devices()[target]->name());
@@ -75,8 +83,12 @@ Notification NotificationDispatcher::dispatch(Exit& exit) {
     Notification n;
     const uint64_t t_notify = log_ ? now_ns() : 0;
     switch (exit.reason) {
-        case ExitReason::PortIo: n.target = route_io(exit, vmb::Space::Pio, n.unclaimed); break;
-        case ExitReason::Mmio: n.target = route_io(exit, vmb::Space::Mmio, n.unclaimed); break;
+        case ExitReason::PortIo:
+            n.target = route_io(exit, vmb::Space::Pio, n.unclaimed);
+            break;
+        case ExitReason::Mmio:
+            n.target = route_io(exit, vmb::Space::Mmio, n.unclaimed);
+            break;
         default: {
             const Handler& h = handlers_[size_t(exit.reason)];
             n.target = vcpu_target();

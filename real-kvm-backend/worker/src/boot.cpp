@@ -26,9 +26,9 @@ constexpr uint32_t kTssLimit = 0x67;
 
 // A segment descriptor (Intel SDM vol. 3, figure 3-8).
 uint64_t descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags) {
-    return (uint64_t(limit) & 0xffff) | (uint64_t(base) & 0xffffff) << 16 |
-           uint64_t(access) << 40 | (uint64_t(limit >> 16) & 0xf) << 48 |
-           uint64_t(flags & 0xf) << 52 | uint64_t(base >> 24) << 56;
+    return (uint64_t(limit) & 0xffff) | (uint64_t(base) & 0xffffff) << 16 | uint64_t(access) << 40 |
+           (uint64_t(limit >> 16) & 0xf) << 48 | uint64_t(flags & 0xf) << 52 |
+           uint64_t(base >> 24) << 56;
 }
 
 template <class T>
@@ -87,12 +87,12 @@ void write_boot_area(std::span<uint8_t> ram, const std::string& cmdline) {
     // The multiboot information structure (spec 3.3), fields by offset.
     uint32_t info[22] = {};
     info[0] = kInfoMemory | kInfoCmdline | kInfoMmap | kInfoLoaderName;
-    info[1] = uint32_t(kConventionalEnd / 1024);                 // mem_lower, KiB
-    info[2] = uint32_t((ram.size() - kHighMemory) / 1024);       // mem_upper, KiB
-    info[4] = PTV_BOOT_CMDLINE;                                  // cmdline
-    info[11] = sizeof map;                                       // mmap_length
-    info[12] = PTV_BOOT_MMAP;                                    // mmap_addr
-    info[16] = PTV_BOOT_LOADER_NAME;                             // boot_loader_name
+    info[1] = uint32_t(kConventionalEnd / 1024);            // mem_lower, KiB
+    info[2] = uint32_t((ram.size() - kHighMemory) / 1024);  // mem_upper, KiB
+    info[4] = PTV_BOOT_CMDLINE;                             // cmdline
+    info[11] = sizeof map;                                  // mmap_length
+    info[12] = PTV_BOOT_MMAP;                               // mmap_addr
+    info[16] = PTV_BOOT_LOADER_NAME;                        // boot_loader_name
     put(ram, PTV_BOOT_INFO, info);
 }
 

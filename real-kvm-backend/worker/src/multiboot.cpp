@@ -1,10 +1,10 @@
 #include "ptv/worker/multiboot.hpp"
 
+#include <elf.h>
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <elf.h>
-#include <fmt/format.h>
 #include <fstream>
 #include <iterator>
 
@@ -158,9 +158,10 @@ void load_multiboot(const MultibootImage& image, std::span<const uint8_t> file,
 std::vector<uint8_t> read_image_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throw UsageError(fmt::format("cannot read guest image '{}': {}; give a guest name (see "
-                                     "'ptv kvm guests') or the path of a multiboot image",
-                                     path, std::strerror(errno)));
+        throw UsageError(
+            fmt::format("cannot read guest image '{}': {}; give a guest name (see "
+                        "'ptv kvm guests') or the path of a multiboot image",
+                        path, std::strerror(errno)));
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 

@@ -15,9 +15,13 @@ constexpr int kVmPid = 1;
 constexpr int kVcpuTid = 1;          // vCPU n is tid 1 + n
 constexpr int kDeviceTidBase = 100;  // device track = 100 + target
 
-double us(uint64_t ns, uint64_t t0) { return double(int64_t(ns - t0)) / 1000.0; }
+double us(uint64_t ns, uint64_t t0) {
+    return double(int64_t(ns - t0)) / 1000.0;
+}
 
-std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+std::string hex(uint64_t v) {
+    return fmt::format("{:#x}", v);
+}
 
 }  // namespace
 
@@ -46,7 +50,8 @@ nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
         const std::string device = d.target_name(rec.target);
         const double handling_ns = double(rec.t_done - rec.t_exit);
         nlohmann::json args = {{"device", device}, {"handling_ns", handling_ns}};
-        const bool io = rec.reason == vnd::ExitReason::PortIo || rec.reason == vnd::ExitReason::Mmio;
+        const bool io =
+            rec.reason == vnd::ExitReason::PortIo || rec.reason == vnd::ExitReason::Mmio;
         if (io) {
             args[rec.reason == vnd::ExitReason::PortIo ? "port" : "address"] = hex(rec.address);
             args["size"] = rec.size;
@@ -86,7 +91,8 @@ nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
     const uint64_t events = w.events_written();
     if (!w.finish())
         throw UsageError(fmt::format("writing trace file '{}' failed; check free space", path));
-    return {{"path", path}, {"events", events}, {"exits", log->size()}, {"dropped", log->dropped()}};
+    return {
+        {"path", path}, {"events", events}, {"exits", log->size()}, {"dropped", log->dropped()}};
 }
 
 }  // namespace ptv::worker

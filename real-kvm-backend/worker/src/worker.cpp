@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <fmt/format.h>
 #include <mutex>
 #include <thread>
 
@@ -29,14 +29,14 @@ namespace {
 
 uint64_t checked_memory_bytes(uint32_t mib) {
     if (mib < 2 || mib > PTV_RAM_MAX_MIB)
-        throw UsageError(fmt::format("--memory {} is out of range; give 2 to {} MiB", mib,
-                                     PTV_RAM_MAX_MIB));
+        throw UsageError(
+            fmt::format("--memory {} is out of range; give 2 to {} MiB", mib, PTV_RAM_MAX_MIB));
     return uint64_t(mib) << 20;
 }
 
 // A watchdog thread: kicks the vCPU out when the time is up (--timeout).
 class Watchdog {
-public:
+  public:
     Watchdog(double seconds, std::function<void()> on_expiry) {
         if (seconds <= 0) return;
         thread_ = std::thread([this, seconds, on_expiry = std::move(on_expiry)] {
@@ -56,7 +56,7 @@ public:
         if (thread_.joinable()) thread_.join();
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable cv_;
     bool done_ = false;
@@ -66,9 +66,7 @@ private:
 }  // namespace
 
 WorkerProcess::WorkerProcess(WorkerConfig config)
-    : config_(std::move(config)),
-      vm_(kvm_),
-      memory_(checked_memory_bytes(config_.memory_mib)) {
+    : config_(std::move(config)), vm_(kvm_), memory_(checked_memory_bytes(config_.memory_mib)) {
     t_created_ = now_ns();
     // Image first: a bad file is the user's mistake and must say so before
     // anything else happens.
@@ -124,16 +122,20 @@ void WorkerProcess::register_policies() {
         std::string insn = instruction_at_rip();
         if (insn.empty()) {
             outcome_ = Outcome::InvalidOpcode;
-            message_ = "guest executed bytes that are not an x86 instruction (#UD), then "
-                       "triple-faulted with no handler for it";
+            message_ =
+                "guest executed bytes that are not an x86 instruction (#UD), then "
+                "triple-faulted with no handler for it";
         } else if (insn.starts_with("ud")) {
             outcome_ = Outcome::InvalidOpcode;
-            message_ = fmt::format("guest executed an undefined opcode ({}), then triple-faulted "
-                                   "with no handler for it",
-                                   insn);
+            message_ = fmt::format(
+                "guest executed an undefined opcode ({}), then triple-faulted "
+                "with no handler for it",
+                insn);
         } else {
             outcome_ = Outcome::TripleFault;
-            message_ = fmt::format("guest triple-faulted (shutdown): no handler for the exception raised by '{}'", insn);
+            message_ = fmt::format(
+                "guest triple-faulted (shutdown): no handler for the exception raised by '{}'",
+                insn);
         }
         return Action::Stop;
     });
@@ -145,21 +147,21 @@ void WorkerProcess::register_policies() {
             std::string insn = instruction_at_rip();
             if (insn.empty() || insn.starts_with("ud")) {
                 outcome_ = Outcome::InvalidOpcode;
-                message_ = insn.empty() ? "guest executed bytes that are not an x86 instruction "
-                                          "(invalid opcode)"
-                                        : fmt::format("guest executed an undefined opcode ({})",
-                                                      insn);
+                message_ = insn.empty()
+                               ? "guest executed bytes that are not an x86 instruction "
+                                 "(invalid opcode)"
+                               : fmt::format("guest executed an undefined opcode ({})", insn);
                 return Action::Stop;
             }
         }
         outcome_ = Outcome::KvmFailure;
-        static constexpr const char* kSuberrors[] = {"", "emulation failure",
-                                                     "simultaneous exception",
-                                                     "delivery event failure"};
+        static constexpr const char* kSuberrors[] = {
+            "", "emulation failure", "simultaneous exception", "delivery event failure"};
         const char* what = e.hardware_reason < 4 ? kSuberrors[e.hardware_reason] : "unknown";
-        message_ = fmt::format("KVM internal error {} ({}): KVM could not handle what the guest "
-                               "did",
-                               e.hardware_reason, what);
+        message_ = fmt::format(
+            "KVM internal error {} ({}): KVM could not handle what the guest "
+            "did",
+            e.hardware_reason, what);
         return Action::Stop;
     });
     dispatcher_->on(ExitReason::FailEntry, [this](const vnd::Exit& e) {
@@ -230,8 +232,8 @@ std::string WorkerProcess::instruction_at_rip() {
         const CpuMode mode = (s.efer & 0x400) && s.cs.l ? CpuMode::Long64
                              : s.cs.db                  ? CpuMode::Protected32
                                                         : CpuMode::Real16;
-        auto insn = disassemble(ram.subspan(phys, std::min<size_t>(15, ram.size() - phys)),
-                                r.rip, mode);
+        auto insn =
+            disassemble(ram.subspan(phys, std::min<size_t>(15, ram.size() - phys)), r.rip, mode);
         return insn ? insn->text : "";
     } catch (const std::exception&) {
         return "?";
@@ -325,7 +327,9 @@ void WorkerProcess::run_loop() {
                 exit.reason = ExitReason::Hlt;
                 exit.interrupts_enabled = run->if_flag;
                 break;
-            case KVM_EXIT_SHUTDOWN: exit.reason = ExitReason::Shutdown; break;
+            case KVM_EXIT_SHUTDOWN:
+                exit.reason = ExitReason::Shutdown;
+                break;
             case KVM_EXIT_INTERNAL_ERROR:
                 exit.reason = ExitReason::InternalError;
                 exit.hardware_reason = run->internal.suberror;
@@ -334,7 +338,8 @@ void WorkerProcess::run_loop() {
                 exit.reason = ExitReason::FailEntry;
                 exit.hardware_reason = run->fail_entry.hardware_entry_failure_reason;
                 break;
-            case KVM_EXIT_INTR: continue;  // a signal; the loop head looks at why
+            case KVM_EXIT_INTR:
+                continue;  // a signal; the loop head looks at why
             default:
                 exit.reason = ExitReason::Unknown;
                 exit.hardware_reason = run->exit_reason;
@@ -354,8 +359,8 @@ void WorkerProcess::run_loop() {
                            fmt::format("guest reported failure: status {} on the debug-exit port",
                                        req.status));
             } else {
-                finish(Outcome::DeviceError, fmt::format("{}: {}{}", req.device, req.message,
-                                                         culprit(exit)));
+                finish(Outcome::DeviceError,
+                       fmt::format("{}: {}{}", req.device, req.message, culprit(exit)));
             }
             return;
         }

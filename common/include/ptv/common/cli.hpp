@@ -3,9 +3,9 @@
 // as one line plus exit status 2.
 #pragma once
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <fmt/format.h>
 #include <string>
 
 namespace ptv::cli {

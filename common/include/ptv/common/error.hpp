@@ -12,7 +12,7 @@ inline constexpr int kUsageExit = 2;
 // A mistake the user can fix (bad flag, missing file, malformed guest, no
 // /dev/kvm). what() is the whole line, phrased as "what was wrong; what to do".
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

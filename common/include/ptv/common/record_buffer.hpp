@@ -13,7 +13,7 @@ namespace ptv {
 
 template <class Record>
 class RecordBuffer {
-public:
+  public:
     explicit RecordBuffer(size_t capacity)
         // new[] of a trivially constructible type does not touch the pages,
         // so a large capacity costs address space, not memory, until used.
@@ -34,7 +34,7 @@ public:
     size_t capacity() const { return capacity_; }
     uint64_t dropped() const { return dropped_; }
 
-private:
+  private:
     std::unique_ptr<Record[]> records_;
     size_t capacity_;
     size_t size_ = 0;

@@ -8,7 +8,7 @@
 namespace ptv {
 
 class Table {
-public:
+  public:
     explicit Table(std::vector<std::string> headers);
     // Columns whose header is listed here are right-aligned (numbers).
     Table& right_align(std::vector<size_t> columns);
@@ -17,7 +17,7 @@ public:
     Table& rule();
     std::string render() const;
 
-private:
+  private:
     std::vector<std::string> headers_;
     std::vector<bool> right_;
     std::vector<std::vector<std::string>> rows_;  // empty row = rule

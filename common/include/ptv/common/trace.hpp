@@ -21,7 +21,7 @@ namespace ptv::trace {
 using Args = nlohmann::json;
 
 class TraceWriter {
-public:
+  public:
     enum class Mode { File, Lines };
 
     // Writes to an open stdio stream (not closed by the writer).
@@ -64,7 +64,7 @@ public:
 
     uint64_t events_written() const { return events_; }
 
-private:
+  private:
     void write_event(const nlohmann::json& ev);
 
     std::FILE* out_;

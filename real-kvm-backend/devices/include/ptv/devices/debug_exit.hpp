@@ -9,13 +9,13 @@
 namespace ptv::devices {
 
 class DebugExit : public vmb::Device {
-public:
+  public:
     explicit DebugExit(vmb::Machine& machine) : machine_(machine) {}
     std::string_view name() const override { return "debug-exit"; }
     void read(vmb::Space, uint64_t, std::span<uint8_t> data) override;
     void write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) override;
 
-private:
+  private:
     vmb::Machine& machine_;
 };
 

@@ -12,7 +12,7 @@
 namespace ptv::devices {
 
 class MmioScratch : public vmb::Device {
-public:
+  public:
     std::string_view name() const override { return "mmio-scratch"; }
     void read(vmb::Space, uint64_t offset, std::span<uint8_t> data) override {
         if (offset + data.size() <= regs_.size())
@@ -23,7 +23,7 @@ public:
             std::memcpy(regs_.data() + offset, data.data(), data.size());
     }
 
-private:
+  private:
     std::array<uint8_t, PTV_MMIO_SCRATCH_SIZE> regs_{};
 };
 

@@ -9,7 +9,7 @@
 namespace ptv::devices {
 
 class PostCode : public vmb::Device {
-public:
+  public:
     std::string_view name() const override { return "post-code"; }
     void read(vmb::Space, uint64_t, std::span<uint8_t> data) override {
         for (auto& b : data) b = last_;
@@ -19,7 +19,7 @@ public:
     }
     uint8_t last() const { return last_; }
 
-private:
+  private:
     uint8_t last_ = 0;
 };
 

@@ -18,7 +18,7 @@
 namespace ptv::devices {
 
 class PvConsole : public vmb::Device {
-public:
+  public:
     explicit PvConsole(vmb::Machine& machine) : machine_(machine) {}
 
     std::string_view name() const override { return "pv-console"; }
@@ -30,7 +30,7 @@ public:
     uint64_t messages() const { return messages_; }
     uint64_t bytes() const { return bytes_; }
 
-private:
+  private:
     void fail(std::string message);
     void drain(uint64_t ring_gpa);
 

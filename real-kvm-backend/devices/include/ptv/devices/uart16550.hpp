@@ -17,7 +17,7 @@
 namespace ptv::devices {
 
 class Uart16550 : public vmb::Device {
-public:
+  public:
     explicit Uart16550(vmb::Machine& machine) : machine_(machine) {}
 
     std::string_view name() const override { return "uart"; }
@@ -29,7 +29,7 @@ public:
 
     uint64_t bytes_transmitted() const { return tx_bytes_; }
 
-private:
+  private:
     uint8_t read_reg(unsigned reg);
     void write_reg(unsigned reg, uint8_t value);
     uint8_t line_status();

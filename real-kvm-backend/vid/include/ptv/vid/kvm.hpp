@@ -7,10 +7,10 @@
 
 #include <linux/kvm.h>
 
+#include <pthread.h>
 #include <atomic>
 #include <cstdint>
 #include <optional>
-#include <pthread.h>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -22,23 +22,23 @@ namespace ptv::vid {
 
 // /dev/kvm is missing, inaccessible or too old: a usage error (exit 2).
 class KvmUnavailable : public UsageError {
-public:
+  public:
     using UsageError::UsageError;
 };
 
 // An ioctl failed where it should not have: a bug or a host problem.
 class KvmError : public std::runtime_error {
-public:
+  public:
     KvmError(const std::string& what, int err);
     int error() const { return err_; }
 
-private:
+  private:
     int err_;
 };
 
 // A file descriptor that closes itself.
 class Fd {
-public:
+  public:
     Fd() = default;
     explicit Fd(int fd) : fd_(fd) {}
     Fd(Fd&& o) noexcept : fd_(o.release()) {}
@@ -53,13 +53,13 @@ public:
         return fd;
     }
 
-private:
+  private:
     int fd_ = -1;
 };
 
 // The system: /dev/kvm, its API version and capabilities.
 class Kvm {
-public:
+  public:
     // Opens /dev/kvm (or $PTV_KVM_DEVICE, for tests of the error path);
     // throws KvmUnavailable with one line that says what to do.
     Kvm();
@@ -69,7 +69,7 @@ public:
     // The CPUID leaves KVM can give a guest (KVM_GET_SUPPORTED_CPUID).
     std::vector<kvm_cpuid_entry2> supported_cpuid() const;
 
-private:
+  private:
     Fd fd_;
     size_t vcpu_mmap_size_ = 0;
 };
@@ -77,7 +77,7 @@ private:
 // Guest RAM: anonymous, page-aligned host memory. Pages are touched only
 // when used, so a 64 MiB guest that uses 1 MiB costs 1 MiB.
 class GuestMemory {
-public:
+  public:
     explicit GuestMemory(size_t bytes);
     GuestMemory(GuestMemory&&) noexcept;
     GuestMemory(const GuestMemory&) = delete;
@@ -87,26 +87,25 @@ public:
     size_t size() const { return size_; }
     std::span<uint8_t> span() const { return {host_, size_}; }
 
-private:
+  private:
     uint8_t* host_ = nullptr;
     size_t size_ = 0;
 };
 
 class Vm {
-public:
+  public:
     explicit Vm(const Kvm& kvm);
     int fd() const { return fd_.get(); }
     const Kvm& kvm() const { return kvm_; }
 
     // Maps host memory at a guest-physical address (KVM_SET_USER_MEMORY_REGION).
-    void map_memory(uint32_t slot, uint64_t gpa, const GuestMemory& memory,
-                    bool dirty_log = false);
+    void map_memory(uint32_t slot, uint64_t gpa, const GuestMemory& memory, bool dirty_log = false);
     // Switches dirty-page logging of a slot on or off (for live migration).
     void set_dirty_logging(uint32_t slot, bool on);
     // The slot's dirty bitmap since the last call (one bit per 4 KiB page).
     std::vector<uint64_t> dirty_log(uint32_t slot);
 
-private:
+  private:
     struct Slot {
         uint32_t slot;
         uint64_t gpa;
@@ -120,7 +119,7 @@ private:
 };
 
 class Vcpu {
-public:
+  public:
     Vcpu(Vm& vm, int id);
     Vcpu(const Vcpu&) = delete;
     Vcpu& operator=(const Vcpu&) = delete;
@@ -153,7 +152,7 @@ public:
     // Guest-linear to guest-physical, through the guest's page tables.
     std::optional<uint64_t> translate(uint64_t linear) const;
 
-private:
+  private:
     int id_;
     Fd fd_;
     kvm_run* run_ = nullptr;

@@ -13,10 +13,12 @@ namespace ptv::vmb {
 // The two address spaces of an x86 machine.
 enum class Space : uint8_t { Pio, Mmio };
 
-inline std::string_view space_name(Space s) { return s == Space::Pio ? "pio" : "mmio"; }
+inline std::string_view space_name(Space s) {
+    return s == Space::Pio ? "pio" : "mmio";
+}
 
 class Device {
-public:
+  public:
     virtual ~Device() = default;
     // Short, stable name: the exit table's row and the trace's track.
     virtual std::string_view name() const = 0;

@@ -23,7 +23,7 @@ struct StopRequest {
 };
 
 class Machine {
-public:
+  public:
     virtual ~Machine() = default;
     // Guest-physical RAM, starting at address 0.
     virtual std::span<uint8_t> ram() = 0;

@@ -21,7 +21,7 @@ struct Claim {
 };
 
 class VirtualMotherboard {
-public:
+  public:
     // Adds a device to the board without claiming anything (yet). Returns its
     // index. The board does not own devices; they must outlive it.
     uint16_t attach(Device& device);
@@ -37,7 +37,7 @@ public:
     const std::vector<Device*>& devices() const { return devices_; }
     const std::vector<Claim>& claims(Space space) const;
 
-private:
+  private:
     std::vector<Device*> devices_;
     std::vector<Claim> pio_;   // sorted by base, non-overlapping
     std::vector<Claim> mmio_;  // sorted by base, non-overlapping

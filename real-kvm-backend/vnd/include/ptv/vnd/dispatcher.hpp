@@ -50,7 +50,7 @@ struct Notification {
 };
 
 class NotificationDispatcher {
-public:
+  public:
     using Handler = std::function<Action(const Exit&)>;
 
     // The board's devices must all be attached before the first dispatch.
@@ -82,7 +82,7 @@ public:
     uint64_t total_exits() const;
     const RecordBuffer<NotificationRecord>* log() const { return log_ ? &*log_ : nullptr; }
 
-private:
+  private:
     uint16_t route_io(Exit& exit, vmb::Space space, bool& unclaimed);
 
     const vmb::VirtualMotherboard& board_;

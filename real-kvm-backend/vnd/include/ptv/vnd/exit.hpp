@@ -28,10 +28,10 @@ std::string_view reason_name(ExitReason reason);
 struct Exit {
     ExitReason reason = ExitReason::Unknown;
     bool is_write = false;
-    uint8_t size = 0;        // bytes per access (PortIo, Mmio)
-    uint32_t count = 1;      // repetitions of a string I/O instruction (rep outsb)
-    uint64_t address = 0;    // port number or guest-physical address
-    uint8_t* data = nullptr; // size * count bytes; a read fills them in
+    uint8_t size = 0;                 // bytes per access (PortIo, Mmio)
+    uint32_t count = 1;               // repetitions of a string I/O instruction (rep outsb)
+    uint64_t address = 0;             // port number or guest-physical address
+    uint8_t* data = nullptr;          // size * count bytes; a read fills them in
     bool interrupts_enabled = false;  // EFLAGS.IF, for HLT
     uint64_t hardware_reason = 0;     // InternalError suberror, FailEntry reason, Unknown code
     uint64_t t_exit_ns = 0;           // when the vCPU left the guest (ptv::now_ns)

@@ -20,18 +20,18 @@ bool send_message(int fd, const nlohmann::json& message);
 
 // Reads newline-delimited JSON messages from a socket.
 class MessageReader {
-public:
+  public:
     explicit MessageReader(int fd) : fd_(fd) {}
     // Next message; false at end of stream. Malformed lines are skipped.
     bool next(nlohmann::json& message);
 
-private:
+  private:
     int fd_;
     std::string buffer_;
 };
 
 class ControlChannel {
-public:
+  public:
     using Handler = std::function<void(const nlohmann::json& request, ControlChannel& channel)>;
 
     // Serves requests on `fd` on a thread; `on_request` gets each one,
@@ -41,7 +41,7 @@ public:
 
     void send(const nlohmann::json& message);
 
-private:
+  private:
     void serve();
 
     int fd_;

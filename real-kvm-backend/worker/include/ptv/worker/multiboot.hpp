@@ -14,18 +14,18 @@ namespace ptv::worker {
 
 struct MultibootImage {
     struct Segment {
-        uint32_t address;       // guest-physical load address
-        uint32_t file_offset;   // where its bytes start in the file
-        uint32_t file_size;     // bytes copied from the file
-        uint32_t memory_size;   // bytes it occupies (the rest is zeroed: bss)
+        uint32_t address;      // guest-physical load address
+        uint32_t file_offset;  // where its bytes start in the file
+        uint32_t file_size;    // bytes copied from the file
+        uint32_t memory_size;  // bytes it occupies (the rest is zeroed: bss)
     };
-    std::string format;         // "multiboot (address fields)" or "multiboot (ELF32)"
+    std::string format;  // "multiboot (address fields)" or "multiboot (ELF32)"
     uint32_t header_offset = 0;
     uint32_t flags = 0;
     uint32_t entry = 0;
     std::vector<Segment> segments;
-    uint32_t lowest = 0;        // lowest loaded address
-    uint64_t highest = 0;       // one past the highest loaded byte (bss included)
+    uint32_t lowest = 0;   // lowest loaded address
+    uint64_t highest = 0;  // one past the highest loaded byte (bss included)
 };
 
 // Parses an image; `name` is used in messages. Throws ptv::UsageError with

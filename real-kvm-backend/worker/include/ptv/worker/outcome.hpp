@@ -26,35 +26,58 @@ enum class Outcome {
 constexpr int exit_status(Outcome o) {
     switch (o) {
         case Outcome::Halted:
-        case Outcome::GuestExit: return 0;
-        case Outcome::GuestFailure: return 1;
-        case Outcome::UsageError: return 2;
-        case Outcome::TripleFault: return 3;
-        case Outcome::InvalidOpcode: return 4;
-        case Outcome::Timeout: return 5;
-        case Outcome::BusError: return 6;
-        case Outcome::DeviceError: return 7;
-        case Outcome::KvmFailure: return 8;
-        case Outcome::WorkerDied: return 9;
-        case Outcome::Stopped: return 10;
+        case Outcome::GuestExit:
+            return 0;
+        case Outcome::GuestFailure:
+            return 1;
+        case Outcome::UsageError:
+            return 2;
+        case Outcome::TripleFault:
+            return 3;
+        case Outcome::InvalidOpcode:
+            return 4;
+        case Outcome::Timeout:
+            return 5;
+        case Outcome::BusError:
+            return 6;
+        case Outcome::DeviceError:
+            return 7;
+        case Outcome::KvmFailure:
+            return 8;
+        case Outcome::WorkerDied:
+            return 9;
+        case Outcome::Stopped:
+            return 10;
     }
     return 8;
 }
 
 constexpr std::string_view outcome_name(Outcome o) {
     switch (o) {
-        case Outcome::Halted: return "halted";
-        case Outcome::GuestExit: return "guest-exit";
-        case Outcome::GuestFailure: return "guest-failure";
-        case Outcome::UsageError: return "usage-error";
-        case Outcome::TripleFault: return "triple-fault";
-        case Outcome::InvalidOpcode: return "invalid-opcode";
-        case Outcome::Timeout: return "timeout";
-        case Outcome::BusError: return "bus-error";
-        case Outcome::DeviceError: return "device-error";
-        case Outcome::KvmFailure: return "kvm-failure";
-        case Outcome::WorkerDied: return "worker-died";
-        case Outcome::Stopped: return "stopped";
+        case Outcome::Halted:
+            return "halted";
+        case Outcome::GuestExit:
+            return "guest-exit";
+        case Outcome::GuestFailure:
+            return "guest-failure";
+        case Outcome::UsageError:
+            return "usage-error";
+        case Outcome::TripleFault:
+            return "triple-fault";
+        case Outcome::InvalidOpcode:
+            return "invalid-opcode";
+        case Outcome::Timeout:
+            return "timeout";
+        case Outcome::BusError:
+            return "bus-error";
+        case Outcome::DeviceError:
+            return "device-error";
+        case Outcome::KvmFailure:
+            return "kvm-failure";
+        case Outcome::WorkerDied:
+            return "worker-died";
+        case Outcome::Stopped:
+            return "stopped";
     }
     return "kvm-failure";
 }

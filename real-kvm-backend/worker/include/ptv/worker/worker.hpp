@@ -28,19 +28,19 @@ namespace ptv::worker {
 
 struct WorkerConfig {
     std::string image_path;
-    std::string name;            // shown in messages and the trace
+    std::string name;  // shown in messages and the trace
     uint32_t memory_mib = 64;
-    double timeout_s = 0;        // 0: no watchdog
-    std::string cmdline;         // the multiboot command line
-    std::string trace_path;      // "" : no trace
+    double timeout_s = 0;    // 0: no watchdog
+    std::string cmdline;     // the multiboot command line
+    std::string trace_path;  // "" : no trace
     size_t trace_capacity = 1u << 20;
     bool allow_unclaimed_mmio = false;
-    int console_fd = 1;          // where guest serial output goes
+    int console_fd = 1;                // where guest serial output goes
     size_t serial_capture = 1u << 20;  // bytes of output kept for the result
 };
 
 class WorkerProcess : public vmb::Machine {
-public:
+  public:
     // Loads the image and builds the machine. Throws ptv::UsageError for
     // anything the user can fix (and vid::KvmUnavailable, a UsageError).
     explicit WorkerProcess(WorkerConfig config);
@@ -61,7 +61,7 @@ public:
     void console_write(std::string_view bytes) override;
     void request_stop(vmb::StopRequest request) override;
 
-private:
+  private:
     void build_motherboard();
     void register_policies();
     void run_loop();
