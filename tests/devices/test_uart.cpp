@@ -77,7 +77,22 @@ TEST_CASE("received bytes raise DR and the RDI interrupt identification") {
     CHECK(p.in(UART_IIR) == UART_IIR_NO_INT);
     p.out(UART_IER, UART_IER_RDI);
     uart.receive('k');
+    // Flow control: nothing arrives until the driver raises RTS.
+    CHECK((p.in(UART_LSR)&UART_LSR_DR) == 0);
+    p.out(UART_MCR, UART_MCR_RTS | UART_MCR_DTR);
     CHECK((p.in(UART_IIR)&0x0f) == UART_IIR_RDI);
     CHECK(p.in(UART_RX) == 'k');
     CHECK((p.in(UART_IIR)&0x0f) == UART_IIR_NO_INT);
+}
+
+TEST_CASE("input sent before the driver's init survives its FIFO reset") {
+    test::FakeMachine m;
+    devices::Uart16550 uart(m);
+    Port p{uart};
+    for (char c : std::string("typed early")) uart.receive(uint8_t(c));
+    p.out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
+    p.out(UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
+    std::string got;
+    while (p.in(UART_LSR)&UART_LSR_DR) got += char(p.in(UART_RX));
+    CHECK(got == "typed early");
 }

@@ -34,12 +34,13 @@ struct GuestRun {
 };
 
 inline GuestRun ptv_run(std::vector<std::string> args,
-                        const std::map<std::string, std::string>& env = {}) {
+                        const std::map<std::string, std::string>& env = {},
+                        const std::string& input = "") {
     std::vector<std::string> argv = {bin("ptv"), "kvm", "run"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back("--json");
     GuestRun r;
-    r.process = run(argv, env, 120);
+    r.process = run(argv, env, 120, input);
     auto j = nlohmann::json::parse(r.process.out, nullptr, false);
     if (!j.is_discarded()) r.result = j;
     return r;

@@ -152,7 +152,10 @@ TEST_CASE("a foreign flat image: header at offset 64, loaded at 2 MiB, with bss"
     CHECK(r.by_reason("hlt") == 1);
 }
 
-TEST_CASE("the worker is a separate process: killing it is reported, not hidden") {
+namespace {
+// Starts `ptv kvm run fault-forever` and returns {ptv, its worker}, once the
+// worker exists and has had a moment to enter the guest.
+std::pair<pid_t, pid_t> spinning_guest() {
     pid_t ptv = spawn({bin("ptv"), "kvm", "run", "fault-forever"});
     std::vector<pid_t> kids;
     for (int i = 0; i < 200 && kids.empty(); ++i) {
@@ -160,30 +163,27 @@ TEST_CASE("the worker is a separate process: killing it is reported, not hidden"
         kids = children_of(ptv);
     }
     REQUIRE(kids.size() == 1);
-    // Let it get into the guest, then kill -9 the worker.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    kill(kids[0], SIGKILL);
+    return {ptv, kids[0]};
+}
+}  // namespace
+
+TEST_CASE("the worker is a separate process: killing it is reported, not hidden") {
+    auto [ptv, worker] = spinning_guest();
+    kill(worker, SIGKILL);
     CHECK(wait_for(ptv) == 9);
     no_workers_left();
 }
 
 TEST_CASE("Ctrl-C (SIGINT to ptv) stops the guest cleanly with status 10") {
-    pid_t ptv = spawn({bin("ptv"), "kvm", "run", "fault-forever"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto [ptv, worker] = spinning_guest();
     kill(ptv, SIGINT);
     CHECK(wait_for(ptv) == 10);
     no_workers_left();
 }
 
 TEST_CASE("if ptv dies, its worker does not outlive it") {
-    pid_t ptv = spawn({bin("ptv"), "kvm", "run", "fault-forever"});
-    std::vector<pid_t> kids;
-    for (int i = 0; i < 200 && kids.empty(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        kids = children_of(ptv);
-    }
-    REQUIRE(kids.size() == 1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto [ptv, worker] = spinning_guest();
     kill(ptv, SIGKILL);
     wait_for(ptv);
     no_workers_left();

@@ -82,3 +82,13 @@ TEST_CASE("multiboot images we did not write the way our guests are written") {
         CHECK(r.result["memory_mib"] == 512);
     }
 }
+
+TEST_CASE("echo: what is typed reaches the guest through the UART's receiver") {
+    auto r = ptv_run({"echo", "--timeout", "20"}, {}, "hello, guest\n.\n");
+    REQUIRE(r.process.status == 0);
+    CHECK(r.result["serial"] ==
+          "echo: type lines; a line with only \".\" ends\n"
+          "HELLO, GUEST\n"
+          ".\n"
+          "echo: bye\n");
+}

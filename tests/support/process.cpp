@@ -32,11 +32,13 @@ std::string env_or(const char* name, const char* fallback) {
 }  // namespace
 
 Completed run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-              double timeout_s) {
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) throw std::runtime_error("pipe");
+              double timeout_s, const std::string& input) {
+    int out[2], err[2], in[2];
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(in, O_CLOEXEC))
+        throw std::runtime_error("pipe");
     pid_t pid = fork();
     if (pid == 0) {
+        dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
         for (auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
@@ -48,6 +50,10 @@ Completed run(const std::vector<std::string>& argv, const std::map<std::string, 
     }
     close(out[1]);
     close(err[1]);
+    close(in[0]);
+    // Small inputs fit in the pipe buffer: write it all, then end of file.
+    if (!input.empty()) (void)!write(in[1], input.data(), input.size());
+    close(in[1]);
     Completed c;
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(timeout_s * 1000));

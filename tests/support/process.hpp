@@ -15,10 +15,12 @@ struct Completed {
     std::string out, err;
 };
 
-// Runs argv (argv[0] a path) with extra environment variables, waiting at
-// most timeout_s seconds (then kills it and fails the status with -1).
+// Runs argv (argv[0] a path) with extra environment variables and `input`
+// on its standard input (then end of file), waiting at most timeout_s
+// seconds (then kills it and fails the status with -1).
 Completed run(const std::vector<std::string>& argv,
-              const std::map<std::string, std::string>& env = {}, double timeout_s = 60);
+              const std::map<std::string, std::string>& env = {}, double timeout_s = 60,
+              const std::string& input = "");
 
 // Starts argv in the background with stdout/stderr to /dev/null.
 pid_t spawn(const std::vector<std::string>& argv);

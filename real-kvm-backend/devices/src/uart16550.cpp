@@ -5,10 +5,11 @@
 namespace ptv::devices {
 
 namespace {
-// The receiver FIFO of a 16550 holds 16 bytes; what the user types beyond
-// that is an overrun (UART_LSR_OE) on real hardware. We keep more, since the
-// producer is a terminal, not a wire.
-constexpr size_t kRxCapacity = 4096;
+// The receiver FIFO of a 16550 holds 16 bytes (datasheet, "FIFO mode").
+// What waits on the line beyond it is bounded too, so a flood of input
+// cannot grow the worker without limit.
+constexpr size_t kFifoSize = 16;
+constexpr size_t kLineCapacity = 1 << 16;
 }  // namespace
 
 void Uart16550::read(vmb::Space, uint64_t offset, std::span<uint8_t> data) {
@@ -22,11 +23,20 @@ void Uart16550::write(vmb::Space, uint64_t offset, std::span<const uint8_t> data
 
 void Uart16550::receive(uint8_t byte) {
     std::lock_guard lock(rx_lock_);
-    if (rx_.size() < kRxCapacity) rx_.push_back(byte);
+    if (line_.size() < kLineCapacity) line_.push_back(byte);
+}
+
+void Uart16550::refill_locked() {
+    if (!(mcr_ & UART_MCR_RTS) || (mcr_ & UART_MCR_LOOP)) return;
+    while (!line_.empty() && rx_.size() < kFifoSize) {
+        rx_.push_back(line_.front());
+        line_.pop_front();
+    }
 }
 
 uint8_t Uart16550::line_status() {
     std::lock_guard lock(rx_lock_);
+    refill_locked();
     return UART_LSR_THRE | UART_LSR_TEMT | (rx_.empty() ? 0 : UART_LSR_DR);
 }
 
@@ -50,6 +60,7 @@ uint8_t Uart16550::read_reg(unsigned reg) {
         case UART_RX: {
             if (dlab) return dll_;
             std::lock_guard lock(rx_lock_);
+            refill_locked();
             if (rx_.empty()) return 0;
             uint8_t b = rx_.front();
             rx_.pop_front();
@@ -92,7 +103,8 @@ void Uart16550::write_reg(unsigned reg, uint8_t value) {
             if (dlab) {
                 dll_ = value;
             } else if (mcr_ & UART_MCR_LOOP) {
-                receive(value);
+                std::lock_guard lock(rx_lock_);
+                if (rx_.size() < kFifoSize) rx_.push_back(value);
             } else {
                 char c = char(value);
                 machine_.console_write({&c, 1});

@@ -43,8 +43,11 @@ int main(int argc, char** argv) {
     app.add_flag("--allow-unclaimed-mmio", cfg.allow_unclaimed_mmio,
                  "drop writes to unclaimed MMIO instead of stopping with a bus error");
     app.add_option("--control-fd", control_fd, "control channel socket (from ptv)");
+    bool no_input = false;
+    app.add_flag("--no-input", no_input, "do not feed standard input to the guest's UART");
     app.add_flag("--json", json, "print the result as JSON (standalone use)");
     ptv::cli::parse_or_exit(app, argc, argv, "ptv-vmwp");
+    if (no_input) cfg.input_fd = -1;
     if (cfg.name.empty()) cfg.name = std::filesystem::path(cfg.image_path).stem().string();
 
     // Nobody left to watch us: end with the parent (ptv or the service).

@@ -18,6 +18,7 @@
 #include "ptv/worker/boot.hpp"
 #include "ptv/worker/exit_instruction.hpp"
 #include "ptv/worker/multiboot.hpp"
+#include "ptv/worker/stdin_pump.hpp"
 #include "ptv/worker/trace_export.hpp"
 
 namespace ptv::worker {
@@ -381,6 +382,9 @@ nlohmann::json WorkerProcess::run() {
         external_.store(External::Timeout);
         vcpu_->kick();
     });
+    std::optional<StdinPump> input;
+    if (config_.input_fd >= 0)
+        input.emplace(config_.input_fd, [this](uint8_t b) { uart_.receive(b); });
     t_run_start_ = now_ns();
     try {
         run_loop();

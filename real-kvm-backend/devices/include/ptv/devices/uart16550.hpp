@@ -24,7 +24,10 @@ class Uart16550 : public vmb::Device {
     void read(vmb::Space space, uint64_t offset, std::span<uint8_t> data) override;
     void write(vmb::Space space, uint64_t offset, std::span<const uint8_t> data) override;
 
-    // Bytes typed by the user arrive here (from another thread).
+    // Bytes typed by the user arrive here (from another thread). They wait
+    // on the line until the guest asserts RTS (hardware flow control, as a
+    // real terminal would), so input sent before the driver has programmed
+    // the chip -- and cleared its FIFO -- is not lost.
     void receive(uint8_t byte);
 
     uint64_t bytes_transmitted() const { return tx_bytes_; }
@@ -33,14 +36,16 @@ class Uart16550 : public vmb::Device {
     uint8_t read_reg(unsigned reg);
     void write_reg(unsigned reg, uint8_t value);
     uint8_t line_status();
+    void refill_locked();  // line -> receiver FIFO, while RTS allows
     uint8_t modem_status() const;
 
     vmb::Machine& machine_;
     // The registers, as in the datasheet (reset values from its table 5).
     uint8_t dll_ = 0x0c, dlm_ = 0, ier_ = 0, fcr_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0;
     bool thri_pending_ = false;  // "THR empty" interrupt, cleared by reading IIR
-    std::mutex rx_lock_;         // the receiver FIFO is filled by the input thread
-    std::deque<uint8_t> rx_;
+    std::mutex rx_lock_;         // the line is filled by the input thread
+    std::deque<uint8_t> line_;   // sent by the terminal, not yet received
+    std::deque<uint8_t> rx_;     // the receiver FIFO
     uint64_t tx_bytes_ = 0;
 };
 

@@ -36,6 +36,7 @@ struct WorkerConfig {
     size_t trace_capacity = 1u << 20;
     bool allow_unclaimed_mmio = false;
     int console_fd = 1;                // where guest serial output goes
+    int input_fd = 0;                  // what the UART receives (-1: nothing)
     size_t serial_capture = 1u << 20;  // bytes of output kept for the result
 };
 
