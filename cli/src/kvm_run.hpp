@@ -4,7 +4,8 @@
 
 #include <string>
 
-#include "ptv/worker/worker.hpp"
+#include <cstddef>
+#include <cstdint>
 
 namespace ptv::cli {
 

@@ -243,14 +243,16 @@ Vcpu::RunStatus Vcpu::enter() {
     if (::ioctl(fd_.get(), KVM_RUN, 0) == 0) return RunStatus::Exited;
     if (errno == EINTR) {
         // A kick: re-arm for the next entry; the caller holds the reason.
-        run_->immediate_exit = 0;
+        std::atomic_ref<uint8_t>(run_->immediate_exit).store(0);
         return RunStatus::Kicked;
     }
     throw KvmError("KVM_RUN", errno);
 }
 
 void Vcpu::kick() {
-    reinterpret_cast<std::atomic<uint8_t>*>(&run_->immediate_exit)->store(1);
+    // kvm_run is shared with the kernel and the vCPU thread: the flag is
+    // only ever touched atomically.
+    std::atomic_ref<uint8_t>(run_->immediate_exit).store(1);
     if (bound_.load()) pthread_kill(thread_.load(), SIGUSR1);
 }
 
