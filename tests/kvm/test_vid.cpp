@@ -37,8 +37,7 @@ TEST_CASE("the dirty log shows exactly the pages the guest wrote, then starts af
         if (run->exit_reason == KVM_EXIT_HLT) break;
         REQUIRE(run->exit_reason == KVM_EXIT_IO);
         if (run->io.direction == KVM_EXIT_IO_IN)
-            std::memset(reinterpret_cast<uint8_t*>(run) + run->io.data_offset, 0x60,
-                        run->io.size);
+            std::memset(reinterpret_cast<uint8_t*>(run) + run->io.data_offset, 0x60, run->io.size);
     }
     CHECK(exits == 62);  // the same count the worker reports for hello
 

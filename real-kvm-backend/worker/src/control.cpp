@@ -24,22 +24,32 @@ bool send_message(int fd, const nlohmann::json& message) {
     return true;
 }
 
-bool MessageReader::next(nlohmann::json& message) {
+bool MessageReader::pop(nlohmann::json& message) {
+    for (size_t nl; (nl = buffer_.find('\n')) != std::string::npos;) {
+        auto j = nlohmann::json::parse(buffer_.substr(0, nl), nullptr, false);
+        buffer_.erase(0, nl + 1);
+        if (j.is_discarded()) continue;
+        message = std::move(j);
+        return true;
+    }
+    return false;
+}
+
+bool MessageReader::read_once() {
+    char buf[65536];
     for (;;) {
-        size_t nl = buffer_.find('\n');
-        if (nl != std::string::npos) {
-            auto j = nlohmann::json::parse(buffer_.substr(0, nl), nullptr, false);
-            buffer_.erase(0, nl + 1);
-            if (j.is_discarded()) continue;
-            message = std::move(j);
-            return true;
-        }
-        char buf[65536];
         ssize_t n = ::read(fd_, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return false;
         buffer_.append(buf, size_t(n));
+        return true;
     }
+}
+
+bool MessageReader::next(nlohmann::json& message) {
+    while (!pop(message))
+        if (!read_once()) return false;
+    return true;
 }
 
 ControlChannel::ControlChannel(int fd, Handler on_request, std::function<void()> on_hangup)

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -69,6 +70,9 @@ class Watchdog {
 WorkerProcess::WorkerProcess(WorkerConfig config)
     : config_(std::move(config)), vm_(kvm_), memory_(checked_memory_bytes(config_.memory_mib)) {
     t_created_ = now_ns();
+    // KVM_GET_SUPPORTED_CPUID is the slowest call of the bring-up (about
+    // 0.4 ms): ask for it on another thread while the image loads.
+    auto cpuid = std::async(std::launch::async, [this] { return kvm_.supported_cpuid(); });
     // Image first: a bad file is the user's mistake and must say so before
     // anything else happens.
     const std::vector<uint8_t> file = read_image_file(config_.image_path);
@@ -78,7 +82,7 @@ WorkerProcess::WorkerProcess(WorkerConfig config)
 
     vm_.map_memory(0, 0, memory_);
     vcpu_ = std::make_unique<vid::Vcpu>(vm_, 0);
-    vcpu_->set_cpuid(kvm_.supported_cpuid());
+    vcpu_->set_cpuid(cpuid.get());
     enter_protected_mode(*vcpu_, image.entry);
 
     build_motherboard();

@@ -24,6 +24,10 @@ class MessageReader {
     explicit MessageReader(int fd) : fd_(fd) {}
     // Next message; false at end of stream. Malformed lines are skipped.
     bool next(nlohmann::json& message);
+    // For a poll loop: one read() (false at end of stream), then pop() the
+    // complete messages it brought until pop() returns false.
+    bool read_once();
+    bool pop(nlohmann::json& message);
 
   private:
     int fd_;
