@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev                 # JSON: trace, results, control channel
   libfmt-dev                         # formatting
   doctest-dev                        # tests
+  libboost-fiber-dev                 # threads: user-level threads (fibers)
+  libboost-context-dev               # threads: bare context switches (bench)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU

@@ -1,6 +1,7 @@
 // ptv: the one command-line front end of ptvlab (`ptv <module> <verb>`).
 #include <cstdio>
 
+#include "commands.hpp"
 #include "kvm_run.hpp"
 #include "paths.hpp"
 #include "ptv/common/cli.hpp"
@@ -33,9 +34,21 @@ int main(int argc, char** argv) {
 
     auto* guests_cmd = kvm->add_subcommand("guests", "list the built-in guests");
 
+    auto* threads = app.add_subcommand(
+        "threads", "threading models: simulated with exact answers, and measured for real");
+    threads->require_subcommand(1);
+    ptv::cli::Commands commands;
+    for (auto add : {ptv::cli::threads_sim_commands, ptv::cli::threads_measure_commands,
+                     ptv::cli::threads_demo_commands}) {
+        auto more = add(*threads);
+        commands.insert(commands.end(), more.begin(), more.end());
+    }
+
     ptv::cli::parse_or_exit(app, argc, argv, "ptv");
     try {
         if (run_cmd->parsed()) return ptv::cli::kvm_run(run);
+        for (auto& [cmd, runner] : commands)
+            if (cmd->parsed()) return runner();
         if (guests_cmd->parsed()) {
             for (const auto& g : ptv::cli::guest_names()) std::printf("%s\n", g.c_str());
             return 0;

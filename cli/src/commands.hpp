@@ -1,0 +1,22 @@
+// How a module adds its verbs to `ptv`: it registers subcommands under its
+// module's CLI11 app and returns, for each, the function that runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <utility>
+#include <vector>
+
+namespace ptv::cli {
+
+using Runner = std::function<int()>;
+using Commands = std::vector<std::pair<CLI::App*, Runner>>;
+
+// `ptv threads sim`            (cli/src/threads_sim.cpp)
+Commands threads_sim_commands(CLI::App& threads);
+// `ptv threads measure`        (cli/src/threads_measure.cpp)
+Commands threads_measure_commands(CLI::App& threads);
+// `ptv threads demo ...`       (cli/src/threads_demo.cpp)
+Commands threads_demo_commands(CLI::App& threads);
+
+}  // namespace ptv::cli
