@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: setup build demo test bench sanitize format clean
+.PHONY: setup build demo test bench sanitize sanitize-thread format clean
 
 setup:
 	scripts/setup.sh
@@ -30,8 +30,14 @@ sanitize: setup
 	$(MAKE) build BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DPTV_SANITIZE=address,undefined"
 	cd build-asan && ctest -j$(JOBS) --output-on-failure
 
+# TSan build (the threaded parts: worker control/watchdog/input threads,
+# ptv's signal loop, the threads module) and the whole suite under it.
+sanitize-thread: setup
+	$(MAKE) build BUILD=build-tsan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DPTV_SANITIZE=thread"
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -j$(JOBS) --output-on-failure
+
 format:
 	find common real-kvm-backend cli tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan
