@@ -197,3 +197,18 @@ TEST_CASE("ptv-vmwp on its own prints the outcome and the exit table") {
     CHECK(r.out.find("uart") != std::string::npos);
     CHECK(r.err.find("guest halted") != std::string::npos);
 }
+
+TEST_CASE("a guest that prints bytes that are not UTF-8 still gets a valid JSON result") {
+    TempDir dir;
+    FlatImage img;
+    img.code[5] = 0xff;  // mov al, 0xff instead of 'X'
+    write_file(dir.file("binary.bin"), img.bytes());
+    auto r = ptv_run({dir.file("binary.bin")});
+    REQUIRE(r.process.status == 0);
+    REQUIRE(r.result.is_object());
+    CHECK(r.result["serial"] == "\xEF\xBF\xBD\n");  // U+FFFD, the replacement character
+    CHECK(r.result["serial_bytes"] == 2);
+    auto alone = run({bin("ptv-vmwp"), dir.file("binary.bin"), "--json"});
+    CHECK(alone.status == 0);
+    CHECK_FALSE(nlohmann::json::parse(alone.out, nullptr, false).is_discarded());
+}

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
     app.add_flag("--json", json, "print the result as JSON (standalone use)");
     ptv::cli::parse_or_exit(app, argc, argv, "ptv-vmwp");
     if (no_input) cfg.input_fd = -1;
+    if (json && control_fd < 0) cfg.console_fd = 2;  // stdout carries only the JSON
     if (cfg.name.empty()) cfg.name = std::filesystem::path(cfg.image_path).stem().string();
 
     // Nobody left to watch us: end with the parent (ptv or the service).
@@ -106,7 +107,9 @@ int main(int argc, char** argv) {
         control->send(result);
         control.reset();
     } else if (json) {
-        std::printf("%s\n", result.dump(2).c_str());
+        // Guest output may hold any bytes: replace what is not UTF-8.
+        std::printf("%s\n",
+                    result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
         std::fprintf(stderr, "%s\n", outcome_line(result).c_str());
         std::printf("\n%s", exit_table(result).c_str());

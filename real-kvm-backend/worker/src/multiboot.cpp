@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -156,6 +157,13 @@ void load_multiboot(const MultibootImage& image, std::span<const uint8_t> file,
 }
 
 std::vector<uint8_t> read_image_file(const std::string& path) {
+    // No guest we can boot is larger than the largest RAM we give one.
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > (uint64_t(PTV_RAM_MAX_MIB) << 20))
+        throw UsageError(fmt::format("'{}' is {} MiB, larger than any guest memory ({} MiB); is it "
+                                     "really a multiboot kernel?",
+                                     path, size >> 20, PTV_RAM_MAX_MIB));
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw UsageError(
