@@ -24,6 +24,7 @@ bench:
 	scripts/setup.sh --bench
 	$(MAKE) build
 	$(BUILD)/bin/bench-kvm-exits
+	$(BUILD)/bin/bench-threads
 
 # ASan + UBSan build and the whole suite under it.
 sanitize: setup
