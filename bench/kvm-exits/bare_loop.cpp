@@ -9,7 +9,8 @@
 #include "ptv/portmap.h"
 #include "ptv/vid/kvm.hpp"
 #include "ptv/worker/boot.hpp"
-#include "ptv/worker/multiboot.hpp"
+#include "ptv/vmb/boot_area.hpp"
+#include "ptv/vmb/multiboot.hpp"
 
 namespace ptv::bench {
 
@@ -23,13 +24,13 @@ constexpr size_t kMemoryBytes = size_t(64) << 20;
 
 ExitRun run_bare_loop(const std::string& image_path, uint32_t n) {
     // Built the way WorkerProcess builds its VM, minus the motherboard.
-    const std::vector<uint8_t> file = worker::read_image_file(image_path);
-    const worker::MultibootImage image = worker::parse_multiboot(file, image_path);
+    const std::vector<uint8_t> file = vmb::read_image_file(image_path);
+    const vmb::MultibootImage image = vmb::parse_multiboot(file, image_path);
     vid::Kvm kvm;
     vid::Vm vm(kvm);
     vid::GuestMemory memory(kMemoryBytes);
-    worker::load_multiboot(image, file, memory.span(), image_path);
-    worker::write_boot_area(memory.span(), std::to_string(n));
+    vmb::load_multiboot(image, file, memory.span(), image_path);
+    vmb::write_boot_area(memory.span(), std::to_string(n));
     vm.map_memory(0, 0, memory);
     vid::Vcpu vcpu(vm, 0);
     vcpu.set_cpuid(kvm.supported_cpuid());

@@ -11,7 +11,8 @@
 #include "ptv/portmap.h"
 #include "ptv/vid/kvm.hpp"
 #include "ptv/worker/boot.hpp"
-#include "ptv/worker/multiboot.hpp"
+#include "ptv/vmb/boot_area.hpp"
+#include "ptv/vmb/multiboot.hpp"
 
 using namespace ptv;
 
@@ -19,10 +20,10 @@ TEST_CASE("the dirty log shows exactly the pages the guest wrote, then starts af
     vid::Kvm kvm;
     vid::Vm vm(kvm);
     vid::GuestMemory ram(8u << 20);
-    auto file = worker::read_image_file(test::guest("hello"));
-    auto image = worker::parse_multiboot(file, "hello");
-    worker::load_multiboot(image, file, ram.span(), "hello");
-    worker::write_boot_area(ram.span(), "");
+    auto file = vmb::read_image_file(test::guest("hello"));
+    auto image = vmb::parse_multiboot(file, "hello");
+    vmb::load_multiboot(image, file, ram.span(), "hello");
+    vmb::write_boot_area(ram.span(), "");
     vm.map_memory(0, 0, ram, /*dirty_log=*/true);
     vid::Vcpu vcpu(vm, 0);
     vcpu.set_cpuid(kvm.supported_cpuid());

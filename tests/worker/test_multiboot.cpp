@@ -6,10 +6,10 @@
 #include "../support/images.hpp"
 #include "../support/process.hpp"
 #include "ptv/common/error.hpp"
-#include "ptv/worker/multiboot.hpp"
+#include "ptv/vmb/multiboot.hpp"
 
 using namespace ptv;
-using ptv::worker::parse_multiboot;
+using ptv::vmb::parse_multiboot;
 
 namespace {
 std::string error_of(const std::vector<uint8_t>& bytes) {
@@ -36,7 +36,7 @@ TEST_CASE("a flat image: header anywhere in the first 8 KiB, address fields, bss
     CHECK(mb.entry == 0x200000 + 96);
 
     std::vector<uint8_t> ram(4 << 20, 0xcc);
-    worker::load_multiboot(mb, bytes, ram, "img");
+    vmb::load_multiboot(mb, bytes, ram, "img");
     CHECK(std::memcmp(&ram[0x200000], bytes.data(), bytes.size()) == 0);
     CHECK(ram[0x200000 + bytes.size()] == 0);  // bss zeroed
     CHECK(ram[0x200000 + bytes.size() + 0xfff] == 0);
@@ -44,9 +44,9 @@ TEST_CASE("a flat image: header anywhere in the first 8 KiB, address fields, bss
 }
 
 TEST_CASE("a built guest parses, and an ELF guest is loaded by its program headers") {
-    auto hello = worker::read_image_file(test::guest("hello"));
+    auto hello = vmb::read_image_file(test::guest("hello"));
     CHECK(parse_multiboot(hello, "hello").segments[0].address == 0x100000);
-    auto elf = worker::read_image_file(test::guest("elf-hello"));
+    auto elf = vmb::read_image_file(test::guest("elf-hello"));
     auto mb = parse_multiboot(elf, "elf-hello");
     CHECK(mb.format == "multiboot (ELF32)");
     CHECK(mb.lowest >= 0x100000);
@@ -98,7 +98,7 @@ TEST_CASE("an image that does not fit names the --memory it needs") {
     auto mb = parse_multiboot(bytes, "big");
     std::vector<uint8_t> ram(64 << 20);
     try {
-        worker::load_multiboot(mb, bytes, ram, "big");
+        vmb::load_multiboot(mb, bytes, ram, "big");
         FAIL("loaded an image bigger than RAM");
     } catch (const UsageError& e) {
         CHECK(std::string(e.what()).find("--memory 103") != std::string::npos);
@@ -106,12 +106,12 @@ TEST_CASE("an image that does not fit names the --memory it needs") {
     test::FlatImage low;
     low.load_addr = 0x1000;  // on top of the loader's GDT
     auto lb = low.bytes();
-    CHECK_THROWS_AS(worker::load_multiboot(parse_multiboot(lb, "low"), lb, ram, "low"), UsageError);
+    CHECK_THROWS_AS(vmb::load_multiboot(parse_multiboot(lb, "low"), lb, ram, "low"), UsageError);
 }
 
 TEST_CASE("a missing file is a usage error that says what to do") {
     try {
-        worker::read_image_file("/nonexistent/guest.bin");
+        vmb::read_image_file("/nonexistent/guest.bin");
         FAIL("no error");
     } catch (const UsageError& e) {
         CHECK(std::string(e.what()).find("cannot read guest image") != std::string::npos);

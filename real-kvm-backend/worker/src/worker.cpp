@@ -18,7 +18,8 @@
 #include "ptv/portmap.h"
 #include "ptv/worker/boot.hpp"
 #include "ptv/worker/exit_instruction.hpp"
-#include "ptv/worker/multiboot.hpp"
+#include "ptv/vmb/boot_area.hpp"
+#include "ptv/vmb/multiboot.hpp"
 #include "ptv/worker/stdin_pump.hpp"
 #include "ptv/worker/trace_export.hpp"
 
@@ -75,10 +76,10 @@ WorkerProcess::WorkerProcess(WorkerConfig config)
     auto cpuid = std::async(std::launch::async, [this] { return kvm_.supported_cpuid(); });
     // Image first: a bad file is the user's mistake and must say so before
     // anything else happens.
-    const std::vector<uint8_t> file = read_image_file(config_.image_path);
-    const MultibootImage image = parse_multiboot(file, config_.name);
-    load_multiboot(image, file, memory_.span(), config_.name);
-    write_boot_area(memory_.span(), config_.cmdline);
+    const std::vector<uint8_t> file = vmb::read_image_file(config_.image_path);
+    const vmb::MultibootImage image = vmb::parse_multiboot(file, config_.name);
+    vmb::load_multiboot(image, file, memory_.span(), config_.name);
+    vmb::write_boot_area(memory_.span(), config_.cmdline);
 
     vm_.map_memory(0, 0, memory_);
     vcpu_ = std::make_unique<vid::Vcpu>(vm_, 0);

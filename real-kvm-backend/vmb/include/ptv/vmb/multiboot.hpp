@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace ptv::worker {
+namespace ptv::vmb {
 
 struct MultibootImage {
     struct Segment {
@@ -40,4 +40,4 @@ void load_multiboot(const MultibootImage& image, std::span<const uint8_t> file,
 // Reads a whole file; throws ptv::UsageError if it cannot.
 std::vector<uint8_t> read_image_file(const std::string& path);
 
-}  // namespace ptv::worker
+}  // namespace ptv::vmb

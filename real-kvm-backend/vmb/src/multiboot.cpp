@@ -1,4 +1,4 @@
-#include "ptv/worker/multiboot.hpp"
+#include "ptv/vmb/multiboot.hpp"
 
 #include <elf.h>
 #include <fmt/format.h>
@@ -12,7 +12,7 @@
 #include "ptv/common/error.hpp"
 #include "ptv/portmap.h"
 
-namespace ptv::worker {
+namespace ptv::vmb {
 
 namespace {
 
@@ -173,4 +173,4 @@ std::vector<uint8_t> read_image_file(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-}  // namespace ptv::worker
+}  // namespace ptv::vmb
