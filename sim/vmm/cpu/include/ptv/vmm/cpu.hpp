@@ -1,0 +1,183 @@
+// The CPU model: an interpreter for x86-32 protected mode (the instruction
+// subset in sim/vmm/README.md), with CPL 0 and 3, EFLAGS.IF and IOPL, GDT
+// and IDT, exceptions and external interrupts. It knows nothing of
+// virtualization: a Platform (the bare machine, or a VMM) plugs into it,
+// receives its port I/O and MMIO, and may take exceptions, intercept
+// instructions and watch sensitive ones. Each technique of sim/vmm is such a
+// Platform; that is the whole difference between them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ptv/vmm/decoder.hpp"
+#include "ptv/vmm/instruction.hpp"
+#include "ptv/vmm/state.hpp"
+
+namespace ptv::vmm {
+
+// Exception vectors (SDM vol. 3, table 6-1).
+namespace vec {
+constexpr uint8_t DE = 0, DB = 1, BP = 3, OF = 4, UD = 6, NM = 7, DF = 8, TS = 10, NP = 11,
+                  SS = 12, GP = 13, PF = 14;
+}
+
+// An event that transfers control through the IDT: an exception, INT n or
+// an external interrupt.
+struct Event {
+    enum class Kind : uint8_t { Exception, SoftwareInterrupt, External };
+    Kind kind = Kind::Exception;
+    uint8_t vector = 0;
+    bool has_error = false;
+    uint32_t error = 0;
+    uint32_t eip = 0;          // of the instruction that caused it
+    uint32_t return_eip = 0;   // what the handler's frame returns to
+};
+
+// Thrown inside an instruction; the CPU turns it into an Event.
+struct CpuFault {
+    uint8_t vector;
+    bool has_error = false;
+    uint32_t error = 0;
+};
+
+// Why run() returned.
+struct Stop {
+    enum class Kind : uint8_t {
+        Halted,       // HLT with interrupts off (the guest is done)
+        Platform,     // the platform asked (debug-exit, device error, VMM decision)
+        Budget,       // --max-instructions reached
+        Unsupported,  // a valid instruction this model does not implement
+        TripleFault,  // an exception while delivering a double fault
+        InvalidOpcode // triple fault whose first cause was #UD (bytes that are no instruction)
+    };
+    Kind kind = Kind::Halted;
+    uint32_t eip = 0;
+    std::string detail;
+};
+
+class Cpu;
+
+class Platform {
+  public:
+    virtual ~Platform() = default;
+    virtual uint32_t port_in(Cpu& cpu, uint16_t port, uint8_t size) = 0;
+    virtual void port_out(Cpu& cpu, uint16_t port, uint8_t size, uint32_t value) = 0;
+    // Accesses outside RAM (and outside the VMM area).
+    virtual uint32_t mmio_read(Cpu& cpu, uint32_t address, uint8_t size) = 0;
+    virtual void mmio_write(Cpu& cpu, uint32_t address, uint8_t size, uint32_t value) = 0;
+
+    // Called before a system instruction (privileged, I/O, sensitive, HLT,
+    // CLI/STI, CPUID) executes, when wants_intercepts() is true. Return true
+    // if the platform carried it out (and moved EIP on) itself: a VM exit.
+    virtual bool intercept(Cpu&, const Instruction&) { return false; }
+    // An exception or interrupt is about to go through the IDT. Return true
+    // if the platform handled it instead (a trap into the VMM).
+    virtual bool on_event(Cpu&, const Event&) { return false; }
+    // HLT executed with interrupts on: nothing in this model can wake the
+    // CPU except a pending external interrupt. Return true to stop.
+    virtual bool on_halt_with_interrupts(Cpu&) { return true; }
+    // After a sensitive instruction executed (when watch_sensitive()).
+    virtual void after_sensitive(Cpu&, const Instruction&, const CpuState& /*before*/) {}
+
+    bool wants_intercepts = false;
+    bool watch_sensitive = false;
+};
+
+struct CpuCounters {
+    uint64_t instructions = 0;
+    uint64_t decodes = 0;
+    uint64_t exceptions = 0;
+    uint64_t interrupts = 0;
+};
+
+class Cpu {
+  public:
+    // `ram` is guest-physical memory from address 0.
+    Cpu(std::span<uint8_t> ram, Platform& platform);
+
+    CpuState& state() { return s_; }
+    const CpuState& state() const { return s_; }
+    std::span<uint8_t> ram() { return ram_; }
+    const CpuCounters& counters() const { return counters_; }
+    uint64_t decode_cache_invalidations() const { return cache_.invalidations(); }
+    // EFLAGS bits whose value is undefined after the last instruction that
+    // wrote them (SDM: "undefined"): comparisons with hardware mask them.
+    uint32_t undefined_flags() const { return undefined_; }
+
+    // Runs until a Stop; `budget` instructions at most (0: no limit).
+    Stop run(uint64_t budget);
+    // One instruction (or one event delivery). Returns a Stop when stopped.
+    std::optional<Stop> step();
+    // The platform ends the run after the current instruction.
+    void request_stop(std::string detail);
+
+    // An external interrupt line: delivered before the next instruction
+    // when EFLAGS.IF is set (SDM vol. 3, 6.8.1).
+    void raise_interrupt(uint8_t vector) { pending_irq_ = vector; }
+
+    // A private region for the platform's own tables (a VMM's shadow GDT),
+    // mapped at `base` and invisible in RAM (VMware kept its VMM in the top
+    // 4 MiB of the guest's address space).
+    void map_private(uint32_t base, size_t size);
+    std::span<uint8_t> private_area() { return private_; }
+    uint32_t private_base() const { return private_base_; }
+
+    // Memory and operand access, also used by VMMs emulating an instruction.
+    uint32_t read_linear(uint32_t linear, uint8_t size);
+    void write_linear(uint32_t linear, uint8_t size, uint32_t value);
+    uint32_t effective_address(const Operand& o) const;
+    uint32_t linear_address(const Operand& o) const;
+    uint32_t read_operand(const Instruction& insn, const Operand& o);
+    void write_operand(const Instruction& insn, const Operand& o, uint32_t value);
+    uint32_t reg(uint8_t index, uint8_t size) const;
+    void set_reg(uint8_t index, uint8_t size, uint32_t value);
+    void push(uint32_t value, uint8_t size = 4);
+    uint32_t pop(uint8_t size = 4);
+
+    // Segment loading with the protected-mode checks (SDM vol. 3, 5.8): used
+    // by MOV/POP sreg, far transfers, IRET and event delivery.
+    void load_segment(Sreg reg, uint16_t selector);
+    // Reads a descriptor from the GDT/LDT; throws #GP(selector) if outside.
+    uint64_t read_descriptor(uint16_t selector);
+    // Delivers an event through the IDT (SDM vol. 3, 6.12), as the hardware
+    // would; platforms that emulate delivery for their guests call it too.
+    void deliver(const Event& e);
+
+    // Text for messages: bytes and Intel syntax of the instruction at `eip`.
+    std::string describe(uint32_t eip);
+    const Decoder& decoder() const { return decoder_; }
+    // Decodes (through the cache) the instruction at linear address `eip`.
+    const Instruction* fetch(uint32_t eip);
+
+  private:
+    void execute(const Instruction& insn);
+    bool execute_system(const Instruction& insn);  // system.cpp
+    bool execute_string(const Instruction& insn);  // strings.cpp
+    void event(Event e);
+    void do_iret(const Instruction& insn);
+    void far_transfer(uint16_t selector, uint32_t offset, bool is_call, uint8_t size);
+    void far_return(uint8_t size, uint16_t pop_bytes);
+    bool condition(uint8_t cc) const;
+    void set_flags(uint32_t value, uint32_t mask, uint32_t undefined);
+
+    CpuState s_;
+    std::span<uint8_t> ram_;
+    Platform& platform_;
+    Decoder decoder_;
+    DecodeCache cache_;
+    CpuCounters counters_;
+    uint32_t undefined_ = 0;
+    int fault_depth_ = 0;        // 1: delivering, 2: delivering #DF
+    uint8_t first_fault_ = 0xff;  // the vector that started a fault chain
+    std::optional<uint8_t> pending_irq_;
+    std::optional<Stop> stop_;
+    std::vector<uint8_t> private_;
+    uint32_t private_base_ = 0;
+    Instruction scratch_;  // uncached decode (code outside RAM)
+};
+
+}  // namespace ptv::vmm

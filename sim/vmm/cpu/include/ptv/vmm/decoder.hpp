@@ -1,0 +1,80 @@
+// Decoding guest code with Zydis into Instruction, and a decode cache in
+// front of it: the interpreter asks for the instruction at an address, and
+// the cache answers without decoding again until the guest writes into the
+// bytes it came from (self-modifying code must see its new bytes).
+#pragma once
+
+#include <Zydis/Zydis.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ptv/vmm/instruction.hpp"
+
+namespace ptv::vmm {
+
+class Decoder {
+  public:
+    Decoder();
+    // Decodes the instruction at the start of `code`; nullopt if the bytes
+    // are not a valid 32-bit instruction.
+    std::optional<Instruction> decode(std::span<const uint8_t> code) const;
+    // Intel syntax, for messages, traces and listings.
+    std::string disassemble(std::span<const uint8_t> code, uint32_t address) const;
+
+  private:
+    ZydisDecoder decoder_;
+    ZydisFormatter formatter_;
+};
+
+// Decoded instructions keyed by guest-physical address, invalidated by
+// writes. RAM is cut into 256-byte lines; a line that holds decoded code is
+// marked, and a write into a marked line bumps its generation, which every
+// cached instruction from that line checks.
+class DecodeCache {
+  public:
+    explicit DecodeCache(size_t ram_bytes);
+
+    // The cached instruction at `address`, or nullptr.
+    const Instruction* find(uint32_t address) const {
+        const Entry& e = entries_[slot(address)];
+        if (e.address != address || !e.valid) return nullptr;
+        if (e.gen_first != gen_[address >> kLineShift]) return nullptr;
+        if (e.gen_last != gen_[(address + e.insn.length - 1) >> kLineShift]) return nullptr;
+        return &e.insn;
+    }
+    const Instruction* insert(uint32_t address, const Instruction& insn);
+
+    // Called on every guest write into RAM: cheap unless the line holds code.
+    void on_write(uint32_t address, uint32_t size) {
+        const uint32_t first = address >> kLineShift, last = (address + size - 1) >> kLineShift;
+        for (uint32_t l = first; l <= last && l < code_.size(); ++l)
+            if (code_[l]) {
+                code_[l] = 0;
+                ++gen_[l];
+                ++invalidations_;
+            }
+    }
+    uint64_t invalidations() const { return invalidations_; }
+
+  private:
+    static constexpr int kLineShift = 8;
+    static constexpr size_t kSlots = 1u << 16;
+    struct Entry {
+        uint32_t address = 0;
+        bool valid = false;
+        uint32_t gen_first = 0, gen_last = 0;
+        Instruction insn;
+    };
+    static size_t slot(uint32_t address) { return (address ^ (address >> 16)) & (kSlots - 1); }
+
+    std::vector<Entry> entries_;
+    std::vector<uint8_t> code_;
+    std::vector<uint32_t> gen_;
+    uint64_t invalidations_ = 0;
+};
+
+}  // namespace ptv::vmm
