@@ -17,11 +17,11 @@
 #include "ptv/common/error.hpp"
 #include "ptv/portmap.h"
 #include "ptv/worker/boot.hpp"
-#include "ptv/worker/exit_instruction.hpp"
+#include "ptv/vnd/exit_instruction.hpp"
 #include "ptv/vmb/boot_area.hpp"
 #include "ptv/vmb/multiboot.hpp"
 #include "ptv/worker/stdin_pump.hpp"
-#include "ptv/worker/trace_export.hpp"
+#include "ptv/vnd/trace_export.hpp"
 
 namespace ptv::worker {
 
@@ -186,7 +186,7 @@ void WorkerProcess::capture_code(vnd::Exit& exit) {
 std::string WorkerProcess::culprit(vnd::Exit& exit) {
     if (!exit.has_code) capture_code(exit);
     if (!exit.has_code) return "";
-    auto insn = causing_instruction(exit.reason, exit.is_write, {exit.code.data(), exit.code_len},
+    auto insn = vnd::causing_instruction(exit.reason, exit.is_write, {exit.code.data(), exit.code_len},
                                     exit.code_rip_offset, exit.rip, CpuMode(exit.cpu_mode));
     if (!insn) return "";
     rip_override_ = insn->address;
@@ -302,7 +302,7 @@ nlohmann::json WorkerProcess::run() {
     t_run_end_ = now_ns();
     rip_ = rip_override_ ? rip_override_ : guest_rip();
     if (trace_)
-        trace_info_ = export_trace(*trace_, config_.trace_path, *dispatcher_, t_run_start_,
+        trace_info_ = vnd::export_trace(*trace_, config_.trace_path, *dispatcher_, t_run_start_,
                                    config_.name, int(::getpid()));
     return result_json();
 }

@@ -1,11 +1,11 @@
-#include "ptv/worker/exit_instruction.hpp"
+#include "ptv/vnd/exit_instruction.hpp"
 
-namespace ptv::worker {
+namespace ptv::vnd {
 
-std::optional<Instruction> causing_instruction(vnd::ExitReason reason, bool is_write,
+std::optional<Instruction> causing_instruction(ExitReason reason, bool is_write,
                                                std::span<const uint8_t> code, size_t rip_offset,
                                                uint64_t rip, CpuMode mode) {
-    using vnd::ExitReason;
+
     bool (*could_cause)(const Instruction&) = nullptr;
     if (reason == ExitReason::PortIo)
         could_cause = [](const Instruction& i) { return i.port_io; };
@@ -21,4 +21,4 @@ std::optional<Instruction> causing_instruction(vnd::ExitReason reason, bool is_w
     return disassemble_ending_at(code, rip_offset, rip, mode, could_cause);
 }
 
-}  // namespace ptv::worker
+}  // namespace ptv::vnd

@@ -11,11 +11,11 @@
 #include "ptv/common/disasm.hpp"
 #include "ptv/vnd/exit.hpp"
 
-namespace ptv::worker {
+namespace ptv::vnd {
 
 // `code` holds guest bytes around RIP, the byte at RIP at `rip_offset`.
-std::optional<Instruction> causing_instruction(vnd::ExitReason reason, bool is_write,
+std::optional<Instruction> causing_instruction(ExitReason reason, bool is_write,
                                                std::span<const uint8_t> code, size_t rip_offset,
                                                uint64_t rip, CpuMode mode);
 
-}  // namespace ptv::worker
+}  // namespace ptv::vnd

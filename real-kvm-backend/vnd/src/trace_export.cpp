@@ -1,13 +1,13 @@
-#include "ptv/worker/trace_export.hpp"
+#include "ptv/vnd/trace_export.hpp"
 
 #include <fmt/format.h>
 
 #include "ptv/common/disasm.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/trace.hpp"
-#include "ptv/worker/exit_instruction.hpp"
+#include "ptv/vnd/exit_instruction.hpp"
 
-namespace ptv::worker {
+namespace ptv::vnd {
 
 namespace {
 
@@ -25,14 +25,14 @@ std::string hex(uint64_t v) {
 
 }  // namespace
 
-std::optional<Instruction> record_instruction(const vnd::NotificationRecord& rec) {
+std::optional<Instruction> record_instruction(const NotificationRecord& rec) {
     if (!rec.has_code) return std::nullopt;
     return causing_instruction(rec.reason, rec.is_write, {rec.code.data(), rec.code_len},
                                rec.code_rip_offset, rec.rip, CpuMode(rec.cpu_mode));
 }
 
 nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
-                            const vnd::NotificationDispatcher& d, uint64_t t0,
+                            const NotificationDispatcher& d, uint64_t t0,
                             const std::string& vm_name, int worker_pid) {
     w.process_name(kVmPid, fmt::format("VM {} (ptv-vmwp pid {})", vm_name, worker_pid));
     w.thread_name(kVmPid, kVcpuTid, "vCPU 0");
@@ -51,9 +51,9 @@ nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
         const double handling_ns = double(rec.t_done - rec.t_exit);
         nlohmann::json args = {{"device", device}, {"handling_ns", handling_ns}};
         const bool io =
-            rec.reason == vnd::ExitReason::PortIo || rec.reason == vnd::ExitReason::Mmio;
+            rec.reason == ExitReason::PortIo || rec.reason == ExitReason::Mmio;
         if (io) {
-            args[rec.reason == vnd::ExitReason::PortIo ? "port" : "address"] = hex(rec.address);
+            args[rec.reason == ExitReason::PortIo ? "port" : "address"] = hex(rec.address);
             args["size"] = rec.size;
             args["direction"] = rec.is_write ? "write" : "read";
             args["data"] = hex(rec.data);
@@ -95,4 +95,4 @@ nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
         {"path", path}, {"events", events}, {"exits", log->size()}, {"dropped", log->dropped()}};
 }
 
-}  // namespace ptv::worker
+}  // namespace ptv::vnd

@@ -15,16 +15,16 @@
 #include "ptv/common/trace.hpp"
 #include "ptv/vnd/dispatcher.hpp"
 
-namespace ptv::worker {
+namespace ptv::vnd {
 
 // Writes the trace and finishes the writer; returns {"path", "events",
 // "exits", "dropped"}. t0_ns is the trace's time zero. Throws
 // ptv::UsageError if the file cannot be written.
 nlohmann::json export_trace(trace::TraceWriter& writer, const std::string& path,
-                            const vnd::NotificationDispatcher& dispatcher, uint64_t t0_ns,
+                            const NotificationDispatcher& dispatcher, uint64_t t0_ns,
                             const std::string& vm_name, int worker_pid);
 
 // The guest instruction that caused the exit of one record.
-std::optional<Instruction> record_instruction(const vnd::NotificationRecord& rec);
+std::optional<Instruction> record_instruction(const NotificationRecord& rec);
 
-}  // namespace ptv::worker
+}  // namespace ptv::vnd
