@@ -1,5 +1,13 @@
 // ptv: the one command-line front end of ptvlab (`ptv <module> <verb>`).
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "commands.hpp"
 #include "kvm_run.hpp"
@@ -7,7 +15,20 @@
 #include "ptv/common/cli.hpp"
 #include "ptv/common/error.hpp"
 
+// `ptv vmm ...` runs in ptv-vmm, beside ptv (see cli/src/vmm/vmm_commands.hpp).
+[[noreturn]] void exec_vmm(int argc, char** argv) {
+    const std::string path = ptv::cli::executable_dir() + "/ptv-vmm";
+    std::vector<char*> args = {const_cast<char*>(path.c_str())};
+    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+    args.push_back(nullptr);
+    ::execv(path.c_str(), args.data());
+    std::fprintf(stderr, "ptv: cannot run %s: %s; rebuild with 'make build'\n", path.c_str(),
+                 std::strerror(errno));
+    std::exit(ptv::kUsageExit);
+}
+
 int main(int argc, char** argv) {
+    if (argc >= 2 && std::string_view(argv[1]) == "vmm") exec_vmm(argc, argv);
     CLI::App app{"ptv: processes, threads and virtualization, for real and simulated"};
     app.require_subcommand(1);
 
@@ -33,6 +54,11 @@ int main(int argc, char** argv) {
                       "print the result as JSON on stdout (serial output goes to stderr)");
 
     auto* guests_cmd = kvm->add_subcommand("guests", "list the built-in guests");
+
+    // Listed for --help; `ptv vmm ...` never reaches the parser (exec_vmm).
+    app.add_subcommand("vmm",
+                       "an x86 CPU model: trap-and-emulate, a VMX model, paravirtualization "
+                       "('ptv vmm --help')");
 
     auto* threads = app.add_subcommand(
         "threads", "threading models: simulated with exact answers, and measured for real");

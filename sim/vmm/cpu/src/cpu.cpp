@@ -17,8 +17,8 @@ void Cpu::map_private(uint32_t base, size_t size) {
     private_.assign(size, 0);
 }
 
-void Cpu::request_stop(std::string detail) {
-    if (!stop_) stop_ = Stop{Stop::Kind::Platform, s_.eip, std::move(detail)};
+void Cpu::request_stop(std::string detail, Stop::Kind kind) {
+    if (!stop_) stop_ = Stop{kind, s_.eip, std::move(detail)};
 }
 
 // ---------------------------------------------------------------- memory --
@@ -196,6 +196,7 @@ void Cpu::load_segment(Sreg r, uint16_t selector) {
         const uint32_t at = base + (selector & ~7u) + 5;
         write_linear(at, 1, a | kAccessed);
         seg.access |= kAccessed;
+        platform_.descriptor_accessed(*this, at);
     }
     s_.seg[r] = seg;
 }
@@ -297,8 +298,12 @@ void Cpu::deliver(const Event& e) {
 
 void Cpu::event(Event e) {
     ++(e.kind == Event::Kind::External ? counters_.interrupts : counters_.exceptions);
-    if (fault_depth_ == 0) first_fault_ = e.vector;
     if (platform_.on_event(*this, e)) return;
+    deliver_with_nesting(e);
+}
+
+void Cpu::deliver_with_nesting(Event e) {
+    if (fault_depth_ == 0) first_fault_ = e.vector;
     // Faults while delivering: the first becomes #DF, a fault while
     // delivering #DF is a triple fault: shutdown (SDM vol. 3, 6.15, int 8).
     for (;;) {
@@ -368,8 +373,8 @@ std::optional<Stop> Cpu::step() {
     const Instruction* insn = fetch(eip);
     try {
         if (!insn) throw CpuFault{vec::UD};
-        ++counters_.instructions;
         if (insn->system && platform_.wants_intercepts && platform_.intercept(*this, *insn)) {
+            ++counters_.instructions;
             return stop_;
         }
         if (platform_.watch_sensitive && insn->sensitive) {
@@ -379,6 +384,8 @@ std::optional<Stop> Cpu::step() {
         } else {
             execute(*insn);
         }
+        // Retired: a faulting instruction is not counted (it restarts).
+        ++counters_.instructions;
     } catch (const CpuFault& f) {
         // Faults restart the instruction: the frame holds its own EIP.
         s_.eip = eip;
@@ -388,9 +395,11 @@ std::optional<Stop> Cpu::step() {
 }
 
 Stop Cpu::run(uint64_t budget) {
-    const uint64_t start = counters_.instructions;
+    // The budget counts steps, not retired instructions, so a guest that
+    // faults forever (never retiring one) still runs out of it.
+    uint64_t steps = 0;
     while (!stop_) {
-        if (budget && counters_.instructions - start >= budget) {
+        if (budget && steps++ >= budget) {
             stop_ = Stop{Stop::Kind::Budget, s_.eip,
                          fmt::format("instruction budget of {} exhausted", budget)};
             break;

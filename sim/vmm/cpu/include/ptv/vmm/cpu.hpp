@@ -80,6 +80,9 @@ class Platform {
     // HLT executed with interrupts on: nothing in this model can wake the
     // CPU except a pending external interrupt. Return true to stop.
     virtual bool on_halt_with_interrupts(Cpu&) { return true; }
+    // The processor set the accessed bit of a descriptor it loaded (at
+    // linear address `at`); a VMM with shadow tables copies it back.
+    virtual void descriptor_accessed(Cpu&, uint32_t /*at*/) {}
     // After a sensitive instruction executed (when watch_sensitive()).
     virtual void after_sensitive(Cpu&, const Instruction&, const CpuState& /*before*/) {}
 
@@ -113,7 +116,7 @@ class Cpu {
     // One instruction (or one event delivery). Returns a Stop when stopped.
     std::optional<Stop> step();
     // The platform ends the run after the current instruction.
-    void request_stop(std::string detail);
+    void request_stop(std::string detail, Stop::Kind kind = Stop::Kind::Platform);
 
     // An external interrupt line: delivered before the next instruction
     // when EFLAGS.IF is set (SDM vol. 3, 6.8.1).
@@ -146,6 +149,11 @@ class Cpu {
     // Delivers an event through the IDT (SDM vol. 3, 6.12), as the hardware
     // would; platforms that emulate delivery for their guests call it too.
     void deliver(const Event& e);
+    // Delivers through the IDT with the hardware's nesting rules (a fault
+    // while delivering becomes #DF, a fault while delivering #DF a triple
+    // fault), without asking the platform: for VMMs reflecting an event
+    // into their guest.
+    void deliver_with_nesting(Event e);
 
     // Text for messages: bytes and Intel syntax of the instruction at `eip`.
     std::string describe(uint32_t eip);

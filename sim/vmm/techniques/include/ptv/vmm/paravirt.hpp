@@ -1,0 +1,25 @@
+// Paravirtualization (Barham et al., "Xen and the Art of Virtualization",
+// SOSP 2003): the guest kernel is changed to call the hypervisor instead of
+// executing privileged instructions. Here a hypercall is an OUT to the PV
+// doorbell port (ptv/portmap.h): the hypervisor recognises it as a
+// deliberate call, without decoding and emulating a faulting instruction;
+// a PV guest also keeps its interrupt flag in a shared-info page instead of
+// executing CLI/STI, and sends whole messages through a ring instead of
+// one UART register at a time. Anything unmodified still traps and is
+// emulated, as under trap-and-emulate.
+#pragma once
+
+#include "ptv/vmm/trap_and_emulate.hpp"
+
+namespace ptv::vmm {
+
+class Paravirt : public TrapAndEmulate {
+  public:
+    using TrapAndEmulate::TrapAndEmulate;
+    std::string_view name() const override { return "paravirt"; }
+
+  protected:
+    void emulate(Cpu& cpu, const Event& e, const Instruction* insn) override;
+};
+
+}  // namespace ptv::vmm

@@ -1,0 +1,69 @@
+// Running one guest under one technique, and what comes out: the outcome
+// (same statuses as the KVM worker, plus "unsupported instruction"), the
+// counters, the final guest state and the equivalence check against native.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ptv/vmm/machine.hpp"
+#include "ptv/vmm/technique.hpp"
+
+namespace ptv::vmm {
+
+struct RunOptions {
+    GuestConfig guest;
+    std::string technique = "native";
+    uint64_t max_instructions = 200'000'000;  // --max-instructions
+    std::string trace_path;                   // "" : no trace
+    size_t trace_capacity = 100'000;          // transitions kept for the trace
+};
+
+// Exit statuses: those of the KVM worker (worker/outcome.hpp), plus 11.
+constexpr int kStatusUnsupported = 11;
+
+// The final guest state, in the KVM worker's "final_state" keys.
+struct FinalState {
+    CpuState cpu;
+    uint32_t undefined_flags = 0;  // EFLAGS bits the SDM leaves undefined at the end
+    uint64_t memory_hash = 0;
+    uint64_t memory_bytes = 0;
+    nlohmann::json to_json() const;
+};
+
+struct RunResult {
+    std::string guest, technique;
+    std::string outcome;  // "halted", "guest-exit", "triple-fault", "unsupported-instruction", ...
+    int status = 0;
+    std::string message;
+    uint32_t stop_eip = 0;
+    std::string output;  // the guest's console output
+    FinalState final_state;
+    TechniqueCounters counters;
+    uint64_t instructions = 0;
+    uint64_t exceptions = 0;
+    uint64_t cycles = 0;  // modelled (cost_model.hpp)
+    uint64_t wall_ns = 0;
+    std::vector<Divergence> divergences;
+    nlohmann::json details = nullptr;  // the VMCS, for vmx
+    nlohmann::json trace = nullptr;    // {"path", "events"} when traced
+    nlohmann::json to_json() const;
+};
+
+RunResult run_guest(const RunOptions& options);
+
+// Equivalence with the native run (Popek & Goldberg's first property):
+// the same general registers, EFLAGS (bits defined for both), memory and
+// device output. `first_difference` names the first that differs.
+struct Equivalence {
+    bool equivalent = true;
+    std::string first_difference;
+    std::vector<std::string> differences;
+};
+Equivalence compare_states(const RunResult& native, const FinalState& other,
+                           const std::string& other_output);
+
+}  // namespace ptv::vmm

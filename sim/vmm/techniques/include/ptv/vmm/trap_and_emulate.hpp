@@ -1,0 +1,69 @@
+// Trap-and-emulate (Popek & Goldberg 1974): the guest kernel runs
+// deprivileged, in ring 3; every privileged instruction faults (#GP) into
+// the VMM, which emulates it against a virtual CPU (virtual CPL, IF, IOPL,
+// GDTR, IDTR, TR, control registers) and resumes the guest. Exceptions and
+// INT n also reach the VMM first (its own IDT), which reflects them into
+// the guest's handlers as the bare machine would have delivered them.
+//
+// On IA-32 this is not enough (Robin & Irvine 2000): some sensitive
+// instructions do not trap in ring 3. PUSHF shows the real IF, POPF
+// silently ignores IF, MOV from CS shows RPL 3, SGDT/SIDT show the VMM's
+// tables, SMSW the host's CR0, IRET to ring 3 is a same-privilege return.
+// The model executes them as the hardware would and records each place
+// where the guest saw something the bare machine would not have shown it.
+#pragma once
+
+#include <cstdint>
+
+#include "ptv/vmm/technique.hpp"
+
+namespace ptv::vmm {
+
+class TrapAndEmulate : public Technique {
+  public:
+    using Technique::Technique;
+    std::string_view name() const override { return "trap-emulate"; }
+    void start(Cpu& cpu) override;
+    CpuState guest_view(const Cpu& cpu) const override;
+
+    bool on_event(Cpu& cpu, const Event& e) override;
+    void after_sensitive(Cpu& cpu, const Instruction& insn, const CpuState& before) override;
+    void descriptor_accessed(Cpu& cpu, uint32_t at) override;
+
+    // Where the VMM keeps its own tables, out of the guest's RAM (VMware
+    // kept its VMM in the top 4 MiB of the address space).
+    static constexpr uint32_t kVmmBase = 0xffc00000;
+    static constexpr uint32_t kVmmIdt = kVmmBase + 0x10000;
+    // The host's CR0 while the guest runs: PG, WP, NE, ET, MP, PE.
+    static constexpr uint32_t kHostCr0 = 0x80010033;
+
+  protected:
+    // A #GP the VMM handles by emulating the instruction; a subclass may
+    // recognise it as something else first (a hypercall).
+    virtual void emulate(Cpu& cpu, const Event& e, const Instruction* insn);
+    // Runs one guest instruction (or delivers one event) on the virtual
+    // CPU: switch to the guest's view, let the processor model do exactly
+    // what the bare machine would, switch back.
+    void emulate_step(Cpu& cpu);
+    void reflect(Cpu& cpu, const Event& e);
+    std::string cause(Cpu& cpu, const Event& e, const Instruction* insn) const;
+
+    void to_virtual(Cpu& cpu);
+    void to_real(Cpu& cpu);
+    void build_shadow_gdt(Cpu& cpu);
+
+    // The virtual CPU: what the guest kernel believes.
+    struct Virtual {
+        uint8_t cpl = 0;
+        uint32_t eflags_bits = 0;  // IF and IOPL
+        TableRegister gdtr, idtr;
+        Segment tr, ldtr;
+        uint32_t cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;
+        uint8_t ss_rpl = 0;
+    } v_;
+    bool emulating_ = false;
+    bool in_guest_view_ = false;
+    bool shadow_built_ = false;
+};
+
+}  // namespace ptv::vmm

@@ -1,0 +1,203 @@
+#include "ptv/vmm/run.hpp"
+
+#include <fmt/format.h>
+
+#include "ptv/common/clock.hpp"
+#include "ptv/common/memory_hash.hpp"
+#include "ptv/common/trace.hpp"
+#include "ptv/vmm/cost_model.hpp"
+#include "ptv/vmm/vmx.hpp"
+#include "ptv/vnd/trace_export.hpp"
+
+namespace ptv::vmm {
+
+namespace {
+
+struct Outcome {
+    const char* name;
+    int status;
+};
+
+Outcome outcome_of(const Stop& stop, const SimulatedMachine& m) {
+    switch (stop.kind) {
+        case Stop::Kind::Halted:
+            return {"halted", 0};
+        case Stop::Kind::Budget:
+            return {"instruction-budget", 5};
+        case Stop::Kind::Unsupported:
+            return {"unsupported-instruction", kStatusUnsupported};
+        case Stop::Kind::TripleFault:
+            return {"triple-fault", 3};
+        case Stop::Kind::InvalidOpcode:
+            return {"invalid-opcode", 4};
+        case Stop::Kind::Platform:
+            break;
+    }
+    if (m.bus_error()) return {"bus-error", 6};
+    if (const auto& req = m.stop_request()) {
+        if (req->kind == vmb::StopRequest::Kind::DeviceError) return {"device-error", 7};
+        return req->status == 0 ? Outcome{"guest-exit", 0} : Outcome{"guest-failure", 1};
+    }
+    return {"stopped", 10};
+}
+
+void write_trace(const RunOptions& o, const RunResult& r, const Technique& t,
+                 const SimulatedMachine& m, trace::TraceWriter& w, uint64_t t0) {
+    constexpr int kPid = 1, kVcpu = 1, kVmm = 2;
+    if (o.technique == "vmx" && m.dispatcher().log()) {
+        // Exits and notifications exactly as a KVM run's trace has them.
+        vnd::export_trace(w, o.trace_path, m.dispatcher(), t0, o.guest.name + " (vmx model)", 0);
+    } else {
+        w.process_name(kPid, fmt::format("VM {} ({} model)", o.guest.name, o.technique));
+        w.thread_name(kPid, kVcpu, "vCPU 0");
+        w.thread_name(kPid, kVmm, "VMM");
+    }
+    // Modelled time: one microsecond of the trace per 1,000 modelled cycles
+    // is not meaningful; use the instruction count as the clock (1 µs each).
+    for (const auto& tr : t.transitions()) {
+        nlohmann::json args = {{"cause", tr.cause},
+                               {"eip", fmt::format("{:#x}", tr.eip)},
+                               {"instruction", tr.instruction},
+                               {"guest_instructions", tr.instructions}};
+        if (!tr.args.is_null()) args.update(tr.args);
+        if (tr.kind == "divergence")
+            w.instant("trap", "divergence", kPid, kVcpu, double(tr.instructions), args);
+        else if (o.technique != "vmx" || tr.kind != "vmexit")
+            w.complete("trap", tr.kind + ": " + tr.cause, kPid, kVmm, double(tr.instructions), 0.5,
+                       args);
+    }
+    w.metadata("technique", o.technique);
+    w.metadata("guest", o.guest.name);
+    w.metadata("instructions", r.instructions);
+    w.metadata("modelled_cycles", r.cycles);
+}
+
+}  // namespace
+
+nlohmann::json FinalState::to_json() const {
+    const auto& c = cpu;
+    return {{"eax", c.gpr[EAX]}, {"ebx", c.gpr[EBX]}, {"ecx", c.gpr[ECX]}, {"edx", c.gpr[EDX]},
+            {"esi", c.gpr[ESI]}, {"edi", c.gpr[EDI]}, {"ebp", c.gpr[EBP]}, {"esp", c.gpr[ESP]},
+            {"eip", c.eip}, {"eflags", c.eflags}, {"cs", c.seg[CS].selector},
+            {"ss", c.seg[SS].selector}, {"ds", c.seg[DS].selector}, {"es", c.seg[ES].selector},
+            {"fs", c.seg[FS].selector}, {"gs", c.seg[GS].selector}, {"cr0", c.cr0},
+            {"memory_hash", memory_hash_text(memory_hash)}, {"memory_bytes", memory_bytes},
+            {"undefined_flags", undefined_flags}};
+}
+
+nlohmann::json RunResult::to_json() const {
+    nlohmann::json traps = counters.traps, exits = counters.exits;
+    nlohmann::json div = nlohmann::json::array();
+    for (const auto& d : divergences)
+        div.push_back({{"eip", d.eip}, {"instruction", d.instruction}, {"what", d.what}});
+    return {{"guest", guest},
+            {"technique", technique},
+            {"outcome", outcome},
+            {"status", status},
+            {"message", message},
+            {"stop_eip", stop_eip},
+            {"serial", output},
+            {"final_state", final_state.to_json()},
+            {"instructions", instructions},
+            {"exceptions", exceptions},
+            {"traps", traps},
+            {"vm_exits", exits},
+            {"hypercalls", counters.hypercalls},
+            {"device_accesses", counters.device_accesses},
+            {"reflected", counters.reflected},
+            {"modelled_cycles", cycles},
+            {"wall_ns", wall_ns},
+            {"divergences", div},
+            {"vmcs", details},
+            {"trace", trace}};
+}
+
+RunResult run_guest(const RunOptions& o) {
+    SimulatedMachine machine(o.guest);
+    auto technique = make_technique(o.technique, machine);
+    std::optional<trace::TraceWriter> writer;
+    if (!o.trace_path.empty()) {
+        writer.emplace(trace::TraceWriter::open(o.trace_path));
+        technique->keep_transitions(o.trace_capacity);
+        if (o.technique == "vmx") machine.dispatcher().enable_log(o.trace_capacity);
+    }
+    Cpu cpu(machine.ram(), *technique);
+    machine.attach(cpu);
+    machine.boot(cpu.state());
+    technique->start(cpu);
+
+    const uint64_t t0 = now_ns();
+    const Stop stop = cpu.run(o.max_instructions);
+    const uint64_t t1 = now_ns();
+    if (auto* vmx = dynamic_cast<VmxModel*>(technique.get());
+        vmx && (stop.kind == Stop::Kind::TripleFault || stop.kind == Stop::Kind::InvalidOpcode))
+        vmx->triple_fault(cpu);
+
+    RunResult r;
+    r.guest = o.guest.name;
+    r.technique = o.technique;
+    const Outcome out = outcome_of(stop, machine);
+    r.outcome = out.name;
+    r.status = out.status;
+    r.message = stop.detail;
+    r.stop_eip = stop.eip;
+    r.output = machine.output();
+    r.final_state.cpu = technique->guest_view(cpu);
+    r.final_state.undefined_flags = cpu.undefined_flags();
+    r.final_state.memory_hash = memory_hash(machine.ram());
+    r.final_state.memory_bytes = machine.ram().size();
+    r.counters = technique->counters();
+    r.instructions = cpu.counters().instructions;
+    r.exceptions = cpu.counters().exceptions;
+    r.cycles = r.instructions * cost::kInstruction + r.counters.cycles;
+    r.wall_ns = t1 - t0;
+    r.divergences = technique->divergences();
+    r.details = technique->details();
+    if (writer) {
+        write_trace(o, r, *technique, machine, *writer, t0);
+        writer->finish();
+        r.trace = {{"path", o.trace_path}, {"events", writer->events_written()}};
+    }
+    return r;
+}
+
+Equivalence compare_states(const RunResult& native, const FinalState& other,
+                           const std::string& other_output) {
+    Equivalence e;
+    auto differ = [&](std::string what) {
+        if (e.first_difference.empty()) e.first_difference = what;
+        e.differences.push_back(std::move(what));
+    };
+    const CpuState& a = native.final_state.cpu;
+    const CpuState& b = other.cpu;
+    if (native.output != other_output) {
+        size_t i = 0;
+        while (i < native.output.size() && i < other_output.size() &&
+               native.output[i] == other_output[i])
+            ++i;
+        const size_t line = native.output.rfind('\n', i == 0 ? 0 : i - 1);
+        const size_t from = line == std::string::npos ? 0 : line + 1;
+        auto line_of = [&](const std::string& s) {
+            const size_t end = s.find('\n', from);
+            return s.substr(from, end == std::string::npos ? std::string::npos : end - from);
+        };
+        differ(fmt::format("serial output from byte {}: native \"{}\", here \"{}\"", i,
+                           line_of(native.output), line_of(other_output)));
+    }
+    const char* names[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+    for (int i = 0; i < 8; ++i)
+        if (a.gpr[i] != b.gpr[i])
+            differ(fmt::format("{}: native {:#x}, here {:#x}", names[i], a.gpr[i], b.gpr[i]));
+    if (a.eip != b.eip) differ(fmt::format("eip: native {:#x}, here {:#x}", a.eip, b.eip));
+    const uint32_t defined = ~(native.final_state.undefined_flags | other.undefined_flags);
+    if ((a.eflags & defined) != (b.eflags & defined))
+        differ(fmt::format("eflags: native {:#x}, here {:#x}", a.eflags, b.eflags));
+    if (native.final_state.memory_hash != other.memory_hash)
+        differ(fmt::format("memory: hash native {}, here {}",
+                           memory_hash_text(native.final_state.memory_hash),
+                           memory_hash_text(other.memory_hash)));
+    e.equivalent = e.differences.empty();
+    return e;
+}
+
+}  // namespace ptv::vmm
