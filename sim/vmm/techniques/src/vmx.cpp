@@ -68,9 +68,7 @@ bool VmxModel::intercept(Cpu& cpu, const Instruction& insn) {
         if (machine_.dispatcher().dispatch(e).action == vnd::Action::Stop &&
             !s.interrupts_enabled())
             cpu.request_stop("hlt with interrupts off", Stop::Kind::Halted);
-        else if (s.interrupts_enabled())
-            cpu.request_stop("hlt with interrupts on, and no interrupt source in this model",
-                             Stop::Kind::Halted);
+        // With interrupts on, the wait is over at once (as in the KVM worker).
         return true;
     }
     if (insn.io && vmcs_.unconditional_io_exiting() && s.cpl() <= s.iopl()) {

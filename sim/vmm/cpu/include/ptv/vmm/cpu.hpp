@@ -77,9 +77,10 @@ class Platform {
     // An exception or interrupt is about to go through the IDT. Return true
     // if the platform handled it instead (a trap into the VMM).
     virtual bool on_event(Cpu&, const Event&) { return false; }
-    // HLT executed with interrupts on: nothing in this model can wake the
-    // CPU except a pending external interrupt. Return true to stop.
-    virtual bool on_halt_with_interrupts(Cpu&) { return true; }
+    // HLT executed with interrupts on and no interrupt pending. Return true
+    // to stop; by default the wait is over at once and the guest resumes
+    // after its HLT, the KVM worker's policy (no device raises interrupts).
+    virtual bool on_halt_with_interrupts(Cpu&) { return false; }
     // The processor set the accessed bit of a descriptor it loaded (at
     // linear address `at`); a VMM with shadow tables copies it back.
     virtual void descriptor_accessed(Cpu&, uint32_t /*at*/) {}
