@@ -58,7 +58,7 @@ TEST_CASE("a truncated trace gives a partial load and says so") {
     CHECK(t.skipped == 1);
 }
 
-TEST_CASE("an empty trace is empty, not an error; a missing one is a usage error") {
+TEST_CASE("an empty trace is empty, not an error, and a missing one is a usage error") {
     auto t = trace::parse("{\"traceEvents\":[]}");
     CHECK(t.events.empty());
     CHECK(t.error.empty());

@@ -35,7 +35,7 @@ Exit io(bool write, uint16_t port, uint8_t* data, uint8_t size = 1, uint32_t cou
 }
 }  // namespace
 
-TEST_CASE("port I/O goes to the claiming device at its offset; string I/O repeats") {
+TEST_CASE("port I/O goes to the claiming device at its offset, and string I/O repeats") {
     vmb::VirtualMotherboard board;
     Recorder dev;
     board.claim(vmb::Space::Pio, 0x3f8, 8, dev);

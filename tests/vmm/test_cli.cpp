@@ -1,0 +1,94 @@
+// `ptv vmm` as a user meets it: output, status, and one clear line for
+// every bad input (status 2).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+using namespace ptv;
+
+namespace {
+test::Completed ptv_vmm(std::vector<std::string> args) {
+    args.insert(args.begin(), {test::bin("ptv"), "vmm"});
+    return test::run(args, {}, 120);
+}
+}  // namespace
+
+TEST_CASE("ptv vmm run prints the guest's output and the counter table") {
+    auto r = ptv_vmm({"run", "hello", "--technique", "trap-emulate"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("Hello from a ptvlab guest!\n") == 0);
+    CHECK(r.out.find("hello under trap-emulate: halted") != std::string::npos);
+    CHECK(r.out.find("#GP (out)") != std::string::npos);
+    CHECK(r.out.find("modelled cycles") != std::string::npos);
+}
+
+TEST_CASE("ptv vmm run --json and --trace") {
+    test::TempDir dir;
+    const std::string trace = dir.path + "/vmx.json";
+    auto r = ptv_vmm({"run", "hello", "-t", "vmx", "--json", "--trace", trace});
+    CHECK(r.status == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["outcome"] == "halted");
+    CHECK(j["vm_exits"]["I/O instruction"] == 61);
+    CHECK(j["final_state"]["memory_hash"].get<std::string>().size() == 18);
+    std::ifstream in(trace);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK(text.find("\"cat\":\"vmexit\"") != std::string::npos);
+    CHECK(text.find("\"cat\":\"notification\"") != std::string::npos);
+}
+
+TEST_CASE("ptv vmm compare: one table, an equivalent row") {
+    auto r = ptv_vmm({"compare", "hello", "--no-kvm"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("equivalent") != std::string::npos);
+    CHECK(r.out.find("NO") == std::string::npos);
+    auto j = nlohmann::json::parse(ptv_vmm({"compare", "hlt-loop", "--cmdline", "10", "--no-kvm", "--json"}).out);
+    CHECK(j["techniques"][0]["equivalent"] == true);
+    CHECK(j["techniques"][1]["technique"] == "trap-emulate");
+    CHECK(j["techniques"][1]["equivalent"] == false);
+    CHECK(j["techniques"][2]["equivalent"] == true);  // vmx
+}
+
+TEST_CASE("ptv vmm vmcs names the SDM's fields") {
+    auto r = ptv_vmm({"vmcs", "hello"});
+    CHECK(r.status == 0);
+    for (const char* field : {"hlt exiting", "unconditional io exiting", "exception bitmap",
+                              "guest rip", "host rip", "I/O instruction", "exit qualification"})
+        CHECK_MESSAGE(r.out.find(field) != std::string::npos, field);
+}
+
+TEST_CASE("bad input: one line, status 2") {
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    test::TempDir dir;
+    const std::string junk = dir.path + "/junk.bin";
+    std::ofstream(junk) << "this is not a multiboot image";
+    for (const auto& c : std::vector<Case>{
+             {{"run", "hello", "--technique", "magic"}, "unknown technique"},
+             {{"run", "no-such-guest"}, "no-such-guest"},
+             {{"run", junk}, "multiboot"},
+             {{"run", "fault-too-big"}, "--memory"},
+             {{"run", "hello", "--max-instructions", "0"}, "max-instructions"},
+             {{"explain", "nothing"}, "nothing"},
+             {{"bogus"}, "subcommand"},
+         }) {
+        CAPTURE(c.args[0]);
+        auto r = ptv_vmm(c.args);
+        CHECK(r.status == 2);
+        CHECK(r.err.find(c.says) != std::string::npos);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    }
+}
+
+TEST_CASE("a runaway guest stops at the instruction budget with status 5") {
+    auto r = ptv_vmm({"run", "fault-forever", "--max-instructions", "10000"});
+    CHECK(r.status == 5);
+    CHECK(r.out.find("instruction budget of 10000 exhausted") != std::string::npos);
+}
