@@ -58,7 +58,17 @@ bool Cpu::execute_string(const Instruction& in) {
     const uint32_t src_base = s_.seg[in.segment_override < 6 ? in.segment_override : uint8_t(DS)].base;
     const uint32_t dst_base = s_.seg[ES].base;
     const bool repeated = in.rep || in.repne;
+    // A repeated instruction is interruptible: after a chunk of iterations
+    // it stops with EIP still on itself and ECX counting what is left, and
+    // the next step resumes it (SDM vol. 2, REP), so the instruction budget
+    // also bounds a huge REP count.
+    constexpr uint32_t kChunk = 1u << 16;
+    uint32_t done = 0;
     for (;;) {
+        if (repeated && done++ == kChunk && s_.gpr[ECX] != 0) {
+            s_.eip -= in.length;
+            break;
+        }
         if (repeated && s_.gpr[ECX] == 0) break;
         switch (op.kind) {
             case K::Movs:
