@@ -34,7 +34,9 @@ std::optional<Instruction> record_instruction(const NotificationRecord& rec) {
 nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
                             const NotificationDispatcher& d, uint64_t t0,
                             const std::string& vm_name, int worker_pid) {
-    w.process_name(kVmPid, fmt::format("VM {} (ptv-vmwp pid {})", vm_name, worker_pid));
+    // worker_pid 0: not a worker process (the CPU model's VMX technique).
+    w.process_name(kVmPid, worker_pid ? fmt::format("VM {} (ptv-vmwp pid {})", vm_name, worker_pid)
+                                      : fmt::format("VM {}", vm_name));
     w.thread_name(kVmPid, kVcpuTid, "vCPU 0");
     w.thread_sort_index(kVmPid, kVcpuTid, 0);
     for (uint16_t t = 0; t < d.target_count(); ++t) {

@@ -1,7 +1,7 @@
 // String instructions with their REP prefixes (SDM vol. 2, MOVS/STOS/LODS/
 // CMPS/SCAS/INS/OUTS and REP): source DS:ESI (segment overridable),
 // destination ES:EDI, stepping by the element size in the direction of
-// EFLAGS.DF. A repeated instruction runs to completion in one step.
+// EFLAGS.DF. A repeated instruction runs in chunks (see below).
 #include "alu.hpp"
 #include "ptv/vmm/cpu.hpp"
 
