@@ -21,6 +21,28 @@ if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU
 fi
 
+# A multiboot kernel we did not write, for the tests that boot "any
+# multiboot image": Debian's grub-invaders (a game in a 7 KB ELF32 kernel).
+# Only unpacked into a cache, not installed: installing it would add an entry
+# to the machine's GRUB menu.
+THIRD_PARTY_DIR=${PTV_THIRD_PARTY_DIR:-/var/cache/ptvlab}
+fetch_third_party() {
+  local pkg=$1 file=$2
+  [[ -f "$THIRD_PARTY_DIR/$pkg/$(basename "$file")" ]] && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: $THIRD_PARTY_DIR/$pkg/$(basename "$file") missing; run scripts/setup.sh as root to fetch $pkg" >&2
+    return 0
+  fi
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq "$pkg" 2>/dev/null) || { apt-get update -qq && (cd "$tmp" && apt-get download -qq "$pkg"); }
+  mkdir -p "$THIRD_PARTY_DIR/$pkg"
+  dpkg -x "$tmp"/"$pkg"_*.deb "$tmp/x"
+  cp "$tmp/x/$file" "$THIRD_PARTY_DIR/$pkg/"
+  rm -rf "$tmp"
+  echo "setup: unpacked $pkg into $THIRD_PARTY_DIR/$pkg"
+}
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -30,6 +52,7 @@ done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "setup: all ${#packages[@]} packages present"
+  fetch_third_party grub-invaders boot/invaders.exec
   exit 0
 fi
 
@@ -43,4 +66,5 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fetch_third_party grub-invaders boot/invaders.exec
 echo "setup: done"
