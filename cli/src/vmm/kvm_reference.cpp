@@ -14,7 +14,7 @@ extern char** environ;
 
 namespace ptv::cli {
 
-KvmReference run_on_kvm(const vmm::RunOptions& o) {
+KvmReference run_on_kvm(const vmm::RunOptions& o, double timeout_s) {
     KvmReference ref;
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -23,7 +23,7 @@ KvmReference run_on_kvm(const vmm::RunOptions& o) {
     }
     std::vector<std::string> args = {worker_path(), "--json", "--no-input",
                                      "--memory", std::to_string(o.guest.memory_mib),
-                                     "--timeout", "60"};
+                                     "--timeout", std::to_string(timeout_s)};
     if (!o.guest.cmdline.empty()) args.insert(args.end(), {"--cmdline", o.guest.cmdline});
     args.push_back(o.guest.image_path);
     std::vector<char*> argv;

@@ -19,6 +19,7 @@ struct KvmReference {
 
 // Runs ptv-vmwp --json on the guest; never throws for a missing /dev/kvm
 // (the column says why instead).
-KvmReference run_on_kvm(const vmm::RunOptions& options);
+// `timeout_s`: the worker's watchdog, for guests that never end.
+KvmReference run_on_kvm(const vmm::RunOptions& options, double timeout_s = 5);
 
 }  // namespace ptv::cli

@@ -25,12 +25,16 @@ Commands vmm_compare_commands(CLI::App& vmm) {
     struct Options {
         VmmGuestOptions guest;
         bool no_kvm = false;
+        double kvm_timeout = 5;
     };
     auto o = std::make_shared<Options>();
     auto* cmd = vmm.add_subcommand(
         "compare", "the guest under every technique and on real KVM, and equivalence with native");
     add_guest_options(*cmd, o->guest);
     cmd->add_flag("--no-kvm", o->no_kvm, "leave out the real KVM run");
+    cmd->add_option("--kvm-timeout", o->kvm_timeout, "stop the KVM run of a guest that never ends")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     return {{cmd, [o] {
                  std::vector<vmm::RunResult> runs;
                  for (const auto& t : vmm::technique_names())
@@ -42,7 +46,7 @@ Commands vmm_compare_commands(CLI::App& vmm) {
                  KvmReference kvm;
                  std::optional<vmm::Equivalence> kvm_eq;
                  if (!o->no_kvm) {
-                     kvm = run_on_kvm(run_options(o->guest, "native"));
+                     kvm = run_on_kvm(run_options(o->guest, "native"), o->kvm_timeout);
                      if (kvm.final_state)
                          kvm_eq = vmm::compare_states(native, *kvm.final_state,
                                                       kvm.result.value("serial", ""));
