@@ -51,8 +51,8 @@ std::string final_state_text(const nlohmann::json& r) {
     for (const char* name : {"eip", "eflags"}) text += " " + reg(name, 8);
     for (const char* name : {"cs", "ss", "ds", "es", "fs", "gs"}) text += " " + reg(name, 4);
     text += " " + reg("cr0", 8);
-    text += fmt::format("\n             memory hash {} over {} bytes\n",
-                        f.value("memory_hash", ""), thousands(f.value("memory_bytes", 0ull)));
+    text += fmt::format("\n             memory hash {} over {} bytes\n", f.value("memory_hash", ""),
+                        thousands(f.value("memory_bytes", 0ull)));
     return text;
 }
 

@@ -17,10 +17,10 @@
 #include "ptv/common/error.hpp"
 #include "ptv/common/memory_hash.hpp"
 #include "ptv/portmap.h"
-#include "ptv/worker/boot.hpp"
-#include "ptv/worker/exit_instruction.hpp"
 #include "ptv/vmb/boot_area.hpp"
 #include "ptv/vmb/multiboot.hpp"
+#include "ptv/worker/boot.hpp"
+#include "ptv/worker/exit_instruction.hpp"
 #include "ptv/worker/stdin_pump.hpp"
 #include "ptv/worker/trace_export.hpp"
 
