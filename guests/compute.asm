@@ -10,13 +10,15 @@
 ; the checksum. No FPU, no string instructions, nothing privileged.
 ;
 ; N: the command line (ptvlab --cmdline N; QEMU -append N), default
-; 1,000,000. (Under KVM's instruction emulator, as on kvm_pvm, which runs
-; this non-paged guest one emulated instruction at a time at about 1.6
-; million instructions a second, that is some 15 s; on VMX hardware it is
-; milliseconds. Pass a small N for a quick look.)
-; Serial (exact): "compute: N iterations, checksum 0xXXXXXXXX\n" -- for
-; example N = 1000: "compute: 1000 iterations, checksum 0x2c2ee3b7\n".
-; EAX at the end: the checksum. EFLAGS at the hlt: as the PRINTF leaves it.
+; 1,000,000. (kvm_pvm runs this non-paged guest in KVM's instruction
+; emulator, about a million instructions a second: some 25 s for the
+; default; on VMX hardware it takes milliseconds. Pass a small N for a quick
+; look.)
+; Serial (exact): "compute: N iterations, checksum 0xXXXXXXXX\n"; N = 0:
+; 0xcded0599, N = 1: 0x653927c6, N = 1000: 0x13e7f8d0, N = 100000:
+; 0xea814579 (tests/kvm/test_vmm_guests.cpp has the reference in C++).
+; EAX at the end: the checksum. EFLAGS at the hlt: 0x00000012 (AF of the
+; last "add esp" of the PRINTF; IF = 0).
 ; Exits on ptvlab: port I/O = 7 + 2 * (the line's length), hlt = 1.
 ;
 ; For a benchmark: the descriptor below sits at image offset 0x20 (address

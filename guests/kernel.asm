@@ -17,7 +17,7 @@
 ;
 ; Command line: empty for the int 0x80 / iret path; "sysenter" for the
 ; SYSENTER/SYSEXIT path, which has no INT n and no IRET (kernel.inc).
-; Serial (exact, both paths; 431 bytes):
+; Serial (exact, both paths; 537 bytes):
 ;   kernel: own GDT, TSS and IDT loaded, running in ring 0
 ;   cli: IF=0
 ;   sti: IF=1
@@ -26,17 +26,20 @@
 ;   trap: #UD invalid opcode in ring 0 at 'ud2', resuming after it
 ;   kernel: entering ring 3
 ;   user: hello from ring 3
-;   trap: #GP general protection(00000000) in ring 3 at 'cli', resuming after it
+;   trap: #GP general protection (error code 0x00000000) in ring 3 at 'cli', resuming after it
 ;   user: 2 system calls so far
 ;   kernel: back in ring 0, user exit code 42 after 4 system calls
 ;   kernel: traps handled: #DE 1, #UD 1, #GP 1
-;   kernel: checksum 0xCCCCCCCC over NNN bytes of log
-; EAX at the end: the checksum, FNV-1a over the log (every line above but
-; the last), CHECKSUM_VALUE. EFLAGS at the hlt: EFLAGS_VALUE.
-; Exits on ptvlab: port I/O = 7 + 2 * 431 = 869, hlt = 1 (the sysenter path;
-; also the int 0x80 path where the host runs INT n and IRET, e.g. VMX).
-; On kvm_pvm the int 0x80 path stops at the #DE handler's iret (the first
-; IRET): KVM internal error 1 (emulation failure) after the first 5 lines.
+;   kernel: checksum 0x8b3f6b31 over 487 bytes of log
+; EAX at the end: 0x8b3f6b31, FNV-1a over the kernel log (the 487 bytes of
+; every line but the last). EBX = 42 (the exit code), CS = 0x08, SS = DS =
+; ES = FS = GS = 0x10. EFLAGS at the hlt: 0x00000016 (PF and AF of the last
+; "add esp" of a PRINTF; IF = 0).
+; Exits on ptvlab: port I/O = 7 + 2 * 537 = 1081, hlt = 1 -- the sysenter
+; path anywhere, the int 0x80 path where the host runs INT n and IRET (VMX,
+; SVM, QEMU's TCG). On kvm_pvm the int 0x80 path stops at the first IRET,
+; the #DE handler's: KVM internal error 1 (emulation failure) after the
+; first 5 lines (151 bytes): port I/O = 7 + 2 * 151 = 309, internal error 1.
 
 %include "multiboot.inc"
         MULTIBOOT_IMAGE _start

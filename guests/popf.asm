@@ -22,7 +22,7 @@
 ;   bit 2  cs.rpl=0                 (mov ax, cs; and ax, 3)
 ;   bit 3  sgdt base=0x00001000     (the loader's GDT, PTV_BOOT_GDT)
 ;   bit 4  smsw=0x0011              (PE | ET: CR0 as the loader set it)
-; Serial (exact, on KVM; 174 bytes):
+; Serial (exact, on KVM; 173 bytes):
 ;   popf: what a guest kernel sees of itself
 ;   after cli: IF=0
 ;   after popf(IF=0): IF=0
@@ -30,8 +30,8 @@
 ;   sgdt base=0x00001000
 ;   smsw=0x0011
 ;   popf: seen 0x0000001f (0x1f = as on real hardware)
-; EFLAGS at the hlt: 0x00000046 (ZF, PF from uart_puts' last test, IF=0).
-; Exits on ptvlab: port I/O = 7 + 2 * 174 = 355, hlt = 1.
+; EFLAGS at the hlt: 0x00000012 (AF of the last "add esp" of a PRINTF; IF=0).
+; Exits on ptvlab: port I/O = 7 + 2 * 173 = 353, hlt = 1.
 ; Interrupts are on only between the sti and the popf (two instructions).
 
 %include "multiboot.inc"
