@@ -7,17 +7,19 @@
 ; (Xen: vcpu_info.evtchn_upcall_mask). The real IF stays 0 from boot on.
 ; Console: whole messages through the PV console ring and its doorbell (as
 ; pv-hello): one exit per message instead of two per byte.
-; What still traps: the one-time lgdt/lidt/ltr and the ring-3 system calls
-; and #DE/#UD/#GP, as in `kernel` -- the hardware does those, no exit.
+; As in `kernel`: the one-time lgdt/lidt/ltr, the ring-3 system calls and
+; the #DE/#UD/#GP traps (on KVM none of them is a VM exit: the hardware, or
+; KVM itself, does them; a Xen guest would make hypercalls for the first).
 ; The end: hlt (with the real IF still 0 from boot; a Xen guest would make
 ; the SCHEDOP_shutdown hypercall instead).
 ;
 ; Command line: as `kernel` (empty, or "sysenter").
 ; Serial (exact): the same 13 lines (537 bytes) as `kernel`, on the PV
 ; console, one message per line. EAX at the end: the same checksum,
-; 0x8b3f6b31: the log it covers holds the same bytes. The other registers and
-; EFLAGS (0x00000016) also end as in `kernel`; the RAM does not (other code,
-; the ring, the shared-info page).
+; 0x8b3f6b31: the log it covers holds the same bytes. EBX (42), the segment
+; selectors and EFLAGS (0x00000016) end as in `kernel` too; registers that
+; hold addresses and the RAM do not (other code, the ring, the shared-info
+; page).
 ; Exits on ptvlab: port I/O = 13 doorbells, hlt = 1 (against 1081 + 1 for
 ; `kernel`). On kvm_pvm the int 0x80 path stops at the first IRET, as
 ; `kernel` does: 5 doorbells, then internal error 1.
