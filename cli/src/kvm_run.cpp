@@ -143,6 +143,8 @@ int kvm_run(const KvmRunOptions& o) {
         std::printf("%s\n", result.dump(2).c_str());
     } else {
         std::printf("\n%s", worker::exit_table(result).c_str());
+        if (auto state = worker::final_state_text(result); !state.empty())
+            std::printf("\n%s", state.c_str());
         if (result["trace"].is_object())
             std::printf("\ntrace: %s (%s events; open it in ui.perfetto.dev or 'ptv viz')\n",
                         result["trace"].value("path", "").c_str(),

@@ -57,6 +57,21 @@
 #define PTV_GDT_DATA_SEL 0x10
 #define PTV_GDT_TSS_SEL 0x18
 
+/* --- PV shared-info page (in the boot area, the guest's) ---------------- */
+
+/* Xen's shared_info/vcpu_info in miniature: a page of guest RAM that a
+ * para-virtualized guest and its hypervisor both read and write instead of
+ * trapping. The loader leaves it alone (it lies between the command line
+ * and the boot stack) and the guest initialises it. Layout, u32 words:
+ *   +0  interrupt mask: 1 = masked (the virtual IF is 0), 0 = unmasked.
+ *       The PV guest writes it where a native kernel runs cli/sti
+ *       (Xen: evtchn_upcall_mask); a hypervisor with an interrupt to
+ *       deliver reads it instead of the guest's EFLAGS.IF.
+ *   +4 .. +0xfff  reserved, zero. */
+#define PTV_PV_SHARED_INFO 0x3000
+#define PTV_PV_SHARED_INFO_SIZE 0x1000
+#define PTV_PV_SI_OFF_IRQ_MASK 0
+
 /* --- PV console ring (in guest RAM, 4-byte aligned) -------------------- */
 
 /* struct { u32 magic, size, head, tail; u8 data[size]; }

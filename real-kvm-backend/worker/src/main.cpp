@@ -113,6 +113,8 @@ int main(int argc, char** argv) {
     } else {
         std::fprintf(stderr, "%s\n", outcome_line(result).c_str());
         std::printf("\n%s", exit_table(result).c_str());
+        if (auto state = final_state_text(result); !state.empty())
+            std::printf("\n%s", state.c_str());
     }
     g_worker = nullptr;
     return status;

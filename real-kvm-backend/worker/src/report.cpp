@@ -38,4 +38,22 @@ std::string exit_table(const nlohmann::json& r) {
     return by_reason.render() + "\n" + by_device.render();
 }
 
+std::string final_state_text(const nlohmann::json& r) {
+    if (!r.contains("final_state") || !r["final_state"].is_object()) return "";
+    const auto& f = r["final_state"];
+    auto reg = [&](const char* name, int digits) {
+        return fmt::format("{}={:0{}x}", name, f.value(name, 0u), digits);
+    };
+    std::string text = "final state:";
+    for (const char* name : {"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp"})
+        text += " " + reg(name, 8);
+    text += "\n            ";
+    for (const char* name : {"eip", "eflags"}) text += " " + reg(name, 8);
+    for (const char* name : {"cs", "ss", "ds", "es", "fs", "gs"}) text += " " + reg(name, 4);
+    text += " " + reg("cr0", 8);
+    text += fmt::format("\n             memory hash {} over {} bytes\n", f.value("memory_hash", ""),
+                        thousands(f.value("memory_bytes", 0ull)));
+    return text;
+}
+
 }  // namespace ptv::worker

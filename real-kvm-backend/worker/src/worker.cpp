@@ -15,13 +15,14 @@
 #include "ptv/common/clock.hpp"
 #include "ptv/common/disasm.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/common/memory_hash.hpp"
 #include "ptv/portmap.h"
-#include "ptv/worker/boot.hpp"
-#include "ptv/vnd/exit_instruction.hpp"
 #include "ptv/vmb/boot_area.hpp"
 #include "ptv/vmb/multiboot.hpp"
-#include "ptv/worker/stdin_pump.hpp"
+#include "ptv/vnd/exit_instruction.hpp"
 #include "ptv/vnd/trace_export.hpp"
+#include "ptv/worker/boot.hpp"
+#include "ptv/worker/stdin_pump.hpp"
 
 namespace ptv::worker {
 
@@ -301,10 +302,50 @@ nlohmann::json WorkerProcess::run() {
     }
     t_run_end_ = now_ns();
     rip_ = rip_override_ ? rip_override_ : guest_rip();
+    final_state_ = capture_final_state();
     if (trace_)
         trace_info_ = vnd::export_trace(*trace_, config_.trace_path, *dispatcher_, t_run_start_,
                                    config_.name, int(::getpid()));
     return result_json();
+}
+
+// The guest's state where it stopped, in the form the CPU model of sim/vmm
+// reports too, so "same final state" is one comparison: the general
+// registers, EIP (KVM's RIP: after a HLT, after a completed OUT), EFLAGS, the
+// segment selectors and CR0 as 32-bit integers, and one hash over the whole
+// of guest RAM (ptv::memory_hash). Null when KVM no longer answers.
+nlohmann::json WorkerProcess::capture_final_state() {
+    kvm_regs r;
+    kvm_sregs s;
+    try {
+        r = vcpu_->regs();
+        s = vcpu_->sregs();
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+    auto u32 = [](uint64_t v) { return uint32_t(v); };
+    const auto ram = memory_.span();
+    nlohmann::json j = nlohmann::json::object();
+    j["eax"] = u32(r.rax);
+    j["ebx"] = u32(r.rbx);
+    j["ecx"] = u32(r.rcx);
+    j["edx"] = u32(r.rdx);
+    j["esi"] = u32(r.rsi);
+    j["edi"] = u32(r.rdi);
+    j["ebp"] = u32(r.rbp);
+    j["esp"] = u32(r.rsp);
+    j["eip"] = u32(r.rip);
+    j["eflags"] = u32(r.rflags);
+    j["cs"] = s.cs.selector;
+    j["ss"] = s.ss.selector;
+    j["ds"] = s.ds.selector;
+    j["es"] = s.es.selector;
+    j["fs"] = s.fs.selector;
+    j["gs"] = s.gs.selector;
+    j["cr0"] = u32(s.cr0);
+    j["memory_hash"] = memory_hash_text(memory_hash(ram));
+    j["memory_bytes"] = ram.size();
+    return j;
 }
 
 nlohmann::json WorkerProcess::result_json() {
@@ -323,6 +364,7 @@ nlohmann::json WorkerProcess::result_json() {
     j["serial"] = serial_;
     j["serial_bytes"] = serial_bytes_;
     j["trace"] = trace_info_;
+    j["final_state"] = final_state_;
 
     const auto& d = *dispatcher_;
     nlohmann::json reasons = nlohmann::json::array(), targets = nlohmann::json::array();

@@ -14,4 +14,8 @@ std::string outcome_line(const nlohmann::json& result);
 // Count, total and mean handling time per exit reason and per device.
 std::string exit_table(const nlohmann::json& result);
 
+// The guest's final registers and memory hash (the result's "final_state"),
+// three lines; "" when the result has none.
+std::string final_state_text(const nlohmann::json& result);
+
 }  // namespace ptv::worker

@@ -71,6 +71,7 @@ class WorkerProcess : public vmb::Machine {
     void finish(Outcome outcome, std::string message);
     std::optional<uint64_t> guest_rip();
     std::string instruction_at_rip();
+    nlohmann::json capture_final_state();
     nlohmann::json result_json();
 
     WorkerConfig config_;
@@ -102,6 +103,7 @@ class WorkerProcess : public vmb::Machine {
     std::string serial_;
     uint64_t serial_bytes_ = 0;
     nlohmann::json trace_info_ = nullptr;
+    nlohmann::json final_state_ = nullptr;  // see capture_final_state()
     // Opened before the guest runs, so an unwritable path fails up front.
     std::optional<trace::TraceWriter> trace_;
 };
