@@ -45,6 +45,9 @@
 %macro IRQ_RESTORE 0
         pop dword [PV_IRQ_MASK]
 %endmacro
+%macro KERNEL_RING_EAX 0
+        xor eax, eax                    ; the guest's ring 0, whatever CS says
+%endmacro
 %macro IRQ_STATE_EAX 0
         mov eax, [PV_IRQ_MASK]
         xor eax, 1                      ; IF = not masked

@@ -57,6 +57,11 @@
 %macro IRQ_RESTORE 0
         popfd
 %endmacro
+%macro KERNEL_RING_EAX 0
+        xor eax, eax
+        mov ax, cs
+        and eax, 3                      ; CS.RPL = CPL
+%endmacro
 %macro IRQ_STATE_EAX 0
         pushfd
         pop eax

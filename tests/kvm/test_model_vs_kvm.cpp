@@ -18,6 +18,9 @@ namespace {
 const std::set<std::string> kNotComparable = {"echo", "fault-forever", "fault-too-big"};
 
 std::string cmdline_for(const std::string& guest) {
+    // kvm_pvm's instruction emulator runs neither INT n nor IRET in
+    // protected mode (guests/README.md): the kernels take their SYSENTER path.
+    if (guest == "kernel" || guest == "kernel-pv") return "sysenter";
     return guest == "pio-loop" || guest == "mmio-loop" || guest == "hlt-loop" ||
                    guest == "compute"
                ? "1000"
@@ -44,7 +47,7 @@ TEST_CASE("every guest ends in the same state on KVM and on the model") {
         const auto& f = kvm.result["final_state"];
         REQUIRE(f.is_object());
         const auto& c = model.final_state.cpu;
-        const char* names[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+        const std::string names[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
         for (int i = 0; i < 8; ++i) {
             CAPTURE(names[i]);
             CHECK(f[names[i]] == c.gpr[i]);

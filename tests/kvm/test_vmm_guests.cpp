@@ -48,14 +48,16 @@ bool host_emulates_protected_mode() {
     return std::filesystem::exists("/sys/module/kvm_pvm");
 }
 
-void check_kernel_end(const GuestRun& r) {
+// eflags: PF and AF of the last "add esp", which depend on where the stack
+// ends (kernel and kernel-pv differ); IF = 0.
+void check_kernel_end(const GuestRun& r, uint32_t eflags) {
     const auto& f = r.result["final_state"];
     REQUIRE(f.is_object());
     CHECK(f["eax"] == kKernelChecksum);
     CHECK(f["ebx"] == 42);   // the exit code, SYS_EXIT's argument
     CHECK(f["cs"] == 0x08);  // the kernel's own GDT: ring 0 again
     for (const char* seg : {"ss", "ds", "es", "fs", "gs"}) CHECK(f[seg] == 0x10);
-    CHECK(f["eflags"] == 0x16);  // PF, AF of the last "add esp"; IF = 0
+    CHECK(f["eflags"] == eflags);
 }
 
 // The last exit of a traced run: its reason and the instruction that caused it.
@@ -81,7 +83,7 @@ TEST_CASE("kernel: GDT, TSS, IDT, cli/sti/popf, #DE, #UD, ring 3 and its system 
         CHECK(r.by_reason("io") == 7 + 2 * kKernelSerial.size());
         CHECK(r.by_reason("hlt") == 1);
         CHECK(r.result["exits"]["total"] == 7 + 2 * kKernelSerial.size() + 1);
-        check_kernel_end(r);
+        check_kernel_end(r, 0x16);
     }
     SUBCASE("the int 0x80 path: complete, or stopped at the first iret by KVM's emulator") {
         TempDir dir;
@@ -103,7 +105,7 @@ TEST_CASE("kernel: GDT, TSS, IDT, cli/sti/popf, #DE, #UD, ring 3 and its system 
             CHECK(r.result["serial"] == kKernelSerial);
             CHECK(r.by_reason("io") == 7 + 2 * kKernelSerial.size());
             CHECK(r.by_reason("hlt") == 1);
-            check_kernel_end(r);
+            check_kernel_end(r, 0x16);
         }
     }
 }
@@ -119,7 +121,7 @@ TEST_CASE("kernel-pv: the same kernel over a shared-info word and the PV console
         CHECK(r.by_reason("io") == 13);
         CHECK(r.by_reason("hlt") == 1);
         CHECK(r.result["exits"]["total"] == 14);
-        check_kernel_end(r);
+        check_kernel_end(r, 0x12);
     }
     SUBCASE("the int 0x80 path") {
         auto r = ptv_run({"kernel-pv"});
@@ -132,7 +134,7 @@ TEST_CASE("kernel-pv: the same kernel over a shared-info word and the PV console
             REQUIRE(r.process.status == 0);
             CHECK(r.result["serial"] == kKernelSerial);
             CHECK(r.by_device("pv-console") == 13);
-            check_kernel_end(r);
+            check_kernel_end(r, 0x12);
         }
     }
     SUBCASE("the same bytes in the log, different machines: a different RAM") {

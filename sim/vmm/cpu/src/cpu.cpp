@@ -370,6 +370,9 @@ std::optional<Stop> Cpu::step() {
         return stop_;
     }
     const uint32_t eip = s_.eip;
+    // Faults are restartable: the instruction's pops (RETF, IRET, POP sreg)
+    // must not have moved ESP when it faults.
+    const uint32_t esp = s_.gpr[ESP];
     const Instruction* insn = fetch(eip);
     try {
         if (!insn) throw CpuFault{vec::UD};
@@ -389,6 +392,7 @@ std::optional<Stop> Cpu::step() {
     } catch (const CpuFault& f) {
         // Faults restart the instruction: the frame holds its own EIP.
         s_.eip = eip;
+        s_.gpr[ESP] = esp;
         event(Event{Event::Kind::Exception, f.vector, f.has_error, f.error, eip, eip});
     }
     return stop_;

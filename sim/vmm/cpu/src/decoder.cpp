@@ -67,6 +67,7 @@ bool is_privileged(ZydisMnemonic m) {
         case ZYDIS_MNEMONIC_INVLPG:
         case ZYDIS_MNEMONIC_RDMSR:
         case ZYDIS_MNEMONIC_WRMSR:
+        case ZYDIS_MNEMONIC_SYSEXIT:
             return true;
         default:
             return false;
@@ -121,7 +122,8 @@ bool ends_block(const ZydisDecodedInstruction& z) {
             return true;
         default:
             return z.mnemonic == ZYDIS_MNEMONIC_HLT || z.mnemonic == ZYDIS_MNEMONIC_IRETD ||
-                   z.mnemonic == ZYDIS_MNEMONIC_LOOP;
+                   z.mnemonic == ZYDIS_MNEMONIC_LOOP || z.mnemonic == ZYDIS_MNEMONIC_SYSENTER ||
+                   z.mnemonic == ZYDIS_MNEMONIC_SYSEXIT;
     }
 }
 
@@ -200,7 +202,8 @@ std::optional<Instruction> Decoder::decode(std::span<const uint8_t> code) const 
     insn.sensitive = is_sensitive(z.mnemonic, insn);
     insn.ends_block = ends_block(z);
     insn.system = insn.privileged || insn.io || insn.sensitive || z.mnemonic == ZYDIS_MNEMONIC_CLI ||
-                  z.mnemonic == ZYDIS_MNEMONIC_STI || z.mnemonic == ZYDIS_MNEMONIC_CPUID;
+                  z.mnemonic == ZYDIS_MNEMONIC_STI || z.mnemonic == ZYDIS_MNEMONIC_CPUID ||
+                  z.mnemonic == ZYDIS_MNEMONIC_SYSENTER || z.mnemonic == ZYDIS_MNEMONIC_SYSEXIT;
     return insn;
 }
 

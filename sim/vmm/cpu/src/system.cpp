@@ -193,6 +193,54 @@ bool Cpu::execute_system(const Instruction& in) {
             write_operand(in, a, read_operand(in, b));
             return true;
         }
+        case ZYDIS_MNEMONIC_WRMSR:
+        case ZYDIS_MNEMONIC_RDMSR: {
+            need_cpl0();
+            uint32_t* msr = nullptr;
+            switch (s_.gpr[ECX]) {
+                case 0x174: msr = &s_.sysenter_cs; break;
+                case 0x175: msr = &s_.sysenter_esp; break;
+                case 0x176: msr = &s_.sysenter_eip; break;
+                default: throw CpuFault{vec::GP, true, 0};  // no such MSR here
+            }
+            if (in.mnemonic == ZYDIS_MNEMONIC_WRMSR) {
+                *msr = s_.gpr[EAX];
+            } else {
+                s_.gpr[EAX] = *msr;
+                s_.gpr[EDX] = 0;
+            }
+            return true;
+        }
+        case ZYDIS_MNEMONIC_SYSENTER:
+        case ZYDIS_MNEMONIC_SYSEXIT: {
+            // Fast system calls (SDM vol. 2, SYSENTER/SYSEXIT): flat segments
+            // from IA32_SYSENTER_CS, without reading the GDT.
+            const bool enter = in.mnemonic == ZYDIS_MNEMONIC_SYSENTER;
+            if (!enter) need_cpl0();
+            if ((s_.sysenter_cs & 0xfffc) == 0) throw CpuFault{vec::GP, true, 0};
+            const uint8_t ring = enter ? 0 : 3;
+            auto flat = [&](uint16_t sel, uint8_t type) {
+                Segment g;
+                g.selector = uint16_t((sel & 0xfffc) | ring);
+                g.base = 0;
+                g.limit = 0xffffffff;
+                g.access = uint8_t(0x90 | (ring << 5) | type);
+                g.db = true;
+                return g;
+            };
+            const uint16_t cs = uint16_t(s_.sysenter_cs + (enter ? 0 : 16));
+            s_.seg[CS] = flat(cs, 0x0b);
+            s_.seg[SS] = flat(uint16_t(cs + 8), 0x03);
+            if (enter) {
+                s_.eflags &= ~(flags::VM | flags::IF | flags::RF);
+                s_.gpr[ESP] = s_.sysenter_esp;
+                s_.eip = s_.sysenter_eip;
+            } else {
+                s_.gpr[ESP] = s_.gpr[ECX];
+                s_.eip = s_.gpr[EDX];
+            }
+            return true;
+        }
         case ZYDIS_MNEMONIC_CPUID:
             // A fixed identity, documented in sim/vmm/README.md.
             if (s_.gpr[EAX] == 0) {

@@ -12,11 +12,6 @@ namespace {
 
 constexpr uint32_t kVirtualFlags = flags::IF | flags::IOPL;
 
-// Ring compression: the shadow of a code or data descriptor is usable in
-// ring 3. System descriptors (TSS, LDT) are left alone.
-uint8_t shadow_access(uint8_t access) {
-    return (access & 0x10) ? uint8_t(access | 0x60) : access;
-}
 
 const char* vector_name(uint8_t v) {
     static const char* names[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -26,10 +21,20 @@ const char* vector_name(uint8_t v) {
 
 }  // namespace
 
+uint8_t TrapAndEmulate::shadow_access(uint8_t access) const {
+    // Ring compression: the shadow of a ring-0 code or data descriptor is
+    // usable in the kernel's ring. System descriptors (TSS, LDT) and
+    // descriptors of other rings are left alone.
+    const bool code_or_data = access & 0x10;
+    const bool ring0 = ((access >> 5) & 3) == 0;
+    return code_or_data && ring0 ? uint8_t(access | (kernel_ring() << 5)) : access;
+}
+
 void TrapAndEmulate::start(Cpu& cpu) {
     Technique::start(cpu);
     cpu.map_private(kVmmBase, 0x20000);
     watch_sensitive = true;
+    wants_intercepts = true;
     const CpuState& s = cpu.state();
     v_.cpl = s.cpl();
     v_.eflags_bits = s.eflags & kVirtualFlags;
@@ -75,9 +80,10 @@ void TrapAndEmulate::to_real(Cpu& cpu) {
     if (new_gdt) build_shadow_gdt(cpu);
     shadow_built_ = true;
 
-    // The real processor: ring 3, interrupts on, IOPL 0, the VMM's tables.
-    s.seg[CS].selector |= 3;
-    s.seg[SS].selector |= 3;
+    // The real processor: the kernel's ring, interrupts on, IOPL 0, the
+    // VMM's tables.
+    s.seg[CS].selector = uint16_t((s.seg[CS].selector & ~3u) | real_ring(v_.cpl));
+    s.seg[SS].selector = uint16_t((s.seg[SS].selector & ~3u) | real_ring(v_.ss_rpl));
     for (Segment& sg : s.seg) sg.access = shadow_access(sg.access);
     s.eflags = (s.eflags & ~kVirtualFlags) | flags::IF;
     s.gdtr = {TrapAndEmulate::kVmmBase, v_.gdtr.limit};
@@ -89,6 +95,12 @@ void TrapAndEmulate::to_real(Cpu& cpu) {
 void TrapAndEmulate::to_virtual(Cpu& cpu) {
     if (in_guest_view_) return;
     CpuState& s = cpu.state();
+    // The guest may have changed rings without the VMM (an IRET or SYSEXIT
+    // that did not trap): with the kernel in ring 1 the real ring says so.
+    if (kernel_ring() != 3) {
+        v_.cpl = virtual_cpl(s.cpl());
+        v_.ss_rpl = virtual_cpl(s.seg[SS].rpl());
+    }
     s.seg[CS].selector = uint16_t((s.seg[CS].selector & ~3u) | v_.cpl);
     s.seg[SS].selector = uint16_t((s.seg[SS].selector & ~3u) | v_.ss_rpl);
     // Descriptor caches as the guest's own table has them.
@@ -109,8 +121,9 @@ void TrapAndEmulate::to_virtual(Cpu& cpu) {
 CpuState TrapAndEmulate::guest_view(const Cpu& cpu) const {
     CpuState s = cpu.state();
     if (in_guest_view_) return s;
-    s.seg[CS].selector = uint16_t((s.seg[CS].selector & ~3u) | v_.cpl);
-    s.seg[SS].selector = uint16_t((s.seg[SS].selector & ~3u) | v_.ss_rpl);
+    const uint8_t cpl = virtual_cpl(s.cpl()), ss_rpl = virtual_cpl(s.seg[SS].rpl());
+    s.seg[CS].selector = uint16_t((s.seg[CS].selector & ~3u) | cpl);
+    s.seg[SS].selector = uint16_t((s.seg[SS].selector & ~3u) | ss_rpl);
     s.eflags = (s.eflags & ~kVirtualFlags) | v_.eflags_bits;
     s.gdtr = v_.gdtr;
     s.idtr = v_.idtr;
@@ -137,6 +150,19 @@ bool TrapAndEmulate::on_event(Cpu& cpu, const Event& e) {
     } else {
         reflect(cpu, e);
     }
+    return true;
+}
+
+bool TrapAndEmulate::intercept(Cpu& cpu, const Instruction& insn) {
+    // The VMM owns the real SYSENTER MSRs, so a SYSENTER from the guest
+    // enters the VMM, which delivers it to the guest kernel's entry point.
+    if (emulating_ || insn.mnemonic != ZYDIS_MNEMONIC_SYSENTER) return false;
+    const uint32_t eip = cpu.state().eip;
+    ++counters_.traps["sysenter"];
+    counters_.cycles += cost::kTrap;
+    note({"trap", "sysenter", eip, cpu.decoder().disassemble(insn.bytes, eip),
+          cpu.counters().instructions, nullptr});
+    emulate_step(cpu);
     return true;
 }
 
@@ -189,6 +215,7 @@ void TrapAndEmulate::after_sensitive(Cpu& cpu, const Instruction& insn, const Cp
     if (emulating_) return;  // ran on the virtual CPU: nothing to see
     const CpuState& s = cpu.state();
     const uint32_t eip = before.eip;
+    const uint8_t vcpl = virtual_cpl(before.cpl());
     auto flag_text = [](uint32_t f) {
         return fmt::format("IF={} IOPL={}", (f & flags::IF) ? 1 : 0, (f & flags::IOPL) >> 12);
     };
@@ -210,8 +237,8 @@ void TrapAndEmulate::after_sensitive(Cpu& cpu, const Instruction& insn, const Cp
             const uint32_t popped =
                 cpu.read_linear(before.seg[SS].base + before.gpr[ESP], insn.operand_size);
             uint32_t bare = v_.eflags_bits;
-            if (v_.cpl == 0) bare = popped & kVirtualFlags;
-            else if (v_.cpl <= (v_.eflags_bits >> 12)) bare = (bare & ~flags::IF) | (popped & flags::IF);
+            if (vcpl == 0) bare = popped & kVirtualFlags;
+            else if (vcpl <= (v_.eflags_bits >> 12)) bare = (bare & ~flags::IF) | (popped & flags::IF);
             if (bare != v_.eflags_bits)
                 diverged(cpu, eip,
                          fmt::format("popf meant to set {} was silently ignored: in ring 3 with "
@@ -226,13 +253,12 @@ void TrapAndEmulate::after_sensitive(Cpu& cpu, const Instruction& insn, const Cp
             if (src.kind != Operand::Kind::Reg || src.reg_class != Operand::RegClass::Sreg) return;
             if (src.reg != CS && src.reg != SS) return;
             const uint16_t real = before.seg[src.reg].selector;
-            const uint16_t bare =
-                uint16_t((real & ~3u) | (src.reg == CS ? v_.cpl : v_.ss_rpl));
+            const uint16_t bare = uint16_t((real & ~3u) | virtual_cpl(real & 3));
             if (real != bare)
                 diverged(cpu, eip,
                          fmt::format("reading {} showed selector {:#x} (RPL {}); on the bare "
                                      "machine {:#x}: the guest can see it is not in ring {}",
-                                     src.reg == CS ? "CS" : "SS", real, real & 3, bare, v_.cpl));
+                                     src.reg == CS ? "CS" : "SS", real, real & 3, bare, bare & 3));
             return;
         }
         case ZYDIS_MNEMONIC_SGDT:
@@ -264,13 +290,15 @@ void TrapAndEmulate::after_sensitive(Cpu& cpu, const Instruction& insn, const Cp
             const uint32_t at = before.seg[SS].base + before.gpr[ESP];
             const uint16_t cs = uint16_t(cpu.read_linear(at + insn.operand_size, 2));
             const uint32_t fl = cpu.read_linear(at + 2 * insn.operand_size, insn.operand_size);
-            if ((cs & 3) > v_.cpl)
+            // Native: a return to an outer ring pops SS:ESP. Here it did
+            // not if the target ring is not outer to the real one.
+            if ((cs & 3) > vcpl && (cs & 3) <= before.cpl())
                 diverged(cpu, eip,
                          fmt::format("iret to ring {} did not switch to the outer stack: in "
                                      "ring 3 it is a same-privilege return, so SS:ESP stay on "
                                      "the kernel stack, and the VMM still believes CPL {}",
-                                     cs & 3, v_.cpl));
-            if (v_.cpl <= (v_.eflags_bits >> 12) && (fl & flags::IF) != (v_.eflags_bits & flags::IF))
+                                     cs & 3, vcpl));
+            if (vcpl <= (v_.eflags_bits >> 12) && (fl & flags::IF) != (v_.eflags_bits & flags::IF))
                 diverged(cpu, eip,
                          fmt::format("iret did not restore IF={}: in ring 3 with IOPL 0 the "
                                      "processor leaves IF alone",

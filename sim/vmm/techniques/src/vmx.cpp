@@ -15,6 +15,8 @@ const char* exit_reason::name(uint16_t reason) {
         case Hlt: return "HLT";
         case CrAccess: return "Control-register accesses";
         case IoInstruction: return "I/O instruction";
+        case Rdmsr: return "RDMSR";
+        case Wrmsr: return "WRMSR";
         case EptViolation: return "EPT violation";
         default: return "?";
     }
@@ -110,6 +112,12 @@ bool VmxModel::intercept(Cpu& cpu, const Instruction& insn) {
         insn.op[1].reg_class == Operand::RegClass::Cr && insn.op[1].reg == 3 &&
         (vmcs_.primary_processor_controls & (1u << 16))) {
         vm_exit(cpu, exit_reason::CrAccess, 3u | (1u << 4) | (uint64_t(insn.op[0].reg) << 8),
+                insn.length);
+        return false;
+    }
+    if ((m == ZYDIS_MNEMONIC_RDMSR || m == ZYDIS_MNEMONIC_WRMSR) && s.cpl() == 0) {
+        // No MSR bitmaps ("use MSR bitmaps" is 0): every RDMSR/WRMSR exits.
+        vm_exit(cpu, m == ZYDIS_MNEMONIC_RDMSR ? exit_reason::Rdmsr : exit_reason::Wrmsr, 0,
                 insn.length);
         return false;
     }

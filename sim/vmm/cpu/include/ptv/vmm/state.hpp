@@ -62,6 +62,9 @@ struct CpuState {
     Segment tr{}, ldtr{};
     TableRegister gdtr{}, idtr{};
     uint32_t cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;
+    // The SYSENTER MSRs (IA32_SYSENTER_CS/ESP/EIP, 0x174-0x176), the only
+    // model-specific registers modelled.
+    uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
 
     // CPL: the RPL of CS in protected mode (SDM vol. 3, 5.5).
     uint8_t cpl() const { return seg[CS].rpl(); }

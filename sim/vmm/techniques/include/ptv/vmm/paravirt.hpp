@@ -6,7 +6,9 @@
 // a PV guest also keeps its interrupt flag in a shared-info page instead of
 // executing CLI/STI, and sends whole messages through a ring instead of
 // one UART register at a time. Anything unmodified still traps and is
-// emulated, as under trap-and-emulate.
+// emulated, as under trap-and-emulate. As Xen on 32-bit x86, the guest
+// kernel runs in ring 1, not 3: its IRET to ring 3 is then a real return to
+// an outer ring, and kernel and user stay apart without the VMM.
 #pragma once
 
 #include "ptv/vmm/trap_and_emulate.hpp"
@@ -19,6 +21,7 @@ class Paravirt : public TrapAndEmulate {
     std::string_view name() const override { return "paravirt"; }
 
   protected:
+    uint8_t kernel_ring() const override { return 1; }
     void emulate(Cpu& cpu, const Event& e, const Instruction* insn) override;
 };
 

@@ -27,6 +27,7 @@ class TrapAndEmulate : public Technique {
     CpuState guest_view(const Cpu& cpu) const override;
 
     bool on_event(Cpu& cpu, const Event& e) override;
+    bool intercept(Cpu& cpu, const Instruction& insn) override;
     void after_sensitive(Cpu& cpu, const Instruction& insn, const CpuState& before) override;
     void descriptor_accessed(Cpu& cpu, uint32_t at) override;
 
@@ -38,6 +39,20 @@ class TrapAndEmulate : public Technique {
     static constexpr uint32_t kHostCr0 = 0x80010033;
 
   protected:
+    // The ring the guest kernel runs in: 3 (Popek & Goldberg's user mode).
+    virtual uint8_t kernel_ring() const { return 3; }
+    // Which ring the guest believes it is in. With the kernel in ring 3 the
+    // hardware cannot tell kernel from user, so this is the VMM's belief,
+    // updated only when the VMM sees a transition; with the kernel in ring
+    // 1 (paravirt) the real ring says it.
+    uint8_t virtual_cpl(uint8_t real_cpl) const {
+        if (kernel_ring() == 3) return v_.cpl;
+        return real_cpl == kernel_ring() ? 0 : real_cpl;
+    }
+    uint8_t real_ring(uint8_t virtual_ring) const {
+        return virtual_ring == 0 ? kernel_ring() : virtual_ring;
+    }
+    uint8_t shadow_access(uint8_t access) const;
     // A #GP the VMM handles by emulating the instruction; a subclass may
     // recognise it as something else first (a hypercall).
     virtual void emulate(Cpu& cpu, const Event& e, const Instruction* insn);

@@ -18,7 +18,8 @@ namespace ptv::vmm {
 // Basic exit reasons (SDM vol. 3, appendix C).
 namespace exit_reason {
 constexpr uint16_t ExceptionOrNmi = 0, ExternalInterrupt = 1, TripleFault = 2, Cpuid = 10,
-                   Hlt = 12, CrAccess = 28, IoInstruction = 30, EptViolation = 48;
+                   Hlt = 12, CrAccess = 28, IoInstruction = 30, Rdmsr = 31, Wrmsr = 32,
+                   EptViolation = 48;
 const char* name(uint16_t reason);
 }  // namespace exit_reason
 
