@@ -92,3 +92,23 @@ TEST_CASE("a runaway guest stops at the instruction budget with status 5") {
     CHECK(r.status == 5);
     CHECK(r.out.find("instruction budget of 10000 exhausted") != std::string::npos);
 }
+
+TEST_CASE("ptv vmm explain popf: the violation under trap-and-emulate only") {
+    auto r = ptv_vmm({"explain", "popf", "--no-kvm"});
+    CHECK(r.status == 0);
+    const size_t te = r.out.find("== trap-emulate");
+    const size_t vmx = r.out.find("== vmx");
+    REQUIRE(te != std::string::npos);
+    REQUIRE(vmx != std::string::npos);
+    const std::string native_part = r.out.substr(0, te);
+    const std::string te_part = r.out.substr(te, vmx - te);
+    const std::string vmx_part = r.out.substr(vmx);
+    CHECK(native_part.find("after cli: IF=0") != std::string::npos);
+    CHECK(te_part.find("after cli: IF=1") != std::string::npos);
+    CHECK(te_part.find("after popf(IF=0): IF=1") != std::string::npos);
+    CHECK(te_part.find("popfd: popf meant to set IF=0 IOPL=0 was silently ignored") !=
+          std::string::npos);
+    CHECK(te_part.find("equivalent to native: NO") != std::string::npos);
+    CHECK(vmx_part.find("after popf(IF=0): IF=0") != std::string::npos);
+    CHECK(vmx_part.find("equivalent to native: yes") != std::string::npos);
+}

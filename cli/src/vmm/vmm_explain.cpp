@@ -65,7 +65,7 @@ int explain_popf(const VmmGuestOptions& g, bool no_kvm) {
         if (!kvm.available) {
             std::printf("== kvm: %s\n", kvm.why_not.c_str());
         } else {
-            std::printf("== kvm (the real hypervisor, hardware-assisted): %s\n",
+            std::printf("== kvm (the real hypervisor, ptv-vmwp): %s\n",
                         kvm.result.value("outcome", "?").c_str());
             indent(kvm.result.value("serial", ""));
             if (kvm.final_state) {
