@@ -7,6 +7,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "images.hpp"
 #include "process.hpp"
 
 using namespace ptv;
@@ -111,4 +112,26 @@ TEST_CASE("ptv vmm explain popf: the violation under trap-and-emulate only") {
     CHECK(te_part.find("equivalent to native: NO") != std::string::npos);
     CHECK(vmx_part.find("after popf(IF=0): IF=0") != std::string::npos);
     CHECK(vmx_part.find("equivalent to native: yes") != std::string::npos);
+}
+
+TEST_CASE("an image we made byte by byte: runs, and an unsupported instruction is an outcome") {
+    test::TempDir dir;
+    test::FlatImage img;  // loaded at 2 MiB, header at offset 64, with bss
+    std::ofstream(dir.file("flat.bin"), std::ios::binary).write(
+        reinterpret_cast<const char*>(img.bytes().data()), std::streamsize(img.bytes().size()));
+    auto ok = ptv_vmm({"run", dir.file("flat.bin"), "--technique", "vmx"});
+    CHECK(ok.status == 0);
+    CHECK(ok.out.find("X\n") == 0);
+    // fld dword [eax] (x87): valid x86, not in the model's subset.
+    img.code = {0xd9, 0x00, 0xfa, 0xf4};
+    std::ofstream(dir.file("fpu.bin"), std::ios::binary).write(
+        reinterpret_cast<const char*>(img.bytes().data()), std::streamsize(img.bytes().size()));
+    for (const std::string t : {"native", "trap-emulate", "vmx", "paravirt"}) {
+        CAPTURE(t);
+        auto r = ptv_vmm({"run", dir.file("fpu.bin"), "-t", t, "--json"});
+        CHECK(r.status == 11);
+        auto j = nlohmann::json::parse(r.out);
+        CHECK(j["outcome"] == "unsupported-instruction");
+        CHECK(j["message"] == "unsupported instruction d9 00 (fld [eax]) at EIP 0x200060");
+    }
 }
