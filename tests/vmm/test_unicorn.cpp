@@ -262,16 +262,18 @@ class Generator {
             if (!(avoid & (1u << r))) return r;
         }
     }
-    static uint32_t family(uint8_t r8) { return 1u << (r8 & 3); }  // AH..BH live in EAX..EBX
-
-    // A memory operand inside the data area, for an access of up to 4 bytes
-    // starting up to `slack` bytes before or after it. Its setup `mov`s go
-    // into `e`; they use no register in `avoid`.
+    // A memory operand in the data area (or, by ESP, the stack), with room
+    // for 4 bytes and a bit offset's reach of -8..+28 bytes around it. Its
+    // setup `mov`s go into `e`; they use no register in `avoid`.
     Mem mem(Encoder& e, uint32_t avoid = 0) {
         Mem m;
         const uint32_t off = rng_.range(32, 0x2c0);
         auto set = [&](uint8_t r, uint32_t v) { e.b(uint8_t(0xb8 + r)).d(v); };
-        switch (rng_.below(6)) {
+        switch (rng_.below(7)) {
+            case 6:  // [esp + disp8]: into the stack area (pop computes it after popping)
+                m.base = ESP;
+                m.disp = int32_t(rng_.below(128)) - 64;
+                break;
             case 0:  // [disp32]
                 m.disp = int32_t(kData + off);
                 break;
@@ -359,10 +361,14 @@ void Generator::instruction() {
         Xadd,
         FlagOps,
         CallPop,
+        CallRet,
+        String,
+        Frame,
+        Pushad,
         kFamilies
     };
-    static constexpr uint32_t weight[kFamilies] = {16, 4, 6, 4, 3, 3, 4, 3, 3, 3, 3, 10,
-                                                   4,  3, 5, 4, 4, 5, 4, 2, 1, 2, 3, 1};
+    static constexpr uint32_t weight[kFamilies] = {16, 4, 6, 4, 3, 3, 4, 3, 3, 3, 3, 10, 4, 3,
+                                                   5,  4, 4, 6, 4, 2, 1, 2, 3, 1, 1, 3,  1, 1};
     uint32_t total = 0;
     for (uint32_t w : weight) total += w;
     uint32_t x = rng_.below(total);
@@ -644,12 +650,33 @@ void Generator::instruction() {
             e.osize(dsize).b(0x0f).b(uint8_t(0x40 + cc)).modrm(wreg(dsize), src);
             return;
         }
-        case Jump: {  // jcc/jmp rel8, forward over 0 to 3 groups
-            const bool always = rng_.chance(20);
+        case Jump: {  // jcc, jmp, jecxz, loop(e/ne) rel8: forward over 0 to 3 groups
             const uint8_t cc = uint8_t(rng_.below(16));
-            if (!always) reading(cc_reads(cc));
+            uint8_t opcode = uint8_t(0x70 + cc);
+            switch (rng_.below(12)) {
+                case 0:
+                case 1:
+                    opcode = 0xeb;
+                    break;  // jmp
+                case 2:
+                    opcode = 0xe3;
+                    break;  // jecxz
+                case 3:
+                    opcode = 0xe2;
+                    break;  // loop
+                case 4:
+                    opcode = 0xe1;
+                    break;  // loope
+                case 5:
+                    opcode = 0xe0;
+                    break;  // loopne
+                default:
+                    break;
+            }
+            if (opcode < 0x80) reading(cc_reads(cc));
+            if (opcode == 0xe0 || opcode == 0xe1) reading(ZF);
             Group& g = open();
-            Encoder(g).b(always ? 0xeb : uint8_t(0x70 + cc)).b(0);
+            Encoder(g).b(opcode).b(0);
             g.rel8_at = 1;
             g.target = groups_.size() + rng_.below(4);
             jump_to(g.target);
@@ -720,9 +747,53 @@ void Generator::instruction() {
                     return;
             }
         }
-        default: {  // call the next instruction, pop the return address
+        case CallPop: {  // call the next instruction, pop the return address
             Encoder e(open());
             e.b(0xe8).d(0).b(uint8_t(0x58 + wreg(4)));
+            return;
+        }
+        case CallRet: {  // call a ret (or ret imm16) that a jmp then steps over
+            Encoder e(open());
+            const bool imm = rng_.chance(50);
+            e.b(0xe8).d(2).b(0xeb).b(imm ? 3 : 1);
+            if (imm)
+                e.b(0xc2).w(uint16_t(4 * rng_.below(4)));
+            else
+                e.b(0xc3);
+            return;
+        }
+        case String: {  // [rep/repe/repne] movs stos lods cmps scas, either direction
+            static constexpr uint8_t ops[] = {0xa4, 0xaa, 0xac, 0xa6, 0xae};
+            const uint8_t op = ops[rng_.below(5)];
+            const bool compares = op == 0xa6 || op == 0xae;
+            const uint8_t rep = rng_.chance(30) ? 0 : compares && rng_.chance(50) ? 0xf2 : 0xf3;
+            const uint32_t n = rng_.below(13);
+            if (rep && compares) reading(ZF);  // what Zydis says REPE/REPNE test
+            Encoder e(open());
+            set32(e, ESI, kData + rng_.range(0x100, 0x2c0));
+            set32(e, EDI, kData + rng_.range(0x100, 0x2c0));
+            set32(e, ECX, n);
+            e.b(rng_.chance(30) ? 0xfd : 0xfc);  // std, cld
+            if (rep) e.b(rep);
+            e.osize(size).b(uint8_t(op + w));
+            if (compares && (!rep || n > 0)) effect({0, all, 0});
+            return;
+        }
+        case Frame: {  // push ebp; mov ebp, esp; sub esp, k; mov [ebp-4], r; leave
+            Encoder e(open());
+            e.b(0x55).b(0x89).b(0xe5).b(0x83).b(0xec).b(uint8_t(4 * rng_.below(8)));
+            e.b(0x89).modrm(rreg(), Rm{false, 0, Mem{EBP, kNone, 1, -4}}).b(0xc9);
+            effect({0, all, 0});
+            return;
+        }
+        default: {  // pushad, or pushad ... popad
+            Encoder e(open());
+            e.b(0x60);
+            if (rng_.chance(50)) {
+                // xor r, r' in between: popad restores registers, not flags.
+                e.b(0x31).b(uint8_t(0xc0 | rreg() << 3 | wreg(4))).b(0x61);
+                effect({0, logic, AF});
+            }
             return;
         }
     }
@@ -913,6 +984,7 @@ class Harness {
         return out;
     }
 
+    uc_engine* unicorn() { return uc_; }
     QuietPlatform platform_;
 
   private:
@@ -1042,7 +1114,21 @@ void check_profile(const Profile& p, uint64_t first_seed, size_t sequences, size
     CHECK(stats.truncated * 20 <= stats.sequences);
 }
 
-constexpr size_t kSequences = 500, kLength = 20;
+constexpr size_t kSequences = 5000, kLength = 20;
+
+// A hand-written sequence (no jumps) from its code bytes.
+Sequence sequence_of(std::vector<uint8_t> code) {
+    Sequence s;
+    s.code = std::move(code);
+    s.end = kCode + uint32_t(s.code.size());
+    s.code.push_back(kHlt);
+    return s;
+}
+
+void record_interrupt(uc_engine* uc, uint32_t number, void* user) {
+    *static_cast<std::optional<uint32_t>*>(user) = number;
+    uc_emu_stop(uc);
+}
 
 }  // namespace
 
@@ -1060,4 +1146,62 @@ TEST_CASE("unicorn: random 8-bit sequences agree") {
 
 TEST_CASE("unicorn: random mixed sequences without jumps agree") {
     check_profile({"mixed", {1, 1, 1}, false}, 4'000'000, kSequences, kLength);
+}
+
+TEST_CASE("unicorn: divide errors raise #DE on both, with nothing changed") {
+    struct Case {
+        const char* what;
+        std::array<uint32_t, 4> eax_ecx_edx_ebx;
+        std::vector<uint8_t> code;
+    };
+    const Case cases[] = {
+        {"div ecx, ecx = 0", {5, 0, 0, 0}, {0xf7, 0xf1}},
+        {"div cx, cx = 0", {5, 0xffff0000, 0, 0}, {0x66, 0xf7, 0xf1}},
+        {"div cl, cl = 0", {5, 0x100, 0, 0}, {0xf6, 0xf1}},
+        {"div ecx, quotient above 32 bits", {0, 2, 2, 0}, {0xf7, 0xf1}},
+        {"div cl, quotient above 8 bits", {0x1000, 0x10, 0, 0}, {0xf6, 0xf1}},
+        {"div dword [ebx], [ebx] = 0", {1, 0, 0, kData}, {0xf7, 0x33}},
+        {"idiv ecx, INT_MIN / -1", {0x80000000, 0xffffffff, 0xffffffff, 0}, {0xf7, 0xf9}},
+        {"idiv cx, -32768 / -1", {0x8000, 0xffff, 0xffff, 0}, {0x66, 0xf7, 0xf9}},
+        {"idiv cl, -128 / -1", {0xff80, 0xff, 0, 0}, {0xf6, 0xf9}},
+        {"idiv ecx, quotient above 2^31", {0, 1, 1, 0}, {0xf7, 0xf9}},
+        {"after an add, in the middle", {7, 0, 3, 0}, {0x01, 0xd0, 0xf7, 0xf1, 0x40}},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.what);
+        Harness h;  // a fresh Unicorn: one that delivered an exception remembers it
+        Initial init;
+        init.gpr = {c.eax_ecx_edx_ebx[0],
+                    c.eax_ecx_edx_ebx[1],
+                    c.eax_ecx_edx_ebx[2],
+                    c.eax_ecx_edx_ebx[3],
+                    kStackStart,
+                    kData,
+                    0,
+                    0};
+        init.data.assign(kDataBytes, 0);
+        init.stack.assign(kStackHigh - kStackLow, 0);
+        const Sequence seq = sequence_of(c.code);
+        h.load(seq, init);
+        const uint32_t div_at = kCode + (c.code[0] == 0x01 ? 2 : 0);
+
+        // The model, with no IDT: #DE cannot be delivered, #DF neither.
+        const Stop stop = h.cpu().run(100);
+        CHECK(stop.kind == Stop::Kind::TripleFault);
+        CHECK(stop.detail.find("exception 0 ") != std::string::npos);
+        CHECK(stop.eip == div_at);
+
+        std::optional<uint32_t> vector;
+        uc_hook hook;
+        REQUIRE(uc_hook_add(h.unicorn(), &hook, UC_HOOK_INTR, (void*)record_interrupt, &vector, 1,
+                            0) == UC_ERR_OK);
+        h.unicorn_run(seq.end, 100);
+        REQUIRE(vector.has_value());
+        CHECK(*vector == 0);
+
+        const Snapshot m = h.model_state(), u = h.unicorn_state();
+        CHECK(u.eip == div_at);
+        CHECK(m.eip == div_at);
+        CHECK(differences(m, u, h.cpu().undefined_flags()).empty());
+    }
 }

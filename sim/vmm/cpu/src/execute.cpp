@@ -61,19 +61,22 @@ Result shift(uint16_t m, uint32_t a, uint32_t count, uint32_t cf_in, uint8_t siz
     a &= mask;
     uint32_t r = 0, cf = 0, of = 0;
     const uint32_t of_undef = count == 1 ? 0 : flags::OF;
+    // SHL/SHR: CF is undefined for counts of the operand size or more (8-
+    // and 16-bit operands; SDM vol. 2, SAL/SAR/SHL/SHR, "Flags Affected").
+    const uint32_t cf_undef = count >= bits ? flags::CF : 0;
     switch (m) {
         case ZYDIS_MNEMONIC_SHL:
             r = count >= 32 ? 0 : (a << count) & mask;
             cf = count <= bits ? (uint64_t(a) << count >> bits) & 1 : 0;
             of = ((r & sign) ? 1 : 0) ^ cf;
             return {r, szp(r, size) | (cf ? flags::CF : 0) | (of ? flags::OF : 0),
-                    flags::Arithmetic, flags::AF | of_undef};
+                    flags::Arithmetic, flags::AF | of_undef | cf_undef};
         case ZYDIS_MNEMONIC_SHR:
             r = count >= 32 ? 0 : a >> count;
             cf = count <= bits ? (a >> (count - 1)) & 1 : 0;
             of = (a & sign) ? 1 : 0;
             return {r, szp(r, size) | (cf ? flags::CF : 0) | (of ? flags::OF : 0),
-                    flags::Arithmetic, flags::AF | of_undef};
+                    flags::Arithmetic, flags::AF | of_undef | cf_undef};
         case ZYDIS_MNEMONIC_SAR: {
             const int32_t sa = int32_t(sign_extend(a, size));
             const uint32_t c = count >= bits ? bits - 1 : count;
