@@ -304,8 +304,14 @@ void Cpu::event(Event e) {
 
 void Cpu::deliver_with_nesting(Event e) {
     if (fault_depth_ == 0) first_fault_ = e.vector;
-    // Faults while delivering: the first becomes #DF, a fault while
-    // delivering #DF is a triple fault: shutdown (SDM vol. 3, 6.15, int 8).
+    // A fault while delivering an event (SDM vol. 3, 6.15, interrupt 8,
+    // tables 6-4 and 6-5): after a contributory exception (#DE, #TS, #NP,
+    // #SS, #GP) or #PF, another one of those becomes #DF; after a benign
+    // event (INT n, an external interrupt, #UD, #BP, ...) the new fault is
+    // simply delivered in turn (INT 0x80 through a DPL-0 gate from ring 3 is
+    // a #GP, not a #DF). A fault while delivering #DF is a triple fault:
+    // shutdown.
+    auto contributory = [](uint8_t v) { return v == vec::DE || (v >= vec::TS && v <= vec::PF); };
     for (;;) {
         try {
             ++fault_depth_;
@@ -313,7 +319,8 @@ void Cpu::deliver_with_nesting(Event e) {
             fault_depth_ = 0;
             return;
         } catch (const CpuFault& f) {
-            if (fault_depth_ >= 2) {
+            const bool is_exception = e.kind == Event::Kind::Exception;
+            if (is_exception && e.vector == vec::DF) {
                 fault_depth_ = 0;
                 const bool ud = first_fault_ == vec::UD;
                 stop_ = Stop{ud ? Stop::Kind::InvalidOpcode : Stop::Kind::TripleFault, e.eip,
@@ -322,8 +329,10 @@ void Cpu::deliver_with_nesting(Event e) {
                                               first_fault_)};
                 return;
             }
-            (void)f;
-            e = Event{Event::Kind::Exception, vec::DF, true, 0, e.eip, e.return_eip};
+            if (is_exception && contributory(e.vector) && contributory(f.vector))
+                e = Event{Event::Kind::Exception, vec::DF, true, 0, e.eip, e.return_eip};
+            else  // the frame points at the instruction (or the event) that faulted
+                e = Event{Event::Kind::Exception, f.vector, f.has_error, f.error, e.eip, e.eip};
         }
     }
 }
@@ -387,8 +396,9 @@ std::optional<Stop> Cpu::step() {
         } else {
             execute(*insn);
         }
-        // Retired: a faulting instruction is not counted (it restarts).
-        ++counters_.instructions;
+        // Retired: a faulting instruction is not counted (it restarts), nor
+        // is one the model stopped at as unsupported (it never ran).
+        if (!stop_ || stop_->kind != Stop::Kind::Unsupported) ++counters_.instructions;
     } catch (const CpuFault& f) {
         // Faults restart the instruction: the frame holds its own EIP.
         s_.eip = eip;

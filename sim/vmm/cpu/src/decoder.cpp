@@ -178,6 +178,11 @@ std::optional<Instruction> Decoder::decode(std::span<const uint8_t> code) const 
                 o.imm = uint32_t(zo.imm.is_relative ? uint64_t(int64_t(zo.imm.value.s))
                                                     : zo.imm.value.u);
                 if (zo.imm.is_relative) o.imm = uint32_t(int32_t(zo.imm.value.s));
+                // A sign-extended imm8 (83 /n, 6B, 6A) comes already extended,
+                // but with its encoded size of 1: widen it to the operand
+                // size, or read_operand masks `add eax, -1` back to 0xff.
+                if (zo.imm.is_signed && !zo.imm.is_relative && o.size < insn.operand_size)
+                    o.size = insn.operand_size;
                 break;
             case ZYDIS_OPERAND_TYPE_POINTER:
                 o.kind = Kind::Ptr;

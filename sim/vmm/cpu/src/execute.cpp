@@ -61,19 +61,22 @@ Result shift(uint16_t m, uint32_t a, uint32_t count, uint32_t cf_in, uint8_t siz
     a &= mask;
     uint32_t r = 0, cf = 0, of = 0;
     const uint32_t of_undef = count == 1 ? 0 : flags::OF;
+    // SHL/SHR: CF is undefined for counts of the operand size or more (8-
+    // and 16-bit operands; SDM vol. 2, SAL/SAR/SHL/SHR, "Flags Affected").
+    const uint32_t cf_undef = count >= bits ? flags::CF : 0;
     switch (m) {
         case ZYDIS_MNEMONIC_SHL:
             r = count >= 32 ? 0 : (a << count) & mask;
             cf = count <= bits ? (uint64_t(a) << count >> bits) & 1 : 0;
             of = ((r & sign) ? 1 : 0) ^ cf;
             return {r, szp(r, size) | (cf ? flags::CF : 0) | (of ? flags::OF : 0),
-                    flags::Arithmetic, flags::AF | of_undef};
+                    flags::Arithmetic, flags::AF | of_undef | cf_undef};
         case ZYDIS_MNEMONIC_SHR:
             r = count >= 32 ? 0 : a >> count;
             cf = count <= bits ? (a >> (count - 1)) & 1 : 0;
             of = (a & sign) ? 1 : 0;
             return {r, szp(r, size) | (cf ? flags::CF : 0) | (of ? flags::OF : 0),
-                    flags::Arithmetic, flags::AF | of_undef};
+                    flags::Arithmetic, flags::AF | of_undef | cf_undef};
         case ZYDIS_MNEMONIC_SAR: {
             const int32_t sa = int32_t(sign_extend(a, size));
             const uint32_t c = count >= bits ? bits - 1 : count;
@@ -196,8 +199,16 @@ void Cpu::execute(const Instruction& in) {
         case ZYDIS_MNEMONIC_XADD: {
             const uint32_t x = read_operand(in, a), y = read_operand(in, b);
             const alu::Result r = alu::add(x, y, 0, size);
-            write_operand(in, b, x);
-            apply(r, true);
+            if (a.kind == Operand::Kind::Mem) {
+                // The memory destination first: the source register may be
+                // its base or index (`xadd [esi+ecx], ecx`), and the address
+                // is the one computed before the register changed.
+                apply(r, true);
+                write_operand(in, b, x);
+            } else {
+                write_operand(in, b, x);  // then DEST <- sum: `xadd eax, eax` sums
+                apply(r, true);
+            }
             return;
         }
         case ZYDIS_MNEMONIC_BSWAP:
@@ -339,19 +350,29 @@ void Cpu::execute(const Instruction& in) {
         case ZYDIS_MNEMONIC_SHRD: {
             const uint32_t count = read_operand(in, in.op[2]) & 0x1f;
             if (count == 0) return;
-            const uint32_t dst = read_operand(in, a), src = read_operand(in, b);
-            uint32_t r, cf;
-            if (in.mnemonic == ZYDIS_MNEMONIC_SHLD) {
-                r = (dst << count) | (src >> (32 - count));
-                cf = (dst >> (32 - count)) & 1;
+            // 16-bit operands too (this was 32-bit only): DEST:SRC shifted
+            // as one value. A 16-bit count above 16 leaves result and flags
+            // undefined (SDM); Intel processors, and QEMU, then shift
+            // DEST:SRC:DEST, and so does this.
+            const uint32_t m = alu::mask_of(size), bits = size * 8u;
+            const uint64_t dst = read_operand(in, a) & m, src = read_operand(in, b) & m;
+            const bool left = in.mnemonic == ZYDIS_MNEMONIC_SHLD;
+            uint64_t wide, r, cf;
+            if (size == 2) {
+                wide = dst << 32 | src << 16 | dst;
+                r = left ? (wide << count) >> 32 : wide >> count;
+                cf = left ? (wide >> (48 - count)) & 1 : (wide >> (count - 1)) & 1;
             } else {
-                r = (dst >> count) | (src << (32 - count));
-                cf = (dst >> (count - 1)) & 1;
+                wide = left ? dst << 32 | src : src << 32 | dst;
+                r = left ? (wide << count) >> 32 : wide >> count;
+                cf = left ? (dst >> (32 - count)) & 1 : (dst >> (count - 1)) & 1;
             }
-            const uint32_t of = ((r ^ dst) & 0x80000000u) ? flags::OF : 0;
-            write_operand(in, a, r);
-            set_flags(alu::szp(r, 4) | (cf ? flags::CF : 0) | of, flags::Arithmetic,
-                      flags::AF | (count == 1 ? 0 : flags::OF));
+            const uint32_t result = uint32_t(r) & m;
+            const uint32_t of = ((result ^ dst) & alu::sign_of(size)) ? flags::OF : 0;
+            write_operand(in, a, result);
+            set_flags(alu::szp(result, size) | (cf ? flags::CF : 0) | of, flags::Arithmetic,
+                      flags::AF | (count == 1 ? 0 : flags::OF) |
+                          (count > bits ? flags::Arithmetic : 0));
             return;
         }
         case ZYDIS_MNEMONIC_BSF:
@@ -373,8 +394,11 @@ void Cpu::execute(const Instruction& in) {
             uint32_t bit = read_operand(in, b);
             Operand target = a;
             if (a.kind == Operand::Kind::Mem && b.kind == Operand::Kind::Reg) {
-                // A register bit offset reaches outside the addressed dword.
-                target.disp = a.disp + (int32_t(bit) >> 5) * 4;
+                // A register bit offset reaches outside the addressed word or
+                // dword: it is signed and counts in units of the operand size
+                // (a 16-bit offset of 20 is bit 4 of the next word).
+                const int32_t offset = int32_t(sign_extend(bit, size));
+                target.disp = a.disp + (offset >> (size == 2 ? 4 : 5)) * size;
             }
             bit &= size * 8 - 1;
             const uint32_t v = read_operand(in, target);
