@@ -16,6 +16,7 @@ packages=(
   doctest-dev                        # tests
   libboost-fiber-dev                 # threads: user-level threads (fibers)
   libboost-context-dev               # threads: bare context switches (bench)
+  libunicorn-dev                     # vmm: the CPU model's peer (differential tests, bench)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU
