@@ -21,10 +21,7 @@ std::string cmdline_for(const std::string& guest) {
     // kvm_pvm's instruction emulator runs neither INT n nor IRET in
     // protected mode (guests/README.md): the kernels take their SYSENTER path.
     if (guest == "kernel" || guest == "kernel-pv") return "sysenter";
-    return guest == "pio-loop" || guest == "mmio-loop" || guest == "hlt-loop" ||
-                   guest == "compute"
-               ? "1000"
-               : "";
+    return test::loop_cmdline(guest);
 }
 
 }  // namespace

@@ -34,13 +34,7 @@ const std::set<std::string> kRunaway = {"echo", "fault-forever"};
 // Guests that do not fit the default memory (a usage error, tested elsewhere).
 const std::set<std::string> kTooBig = {"fault-too-big"};
 
-std::string cmdline_for(const std::string& guest) {
-    // Loop guests: a small count keeps the suite fast.
-    return guest == "pio-loop" || guest == "mmio-loop" || guest == "hlt-loop" ||
-                   guest == "compute"
-               ? "1000"
-               : "";
-}
+std::string cmdline_for(const std::string& guest) { return test::loop_cmdline(guest); }
 
 }  // namespace
 

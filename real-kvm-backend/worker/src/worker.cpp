@@ -103,11 +103,7 @@ WorkerProcess::~WorkerProcess() = default;
 void WorkerProcess::build_motherboard() {
     // Bring-up order is claim order: the legacy PC devices, then the
     // para-virtual ones, then the microbenchmark MMIO page.
-    board_.claim(vmb::Space::Pio, PTV_COM1_BASE, PTV_COM1_SIZE, uart_);
-    board_.claim(vmb::Space::Pio, PTV_POST_CODE_PORT, 1, post_code_);
-    board_.claim(vmb::Space::Pio, PTV_DEBUG_EXIT_PORT, PTV_DEBUG_EXIT_SIZE, debug_exit_);
-    board_.claim(vmb::Space::Pio, PTV_PVCON_DOORBELL_PORT, PTV_PVCON_DOORBELL_SIZE, pv_console_);
-    board_.claim(vmb::Space::Mmio, PTV_MMIO_SCRATCH_BASE, PTV_MMIO_SCRATCH_SIZE, mmio_scratch_);
+    devices_.attach(board_);
     dispatcher_ = std::make_unique<vnd::NotificationDispatcher>(board_);
 }
 
@@ -293,7 +289,7 @@ nlohmann::json WorkerProcess::run() {
     });
     std::optional<StdinPump> input;
     if (config_.input_fd >= 0)
-        input.emplace(config_.input_fd, [this](uint8_t b) { uart_.receive(b); });
+        input.emplace(config_.input_fd, [this](uint8_t b) { devices_.uart.receive(b); });
     t_run_start_ = now_ns();
     try {
         run_loop();

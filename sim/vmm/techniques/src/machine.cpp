@@ -40,12 +40,7 @@ SimulatedMachine::SimulatedMachine(const GuestConfig& config)
     vmb::load_multiboot(image, file, ram_, config_.name);
     vmb::write_boot_area(ram_, config_.cmdline);
     entry_ = image.entry;
-    // The same bring-up order (claim order) as the KVM worker.
-    board_.claim(vmb::Space::Pio, PTV_COM1_BASE, PTV_COM1_SIZE, uart_);
-    board_.claim(vmb::Space::Pio, PTV_POST_CODE_PORT, 1, post_code_);
-    board_.claim(vmb::Space::Pio, PTV_DEBUG_EXIT_PORT, PTV_DEBUG_EXIT_SIZE, debug_exit_);
-    board_.claim(vmb::Space::Pio, PTV_PVCON_DOORBELL_PORT, PTV_PVCON_DOORBELL_SIZE, pv_console_);
-    board_.claim(vmb::Space::Mmio, PTV_MMIO_SCRATCH_BASE, PTV_MMIO_SCRATCH_SIZE, mmio_scratch_);
+    devices_.attach(board_);  // the KVM worker's devices, in its order
     dispatcher_ = std::make_unique<vnd::NotificationDispatcher>(board_);
 }
 

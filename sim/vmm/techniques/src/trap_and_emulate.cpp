@@ -35,17 +35,21 @@ void TrapAndEmulate::start(Cpu& cpu) {
     cpu.map_private(kVmmBase, 0x20000);
     watch_sensitive = true;
     wants_intercepts = true;
-    const CpuState& s = cpu.state();
+    capture_virtual(cpu.state());
+    in_guest_view_ = true;
+    to_real(cpu);
+}
+
+void TrapAndEmulate::capture_virtual(const CpuState& s) {
+    // The guest's view of the processor becomes the virtual CPU.
     v_.cpl = s.cpl();
+    v_.ss_rpl = s.seg[SS].rpl();
     v_.eflags_bits = s.eflags & kVirtualFlags;
     v_.gdtr = s.gdtr;
     v_.idtr = s.idtr;
     v_.tr = s.tr;
     v_.ldtr = s.ldtr;
     v_.cr0 = s.cr0, v_.cr2 = s.cr2, v_.cr3 = s.cr3, v_.cr4 = s.cr4;
-    v_.ss_rpl = s.seg[SS].rpl();
-    in_guest_view_ = true;
-    to_real(cpu);
 }
 
 void TrapAndEmulate::build_shadow_gdt(Cpu& cpu) {
@@ -69,14 +73,7 @@ void TrapAndEmulate::to_real(Cpu& cpu) {
     CpuState& s = cpu.state();
     const bool new_gdt =
         !shadow_built_ || s.gdtr.base != v_.gdtr.base || s.gdtr.limit != v_.gdtr.limit;
-    v_.cpl = s.cpl();
-    v_.ss_rpl = s.seg[SS].rpl();
-    v_.eflags_bits = s.eflags & kVirtualFlags;
-    v_.gdtr = s.gdtr;
-    v_.idtr = s.idtr;
-    v_.tr = s.tr;
-    v_.ldtr = s.ldtr;
-    v_.cr0 = s.cr0, v_.cr2 = s.cr2, v_.cr3 = s.cr3, v_.cr4 = s.cr4;
+    capture_virtual(s);
     if (new_gdt) build_shadow_gdt(cpu);
     shadow_built_ = true;
 

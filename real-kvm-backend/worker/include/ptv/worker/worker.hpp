@@ -13,11 +13,7 @@
 #include <string>
 
 #include "ptv/common/trace.hpp"
-#include "ptv/devices/debug_exit.hpp"
-#include "ptv/devices/mmio_scratch.hpp"
-#include "ptv/devices/post_code.hpp"
-#include "ptv/devices/pv_console.hpp"
-#include "ptv/devices/uart16550.hpp"
+#include "ptv/devices/standard_devices.hpp"
 #include "ptv/vid/kvm.hpp"
 #include "ptv/vmb/machine.hpp"
 #include "ptv/vmb/motherboard.hpp"
@@ -82,11 +78,7 @@ class WorkerProcess : public vmb::Machine {
 
     // The motherboard and its devices, in bring-up order.
     vmb::VirtualMotherboard board_;
-    devices::Uart16550 uart_{*this};
-    devices::PostCode post_code_;
-    devices::DebugExit debug_exit_{*this};
-    devices::PvConsole pv_console_{*this};
-    devices::MmioScratch mmio_scratch_;
+    devices::StandardDevices devices_{*this};
     std::unique_ptr<vnd::NotificationDispatcher> dispatcher_;
 
     bool sync_regs_ = false;

@@ -11,11 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "ptv/devices/debug_exit.hpp"
-#include "ptv/devices/mmio_scratch.hpp"
-#include "ptv/devices/post_code.hpp"
-#include "ptv/devices/pv_console.hpp"
-#include "ptv/devices/uart16550.hpp"
+#include "ptv/devices/standard_devices.hpp"
 #include "ptv/vmb/machine.hpp"
 #include "ptv/vmb/motherboard.hpp"
 #include "ptv/vmm/cpu.hpp"
@@ -66,11 +62,7 @@ class SimulatedMachine : public vmb::Machine {
     std::vector<uint8_t> ram_;
     uint32_t entry_ = 0;
     vmb::VirtualMotherboard board_;
-    devices::Uart16550 uart_{*this};
-    devices::PostCode post_code_;
-    devices::DebugExit debug_exit_{*this};
-    devices::PvConsole pv_console_{*this};
-    devices::MmioScratch mmio_scratch_;
+    devices::StandardDevices devices_{*this};
     std::unique_ptr<vnd::NotificationDispatcher> dispatcher_;
     std::string output_;
     std::optional<vmb::StopRequest> stop_;

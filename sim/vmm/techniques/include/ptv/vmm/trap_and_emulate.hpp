@@ -63,6 +63,7 @@ class TrapAndEmulate : public Technique {
     void reflect(Cpu& cpu, const Event& e);
     std::string cause(Cpu& cpu, const Event& e, const Instruction* insn) const;
 
+    void capture_virtual(const CpuState& s);
     void to_virtual(Cpu& cpu);
     void to_real(Cpu& cpu);
     void build_shadow_gdt(Cpu& cpu);
