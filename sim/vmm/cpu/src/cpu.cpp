@@ -371,20 +371,27 @@ std::string Cpu::describe(uint32_t eip) {
 }
 
 std::optional<Stop> Cpu::step() {
-    if (stop_) return stop_;
+    step_one();
+    return stop_;
+}
+
+void Cpu::step_one() {
+    if (stop_) return;
     if (pending_irq_ && s_.interrupts_enabled()) {
         const uint8_t v = *pending_irq_;
         pending_irq_.reset();
         event(Event{Event::Kind::External, v, false, 0, s_.eip, s_.eip});
-        return stop_;
+        return;
     }
     const uint32_t eip = s_.eip;
-    const Instruction* insn = fetch(eip);
+    // The decode cache's hit inline; fetch() decodes on a miss.
+    const Instruction* insn = cache_.find(s_.seg[CS].base + eip);
+    if (!insn) insn = fetch(eip);
     try {
         if (!insn) throw CpuFault{vec::UD};
         if (insn->system && platform_.wants_intercepts && platform_.intercept(*this, *insn)) {
             ++counters_.instructions;
-            return stop_;
+            return;
         }
         if (platform_.watch_sensitive && insn->sensitive) {
             const CpuState before = s_;
@@ -401,7 +408,6 @@ std::optional<Stop> Cpu::step() {
         s_.eip = eip;
         event(Event{Event::Kind::Exception, f.vector, f.has_error, f.error, eip, eip});
     }
-    return stop_;
 }
 
 Stop Cpu::run(uint64_t budget) {
@@ -414,7 +420,7 @@ Stop Cpu::run(uint64_t budget) {
                          fmt::format("instruction budget of {} exhausted", budget)};
             break;
         }
-        step();
+        step_one();
     }
     Stop out = *stop_;
     stop_.reset();

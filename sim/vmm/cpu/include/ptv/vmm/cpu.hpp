@@ -163,6 +163,7 @@ class Cpu {
     const Instruction* fetch(uint32_t eip);
 
   private:
+    void step_one();  // step() without copying the Stop out: run()'s hot path
     void execute(const Instruction& insn);
     bool execute_system(const Instruction& insn);  // system.cpp
     bool execute_string(const Instruction& insn);  // strings.cpp
