@@ -181,7 +181,7 @@ class Cpu {
     DecodeCache cache_;
     CpuCounters counters_;
     uint32_t undefined_ = 0;
-    int fault_depth_ = 0;        // > 0: delivering an event
+    int fault_depth_ = 0;         // > 0: delivering an event
     uint8_t first_fault_ = 0xff;  // the vector that started a fault chain
     std::optional<uint8_t> pending_irq_;
     std::optional<Stop> stop_;
