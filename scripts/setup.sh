@@ -16,7 +16,8 @@ packages=(
   doctest-dev                        # tests
   libboost-fiber-dev                 # threads: user-level threads (fibers)
   libboost-context-dev               # threads: bare context switches (bench)
-  libunicorn-dev                     # vmm: the CPU model's peer (differential tests, bench)
+  libunicorn-dev                     # vmm: Unicorn, the CPU model's peer in tests/vmm
+                                     #   (differential tests) and bench/vmm-mips
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU

@@ -1132,23 +1132,23 @@ void record_interrupt(uc_engine* uc, uint32_t number, void* user) {
 
 }  // namespace
 
-TEST_CASE("unicorn: random 32-bit sequences agree") {
+TEST_CASE("random 32-bit sequences: the model agrees with Unicorn") {
     check_profile({"32-bit", {1, 1, 8}, true}, 1'000'000, kSequences, kLength);
 }
 
-TEST_CASE("unicorn: random 16-bit sequences agree") {
+TEST_CASE("random 16-bit sequences: the model agrees with Unicorn") {
     check_profile({"16-bit", {1, 8, 1}, true}, 2'000'000, kSequences, kLength);
 }
 
-TEST_CASE("unicorn: random 8-bit sequences agree") {
+TEST_CASE("random 8-bit sequences: the model agrees with Unicorn") {
     check_profile({"8-bit", {8, 1, 1}, true}, 3'000'000, kSequences, kLength);
 }
 
-TEST_CASE("unicorn: random mixed sequences without jumps agree") {
+TEST_CASE("random mixed-size sequences without jumps: the model agrees with Unicorn") {
     check_profile({"mixed", {1, 1, 1}, false}, 4'000'000, kSequences, kLength);
 }
 
-TEST_CASE("unicorn: divide errors raise #DE on both, with nothing changed") {
+TEST_CASE("divide errors raise #DE on the model and on Unicorn, with nothing changed") {
     struct Case {
         const char* what;
         std::array<uint32_t, 4> eax_ecx_edx_ebx;

@@ -371,23 +371,30 @@ std::string Cpu::describe(uint32_t eip) {
 }
 
 std::optional<Stop> Cpu::step() {
-    if (stop_) return stop_;
+    step_one();
+    return stop_;
+}
+
+void Cpu::step_one() {
+    if (stop_) return;
     if (pending_irq_ && s_.interrupts_enabled()) {
         const uint8_t v = *pending_irq_;
         pending_irq_.reset();
         event(Event{Event::Kind::External, v, false, 0, s_.eip, s_.eip});
-        return stop_;
+        return;
     }
     const uint32_t eip = s_.eip;
     // Faults are restartable: the instruction's pops (RETF, IRET, POP sreg)
     // must not have moved ESP when it faults.
     const uint32_t esp = s_.gpr[ESP];
-    const Instruction* insn = fetch(eip);
+    // The decode cache's hit inline; fetch() decodes on a miss.
+    const Instruction* insn = cache_.find(s_.seg[CS].base + eip);
+    if (!insn) insn = fetch(eip);
     try {
         if (!insn) throw CpuFault{vec::UD};
         if (insn->system && platform_.wants_intercepts && platform_.intercept(*this, *insn)) {
             ++counters_.instructions;
-            return stop_;
+            return;
         }
         if (platform_.watch_sensitive && insn->sensitive) {
             const CpuState before = s_;
@@ -405,7 +412,6 @@ std::optional<Stop> Cpu::step() {
         s_.gpr[ESP] = esp;
         event(Event{Event::Kind::Exception, f.vector, f.has_error, f.error, eip, eip});
     }
-    return stop_;
 }
 
 Stop Cpu::run(uint64_t budget) {
@@ -418,7 +424,7 @@ Stop Cpu::run(uint64_t budget) {
                          fmt::format("instruction budget of {} exhausted", budget)};
             break;
         }
-        step();
+        step_one();
     }
     Stop out = *stop_;
     stop_.reset();

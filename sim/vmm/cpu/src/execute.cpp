@@ -370,9 +370,9 @@ void Cpu::execute(const Instruction& in) {
             const uint32_t result = uint32_t(r) & m;
             const uint32_t of = ((result ^ dst) & alu::sign_of(size)) ? flags::OF : 0;
             write_operand(in, a, result);
-            set_flags(alu::szp(result, size) | (cf ? flags::CF : 0) | of, flags::Arithmetic,
-                      flags::AF | (count == 1 ? 0 : flags::OF) |
-                          (count > bits ? flags::Arithmetic : 0));
+            set_flags(
+                alu::szp(result, size) | (cf ? flags::CF : 0) | of, flags::Arithmetic,
+                flags::AF | (count == 1 ? 0 : flags::OF) | (count > bits ? flags::Arithmetic : 0));
             return;
         }
         case ZYDIS_MNEMONIC_BSF:

@@ -163,6 +163,7 @@ class Cpu {
     const Instruction* fetch(uint32_t eip);
 
   private:
+    void step_one();  // step() without copying the Stop out: run()'s hot path
     void execute(const Instruction& insn);
     bool execute_system(const Instruction& insn);  // system.cpp
     bool execute_string(const Instruction& insn);  // strings.cpp
@@ -180,7 +181,7 @@ class Cpu {
     DecodeCache cache_;
     CpuCounters counters_;
     uint32_t undefined_ = 0;
-    int fault_depth_ = 0;        // > 0: delivering an event
+    int fault_depth_ = 0;         // > 0: delivering an event
     uint8_t first_fault_ = 0xff;  // the vector that started a fault chain
     std::optional<uint8_t> pending_irq_;
     std::optional<Stop> stop_;
