@@ -233,10 +233,10 @@ class Generator {
     void define_flags() {
         Group& g = open();
         Encoder e(g);
-        const uint8_t size = pick_size(false);
+        const uint8_t size = pick_size(false);  // 16 or 32 bits: all six flags from the result
         e.osize(size);
         const uint8_t op = uint8_t(rng_.chance(50) ? 7 : rng_.chance(50) ? 0 : 5);  // cmp/add/sub
-        e.b(size == 1 ? 0x80 : 0x81).modrm(op, Rm{true, rng_.chance(50) ? EAX : EBX, {}});
+        e.b(0x81).modrm(op, Rm{true, rng_.chance(50) ? EAX : EBX, {}});
         e.imm(size, rng_.interesting());
         undef_ = 0;
     }
@@ -390,7 +390,7 @@ void Generator::instruction() {
             switch (rng_.below(4)) {
                 case 0: {
                     const Rm d = rm(e, size, op != 7);
-                    e.osize(size).b(uint8_t(op * 8 + w)).modrm(size == 1 ? rreg() : rreg(), d);
+                    e.osize(size).b(uint8_t(op * 8 + w)).modrm(rreg(), d);
                     break;
                 }
                 case 1: {
