@@ -74,6 +74,8 @@ TEST_CASE("every guest under every technique: equivalent to native, or the known
                 CHECK_MESSAGE(eq.equivalent, eq.first_difference);
                 CHECK(r.divergences.empty());
                 CHECK(r.output == native.output);
+                // The same guest instructions retire, however they were run.
+                CHECK(r.instructions == native.instructions);
             }
         }
     }
@@ -96,6 +98,7 @@ TEST_CASE("kernel and kernel-pv on their SYSENTER path (the one kvm_pvm can run)
             } else {
                 // No IRET on this path: even ring-3 trap-and-emulate runs the PV kernel right.
                 CHECK_MESSAGE(eq.equivalent, eq.first_difference);
+                CHECK(r.instructions == native.instructions);
                 CHECK(r.divergences.empty());
             }
         }

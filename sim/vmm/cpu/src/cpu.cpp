@@ -393,7 +393,8 @@ void Cpu::step_one() {
     try {
         if (!insn) throw CpuFault{vec::UD};
         if (insn->system && platform_.wants_intercepts && platform_.intercept(*this, *insn)) {
-            ++counters_.instructions;
+            // The platform carried it out: it counts it (retire()) if the
+            // guest's instruction completed.
             return;
         }
         if (platform_.watch_sensitive && insn->sensitive) {

@@ -67,6 +67,7 @@ bool VmxModel::intercept(Cpu& cpu, const Instruction& insn) {
         // policy); it resumes after the instruction, as KVM reports RIP.
         vnd::Exit e = machine_.make_exit(cpu, vnd::ExitReason::Hlt, 0, 0, false);
         cpu.state().eip += insn.length;
+        cpu.retire();
         if (machine_.dispatcher().dispatch(e).action == vnd::Action::Stop &&
             !s.interrupts_enabled())
             cpu.request_stop("hlt with interrupts off", Stop::Kind::Halted);

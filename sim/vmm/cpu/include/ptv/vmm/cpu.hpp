@@ -112,6 +112,9 @@ class Cpu {
     // wrote them (SDM: "undefined"): comparisons with hardware mask them.
     uint32_t undefined_flags() const { return undefined_; }
 
+    // A platform that completed an intercepted instruction itself counts it.
+    void retire() { ++counters_.instructions; }
+
     // Runs until a Stop; `budget` instructions at most (0: no limit).
     Stop run(uint64_t budget);
     // One instruction (or one event delivery). Returns a Stop when stopped.
