@@ -16,9 +16,12 @@ packages=(
   doctest-dev                        # tests
   libboost-fiber-dev                 # threads: user-level threads (fibers)
   libboost-context-dev               # threads: bare context switches (bench)
+  libhttp-parser-dev                 # servers: the HTTP/1.1 request parser
+  curl                               # servers: the tests and README talk to ptv's servers
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU
+  packages+=(nginx-light wrk)        # bench/servers: the peer server and the load generator
 fi
 
 missing=()
