@@ -19,4 +19,7 @@ Commands threads_measure_commands(CLI::App& threads);
 // `ptv threads demo ...`       (cli/src/threads_demo.cpp)
 Commands threads_demo_commands(CLI::App& threads);
 
+// `ptv servers run`            (cli/src/servers_run.cpp)
+Commands servers_run_commands(CLI::App& servers);
+
 }  // namespace ptv::cli
