@@ -139,7 +139,9 @@ void serve_connection(int fd, const Session& s, uint64_t accepted_ns, uint64_t s
             }
             if (n < 0 && errno == EINTR) continue;
             if (n < 0 && errno == EAGAIN) {
-                Waiter::Result w = s.waiter.wait(fd, POLLIN, deadline, !parser.started());
+                // Only a kept-alive connection between requests gives way to
+                // waiting ones; a new connection is owed its first request.
+                Waiter::Result w = s.waiter.wait(fd, POLLIN, deadline, !first && !parser.started());
                 if (w == Waiter::Result::Ready) continue;
                 if (w == Waiter::Result::Timeout && parser.started()) {
                     // A request under way, too slow: say so (best effort).

@@ -106,17 +106,22 @@ Acceptor::Result Acceptor::accept() {
                 continue;
             case EAGAIN: return {Kind::None};
             case EMFILE:
-            case ENFILE:
+            case ENFILE: {
                 if (spare_ < 0) {
                     spare_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
                     return {Kind::Backoff};
                 }
+                // (Linux reports EMFILE before it looks at the queue, so the
+                // queue may be empty: then there is nothing to drop.)
                 close(spare_);
                 spare_ = -1;
                 fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+                int err = errno;
                 if (fd >= 0) close(fd);
                 spare_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                return {Kind::Dropped};
+                if (fd >= 0) return {Kind::Dropped};
+                return {err == EAGAIN ? Kind::None : Kind::Backoff};
+            }
             default:  // ENOBUFS, ENOMEM, ...
                 return {Kind::Backoff};
         }
