@@ -21,5 +21,7 @@ Commands threads_demo_commands(CLI::App& threads);
 
 // `ptv servers run`            (cli/src/servers_run.cpp)
 Commands servers_run_commands(CLI::App& servers);
+// `ptv servers load|compare`   (cli/src/servers_load.cpp)
+Commands servers_load_commands(CLI::App& servers);
 
 }  // namespace ptv::cli
