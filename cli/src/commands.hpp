@@ -23,5 +23,7 @@ Commands threads_demo_commands(CLI::App& threads);
 Commands servers_run_commands(CLI::App& servers);
 // `ptv servers load|compare`   (cli/src/servers_load.cpp)
 Commands servers_load_commands(CLI::App& servers);
+// `ptv servers sim`            (cli/src/servers_sim.cpp)
+Commands servers_sim_commands(CLI::App& servers);
 
 }  // namespace ptv::cli

@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
     auto* servers = app.add_subcommand(
         "servers", "server architectures: real HTTP servers, a load generator, a model");
     servers->require_subcommand(1);
-    for (auto add : {ptv::cli::servers_run_commands, ptv::cli::servers_load_commands}) {
+    for (auto add : {ptv::cli::servers_run_commands, ptv::cli::servers_load_commands,
+                     ptv::cli::servers_sim_commands}) {
         auto more = add(*servers);
         commands.insert(commands.end(), more.begin(), more.end());
     }
