@@ -25,6 +25,7 @@ bench:
 	$(MAKE) build
 	$(BUILD)/bin/bench-kvm-exits
 	$(BUILD)/bin/bench-threads
+	$(BUILD)/bin/bench-servers
 
 # ASan + UBSan build and the whole suite under it.
 sanitize: setup

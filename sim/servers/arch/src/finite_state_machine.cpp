@@ -58,6 +58,11 @@ struct Connection {
     uint64_t id;
     State state = State::ReadingRequest;
     bool closed = false;
+    // Edge-triggered bookkeeping, as nginx does it: a read that returned
+    // less than asked drained the socket, so the next read waits for the
+    // next edge instead of costing a recv() that says EAGAIN.
+    bool readable = true;
+    bool peer_closed = false;  // EPOLLRDHUP or EPOLLHUP seen: read until the end
     bool first_request = true;
 
     http::RequestParser parser;
@@ -188,7 +193,11 @@ void EventLoop::run() {
                 disk_done();
             } else {
                 auto* c = static_cast<Connection*>(tag);
-                if (!c->closed) advance(*c);
+                if (c->closed) continue;
+                const uint32_t ev = events[i].events;
+                if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
+                if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->peer_closed = true;
+                advance(*c);
             }
         }
         const uint64_t now = now_ns();
@@ -272,13 +281,18 @@ bool EventLoop::read_request(Connection& c) {
             out = feed(c.pending);
             c.pending.erase(0, out.status == Status::Complete ? out.consumed : c.pending.size());
         } else {
+            if (!c.readable && !c.peer_closed) return false;
             ssize_t n = recv(c.fd, buf_.get(), kReadChunk, 0);
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && errno == EAGAIN) return false;
+            if (n < 0 && errno == EAGAIN) {
+                c.readable = false;
+                return false;
+            }
             if (n <= 0) {  // the client closed, or an error
                 close_connection(c);
                 return false;
             }
+            if (size_t(n) < kReadChunk) c.readable = false;
             out = feed({buf_.get(), size_t(n)});
             if (out.status == Status::Complete)
                 c.pending.assign(buf_.get() + out.consumed, size_t(n) - out.consumed);
