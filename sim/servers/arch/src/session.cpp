@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 
@@ -16,6 +17,9 @@ namespace ptv::servers::arch {
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
+// How long a kept-alive connection may idle before it gives way to waiting
+// connections (iterative, prefork, dispatcher-worker).
+constexpr uint64_t kShedGraceNs = 100'000'000;
 
 int poll_timeout_ms(uint64_t deadline_ns) {
     if (deadline_ns == 0) return -1;
@@ -119,7 +123,8 @@ void serve_connection(int fd, const Session& s, uint64_t accepted_ns, uint64_t s
     for (;;) {
         // 1. Read one request. The deadline covers the idle time before it
         //    and its head: a slow client cannot hold this worker forever.
-        const uint64_t deadline = now_ns() + timeout_ns;
+        const uint64_t idle_since = now_ns();
+        const uint64_t deadline = idle_since + timeout_ns;
         http::RequestParser::Outcome out{http::RequestParser::Status::NeedMore};
         auto feed = [&](std::string_view bytes) {
             if (!first && !parser.started()) arrive = start = now_ns();
@@ -140,9 +145,25 @@ void serve_connection(int fd, const Session& s, uint64_t accepted_ns, uint64_t s
             if (n < 0 && errno == EINTR) continue;
             if (n < 0 && errno == EAGAIN) {
                 // Only a kept-alive connection between requests gives way to
-                // waiting ones; a new connection is owed its first request.
-                Waiter::Result w = s.waiter.wait(fd, POLLIN, deadline, !first && !parser.started());
+                // waiting ones (a new connection is owed its first request),
+                // and only once it has been idle for kShedGraceNs: a client
+                // that sends its next request at once keeps its connection.
+                const bool idle = !first && !parser.started();
+                const bool shed = idle && now_ns() >= idle_since + kShedGraceNs;
+                const uint64_t until =
+                    idle && !shed ? std::min(deadline, idle_since + kShedGraceNs) : deadline;
+                Waiter::Result w = s.waiter.wait(fd, POLLIN, until, shed);
                 if (w == Waiter::Result::Ready) continue;
+                if (w == Waiter::Result::Timeout && until < deadline) continue;  // grace is over
+                if (w == Waiter::Result::Contended) {
+                    // Give way -- unless the next request is already here,
+                    // which closing would lose.
+                    n = recv(fd, buf.get(), kReadChunk, MSG_DONTWAIT);
+                    if (n > 0) {
+                        pending.assign(feed({buf.get(), size_t(n)}));
+                        continue;
+                    }
+                }
                 if (w == Waiter::Result::Timeout && parser.started()) {
                     // A request under way, too slow: say so (best effort).
                     s.counters.timeouts.fetch_add(1, std::memory_order_relaxed);
