@@ -82,10 +82,11 @@ std::optional<servers::http::Response> exchange(int port, std::string_view reque
 std::string get_request(std::string_view path, std::string_view extra = {},
                         std::string_view method = "GET");
 
-// Opens `n` connections at once, sends one keep-alive GET of /small.txt on
-// each, and reads the responses, keeping every connection open until all
-// are answered (or closed by the server after its response). Returns how
-// many were answered 200 with the right body.
+// Opens `n` connections (in waves of 2,000, each answered before the next,
+// so that the kernel's accept backlog does not overflow), sends one
+// keep-alive GET of /small.txt on each and reads the responses, keeping
+// every connection open until the end (unless the server closes it after
+// its response). Returns how many were answered 200 with the right body.
 int many_concurrent_requests(int port, int n, double timeout_s);
 
 // CPU seconds (user + system) a process has used so far.
