@@ -16,10 +16,10 @@
 
 #include <algorithm>
 #include <climits>
-#include <filesystem>
-#include <memory>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -64,8 +64,8 @@ void progress(const std::string& what) {
 // Starts `ptv servers run` and returns it with its port.
 std::unique_ptr<Child> start_ptv(const std::string& ptv, const std::string& root,
                                  const std::vector<std::string>& extra, int& port) {
-    std::vector<std::string> argv = {ptv, "servers", "run", "--port", "0", "--root", root,
-                                     "--timeout", "60"};
+    std::vector<std::string> argv = {ptv,      "servers", "run",       "--port", "0",
+                                     "--root", root,      "--timeout", "60"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto c = std::make_unique<Child>(argv, true);
     std::string line = c->first_line(10);
@@ -177,17 +177,17 @@ int main(int argc, char** argv) {
             std::string arch;
             int workers;
         };
-        for (const DiskCase& d : {DiskCase{"iterative", 0}, DiskCase{"dispatcher-worker", 64},
-                                  DiskCase{"fsm", 64}}) {
+        for (const DiskCase& d :
+             {DiskCase{"iterative", 0}, DiskCase{"dispatcher-worker", 64}, DiskCase{"fsm", 64}}) {
             progress(d.arch + ", 10 ms disk");
-            std::vector<std::string> extra = {"--arch", d.arch, "--disk-latency", "10",
-                                              "--cache", "0"};
+            std::vector<std::string> extra = {"--arch", d.arch,    "--disk-latency",
+                                              "10",     "--cache", "0"};
             if (d.workers) extra.insert(extra.end(), {"--workers", std::to_string(d.workers)});
             int port = 0;
             auto server = start_ptv(ptv, root, extra, port);
-            rows.push_back({scenario2, d.arch, d.workers ? std::to_string(d.workers) : "-",
-                            run_wrk(wrk, fmt::format("http://127.0.0.1:{}/small.html", port), C,
-                                    D)});
+            rows.push_back(
+                {scenario2, d.arch, d.workers ? std::to_string(d.workers) : "-",
+                 run_wrk(wrk, fmt::format("http://127.0.0.1:{}/small.html", port), C, D)});
             server->stop(SIGTERM, 10);
         }
 
@@ -282,20 +282,20 @@ int main(int argc, char** argv) {
             return 0;
         }
 
-        std::printf("wrk -t1 -c%d -d%gs --latency against 127.0.0.1 (the other CPU serves); "
-                    "a 1 KiB file; small cached file: median of %d interleaved trials\n\n",
-                    C, D, o.trials);
-        ptv::Table t({"scenario", "server", "workers", "req/s", "p50", "p90", "p99", "errors",
-                      "ratio"});
+        std::printf(
+            "wrk -t1 -c%d -d%gs --latency against 127.0.0.1 (the other CPU serves); "
+            "a 1 KiB file; small cached file: median of %d interleaved trials\n\n",
+            C, D, o.trials);
+        ptv::Table t(
+            {"scenario", "server", "workers", "req/s", "p50", "p90", "p99", "errors", "ratio"});
         t.right_align({2, 3, 4, 5, 6, 7, 8});
         std::string last;
         for (const auto& r : rows) {
             if (!last.empty() && r.scenario != last) t.rule();
             last = r.scenario;
-            std::string rel =
-                r.scenario == scenario1
-                    ? ratio(r.wrk.requests_per_s, nginx_rps) + " nginx"
-                    : ratio(r.wrk.requests_per_s, iter_rps) + " iterative";
+            std::string rel = r.scenario == scenario1
+                                  ? ratio(r.wrk.requests_per_s, nginx_rps) + " nginx"
+                                  : ratio(r.wrk.requests_per_s, iter_rps) + " iterative";
             t.row({r.scenario, r.server, r.workers,
                    r.wrk.ok ? fmt::format("{:.0f}", r.wrk.requests_per_s) : "failed",
                    ms(r.wrk.p50_ms), ms(r.wrk.p90_ms), ms(r.wrk.p99_ms),
@@ -310,9 +310,10 @@ int main(int argc, char** argv) {
             m.row({i.server, ptv::thousands(uint64_t(i.answered)),
                    fmt::format("{:.1f} MiB", double(i.before) / (1 << 20)),
                    fmt::format("{:.1f} MiB", double(i.after) / (1 << 20)),
-                   i.answered > 0 ? fmt::format("{:.0f} B", double(i.after - std::min(i.after, i.before)) /
-                                                                i.answered)
-                                  : "-"});
+                   i.answered > 0
+                       ? fmt::format("{:.0f} B",
+                                     double(i.after - std::min(i.after, i.before)) / i.answered)
+                       : "-"});
         std::printf("%s\n", m.render().c_str());
 
         ptv::Table g({"target (issue 6)", "measured", "target", "met?"});

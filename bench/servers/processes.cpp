@@ -158,8 +158,8 @@ std::string which(const std::string& name) {
     size_t start = 0;
     while (start <= dirs.size()) {
         size_t end = dirs.find(':', start);
-        std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos
-                                                                      : end - start);
+        std::string dir =
+            dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
         std::string full = dir + "/" + name;
         if (!dir.empty() && access(full.c_str(), X_OK) == 0) return full;
         if (end == std::string::npos) break;
@@ -211,8 +211,8 @@ WrkResult run_wrk(const std::string& wrk, const std::string& url, int connection
     return r;
 }
 
-Nginx::Nginx(const std::string& nginx, const std::string& dir, const std::string& root,
-             int port, int workers) {
+Nginx::Nginx(const std::string& nginx, const std::string& dir, const std::string& root, int port,
+             int workers) {
     fs::create_directories(dir + "/tmp");
     const std::string conf = dir + "/nginx.conf";
     std::ofstream f(conf);
@@ -305,8 +305,8 @@ int IdleConnections::open(int port, const std::string& path, int n, double timeo
             char buf[4096];
             ssize_t got = recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
             if (got < 0 && errno == EAGAIN) continue;
-            bool complete = got > 0 && c.parser->feed({buf, size_t(got)}).status ==
-                                           P::Status::Complete;
+            bool complete =
+                got > 0 && c.parser->feed({buf, size_t(got)}).status == P::Status::Complete;
             if (complete || got <= 0) {
                 if (complete && c.parser->response().status == 200) ++ok;
                 c.done = true;

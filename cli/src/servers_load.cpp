@@ -117,8 +117,9 @@ Commands servers_load_commands(CLI::App& servers) {
         "compare",
         "every architecture under the same load: one table of throughput, latency, threads, "
         "processes and peak RSS");
-    compare->add_option("--disk-latency", c->options.disk_latency_ms,
-                        "MS per read that misses the cache")
+    compare
+        ->add_option("--disk-latency", c->options.disk_latency_ms,
+                     "MS per read that misses the cache")
         ->capture_default_str();
     compare->add_option("--cache", c->options.cache_files, "FILES the server's cache holds")
         ->capture_default_str();
@@ -136,8 +137,9 @@ Commands servers_load_commands(CLI::App& servers) {
                         "a comma-separated subset of: " + sa::architecture_names());
     compare->add_option("--trace", c->options.trace,
                         "write every server's request spans (queueing, service, disk) to FILE");
-    compare->add_option("--trace-requests", c->options.trace_requests,
-                        "requests per server in the trace")
+    compare
+        ->add_option("--trace-requests", c->options.trace_requests,
+                     "requests per server in the trace")
         ->capture_default_str();
     compare->add_flag("--json", c->json, "print the results as JSON");
 

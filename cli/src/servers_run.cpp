@@ -82,9 +82,10 @@ Commands servers_run_commands(CLI::App& servers) {
         "superserver",
         "inetd style: listen on several ports, start each port's service on its first "
         "connection");
-    super->add_option("--ports", s->ports,
-                      "PORT[=SERVICE],...: SERVICE is files (default), stateful-counter or "
-                      "stateless-counter; PORT 0 is any free port")
+    super
+        ->add_option("--ports", s->ports,
+                     "PORT[=SERVICE],...: SERVICE is files (default), stateful-counter or "
+                     "stateless-counter; PORT 0 is any free port")
         ->required();
     super->add_option("--host", s->options.server.host, "address to listen on (* for all)")
         ->capture_default_str();

@@ -99,7 +99,8 @@ ServerProcess::ServerProcess(std::vector<std::string> args, double start_timeout
     output_ = text;
     size_t at = first_line_.find("127.0.0.1:");
     if (at == std::string::npos) at = first_line_.find("0.0.0.0:");
-    if (at != std::string::npos) port_ = std::atoi(first_line_.c_str() + first_line_.find(':', at) + 1);
+    if (at != std::string::npos)
+        port_ = std::atoi(first_line_.c_str() + first_line_.find(':', at) + 1);
     INFO("server said: " << text);
     REQUIRE(port_ > 0);
 }

@@ -70,8 +70,8 @@ void send_all(int fd, std::string_view bytes);
 // Reads one response (HEAD: no body) from fd, keeping extra bytes in
 // `buffer` for the next one; nullopt on timeout, reset or a malformed
 // response.
-std::optional<servers::http::Response> read_response(int fd, std::string& buffer,
-                                                     bool head = false, double timeout_s = 5);
+std::optional<servers::http::Response> read_response(int fd, std::string& buffer, bool head = false,
+                                                     double timeout_s = 5);
 // True if the peer closes (EOF or reset) within timeout_s, having sent
 // nothing more.
 bool closed_by_peer(int fd, double timeout_s);

@@ -2,9 +2,9 @@
 // passes (issue 6, "Robustness (tested)"): each TEST_CASE_TEMPLATE runs once
 // per architecture, against a real `ptv servers run` on a real socket.
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -24,9 +24,9 @@ namespace {
 
 // One type per architecture, so that doctest names each test case after it
 // ("servers: ...<fsm>") and ctest runs them in parallel.
-#define PTV_ARCH(Type, name_)                                                           \
-    struct Type {                                                                       \
-        static constexpr const char* name = name_;                                      \
+#define PTV_ARCH(Type, name_)                                                                     \
+    struct Type {                                                                                 \
+        static constexpr const char* name = name_;                                                \
         static constexpr bool process_each = std::string_view(name_) == "process-per-connection"; \
     };
 PTV_ARCH(Iterative, "iterative")
@@ -113,9 +113,8 @@ TEST_CASE_TEMPLATE("conformance: GET and HEAD, status codes, keep-alive, pipelin
     CHECK(status_of(exchange(port, get_request("/fifo"))) == 403);  // and it did not hang
 
     // Never a file outside the root: dot-dot (plain and encoded) and links.
-    for (const char* path :
-         {"/../outside.txt", "/sub/../../outside.txt", "/%2e%2e/outside.txt", "/..%2foutside.txt",
-          "/up", "/passwd", "/sub/..%2F..%2Foutside.txt"}) {
+    for (const char* path : {"/../outside.txt", "/sub/../../outside.txt", "/%2e%2e/outside.txt",
+                             "/..%2foutside.txt", "/up", "/passwd", "/sub/..%2F..%2Foutside.txt"}) {
         auto e = exchange(port, get_request(path));
         INFO("path " << path);
         REQUIRE(e);
@@ -274,7 +273,8 @@ TEST_CASE_TEMPLATE("robustness: a slow client times out and cannot hold the serv
     // A client that trickles its headers a byte at a time still runs out of
     // time: the deadline covers the whole head, not each byte.
     int trickle = connect_to(port);
-    const std::string request = get_request("/small.txt", "X-Slow: " + std::string(60, 's') + "\r\n");
+    const std::string request =
+        get_request("/small.txt", "X-Slow: " + std::string(60, 's') + "\r\n");
     bool cut = false;
     for (char ch : request) {
         if (send(trickle, &ch, 1, MSG_NOSIGNAL) != 1) {

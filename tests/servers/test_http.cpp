@@ -80,7 +80,8 @@ TEST_CASE("parser: pipelined requests stop at the end of the first") {
 }
 
 TEST_CASE("parser: error statuses do not depend on how the bytes are split") {
-    const std::string big_head = "GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(kMaxHeadBytes, 'a');
+    const std::string big_head =
+        "GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(kMaxHeadBytes, 'a');
     struct Case {
         std::string text;
         int status;

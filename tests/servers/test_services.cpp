@@ -6,11 +6,11 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fcntl.h>
-#include <sys/wait.h>
 
 #include <fstream>
 #include <regex>
@@ -26,7 +26,8 @@ namespace {
 
 // GET / with a Cookie header; the visit count and the Set-Cookie value.
 std::pair<int, std::string> visit(int port, const std::string& cookie) {
-    auto r = ptv::test::exchange(port, get_request("/", cookie.empty() ? "" : "Cookie: " + cookie + "\r\n"));
+    auto r = ptv::test::exchange(
+        port, get_request("/", cookie.empty() ? "" : "Cookie: " + cookie + "\r\n"));
     REQUIRE(r);
     REQUIRE(r->status == 200);
     int visits = -1;
@@ -135,8 +136,8 @@ TEST_CASE("load: closed and open loop against a real server, text and JSON") {
     ServedTree tree;
     ServerProcess server({"--arch", "fsm", "--root", tree.root});
     const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/small.txt";
-    auto closed = run({bin("ptv"), "servers", "load", url, "--clients", "4", "--duration", "0.5",
-                       "--json"});
+    auto closed =
+        run({bin("ptv"), "servers", "load", url, "--clients", "4", "--duration", "0.5", "--json"});
     REQUIRE(closed.status == 0);
     auto j = nlohmann::json::parse(closed.out);
     CHECK(j["mode"] == "closed");
@@ -163,8 +164,8 @@ TEST_CASE("load: closed and open loop against a real server, text and JSON") {
     CHECK(text.err.empty());  // no progress bar when stderr is not a terminal
 
     // Against a port nobody listens on: errors, not a hang.
-    auto none = run({bin("ptv"), "servers", "load", "http://127.0.0.1:1/", "-c", "2", "-d", "0.3",
-                     "--json"});
+    auto none = run(
+        {bin("ptv"), "servers", "load", "http://127.0.0.1:1/", "-c", "2", "-d", "0.3", "--json"});
     REQUIRE(none.status == 0);
     CHECK(nlohmann::json::parse(none.out)["errors"].get<int>() > 0);
     CHECK(server.stop(SIGTERM) == 0);
@@ -177,7 +178,9 @@ TEST_CASE("run --trace: request spans split queueing, service and disk") {
     ServerProcess server({"--arch", "dispatcher-worker", "--root", tree.root, "--workers", "1",
                           "--disk-latency", "20", "--cache", "0", "--trace", path});
     // Two clients at once on one worker: the second waits in the queue.
-    std::thread other([&] { ptv::test::exchange(server.port(), get_request("/small.txt", "Connection: close\r\n")); });
+    std::thread other([&] {
+        ptv::test::exchange(server.port(), get_request("/small.txt", "Connection: close\r\n"));
+    });
     ptv::test::exchange(server.port(), get_request("/sub/a.txt", "Connection: close\r\n"));
     other.join();
     CHECK(server.stop(SIGTERM) == 0);
@@ -193,7 +196,8 @@ TEST_CASE("run --trace: request spans split queueing, service and disk") {
             ++disks;
             CHECK(ev["dur"].get<double>() >= 19000);
         }
-        if (name == "queueing") max_queueing_us = std::max(max_queueing_us, ev["dur"].get<double>());
+        if (name == "queueing")
+            max_queueing_us = std::max(max_queueing_us, ev["dur"].get<double>());
     }
     CHECK(requests == 2);
     CHECK(disks == 2);

@@ -34,9 +34,12 @@ TEST_CASE("worked example: 4 clients, 2 ms CPU + 10 ms disk, 1 CPU, K = 2, fork 
         double throughput;
     };
     const Expect expect[] = {
-        {A::Iterative, 240, 83.3},          {A::ThreadPerConnection, 66, 303.0},
-        {A::DispatcherWorker, 122, 163.9},  {A::ProcessPerConnection, 70, 285.7},
-        {A::Prefork, 122, 163.9},           {A::FiniteStateMachine, 66, 303.0},
+        {A::Iterative, 240, 83.3},
+        {A::ThreadPerConnection, 66, 303.0},
+        {A::DispatcherWorker, 122, 163.9},
+        {A::ProcessPerConnection, 70, 285.7},
+        {A::Prefork, 122, 163.9},
+        {A::FiniteStateMachine, 66, 303.0},
         {A::Fibers, 66, 303.0},
     };
     for (const auto& e : expect) {
@@ -110,8 +113,8 @@ TEST_CASE("properties of the rules on 300 seeds") {
         INFO("seed " << seed);
         Result it = simulate(A::Iterative, c), tpc = simulate(A::ThreadPerConnection, c),
                dw = simulate(A::DispatcherWorker, c), pf = simulate(A::Prefork, c),
-               ppc = simulate(A::ProcessPerConnection, c),
-               fsm = simulate(A::FiniteStateMachine, c), fib = simulate(A::Fibers, c);
+               ppc = simulate(A::ProcessPerConnection, c), fsm = simulate(A::FiniteStateMachine, c),
+               fib = simulate(A::Fibers, c);
         const int n = c.clients * c.requests;
         // Iterative: one request at a time, each C + D.
         CHECK(it.makespan == n * (c.cpu + c.disk));
@@ -203,9 +206,17 @@ TEST_CASE("ptv servers sim: bad input is one line and exit 2") {
     using ptv::test::bin;
     using ptv::test::run;
     const std::vector<std::vector<std::string>> bad = {
-        {"--clients", "0"}, {"--clients", "65"},   {"--cpu", "0"},       {"--disk", "-1"},
-        {"--workers", "0"}, {"--cpus", "17"},      {"--requests", "x"},  {"--arch", "nope"},
-        {"-s", "-3"},       {"--fork", "100000"},  {"--trace", "/nonexistent-dir/t.json"},
+        {"--clients", "0"},
+        {"--clients", "65"},
+        {"--cpu", "0"},
+        {"--disk", "-1"},
+        {"--workers", "0"},
+        {"--cpus", "17"},
+        {"--requests", "x"},
+        {"--arch", "nope"},
+        {"-s", "-3"},
+        {"--fork", "100000"},
+        {"--trace", "/nonexistent-dir/t.json"},
     };
     for (const auto& args : bad) {
         std::vector<std::string> argv = {bin("ptv"), "servers", "sim"};

@@ -72,8 +72,8 @@ std::string architecture_names() {
 Architecture parse_architecture(std::string_view name) {
     for (const auto& i : kInfo)
         if (i.name == name) return i.arch;
-    throw UsageError(fmt::format("--arch {}: no such architecture; give one of {}", name,
-                                 architecture_names()));
+    throw UsageError(
+        fmt::format("--arch {}: no such architecture; give one of {}", name, architecture_names()));
 }
 
 bool forks(Architecture a) {
@@ -82,11 +82,15 @@ bool forks(Architecture a) {
 
 int default_workers(Architecture a) {
     switch (a) {
-        case Architecture::DispatcherWorker: return 16;
-        case Architecture::Prefork: return 4;
+        case Architecture::DispatcherWorker:
+            return 16;
+        case Architecture::Prefork:
+            return 4;
         case Architecture::FiniteStateMachine:
-        case Architecture::Fibers: return 4;
-        default: return 0;
+        case Architecture::Fibers:
+            return 4;
+        default:
+            return 0;
     }
 }
 
@@ -156,10 +160,9 @@ int run(const ServerOptions& o, std::FILE* out) {
                                  : fmt::format("serving the {}", http::to_string(o.service));
     std::string workers_text =
         workers > 0 ? fmt::format(", {} {}", workers,
-                                  o.arch == Architecture::Prefork ? "processes"
-                                  : o.arch == Architecture::DispatcherWorker
-                                      ? "workers"
-                                      : "disk helpers")
+                                  o.arch == Architecture::Prefork            ? "processes"
+                                  : o.arch == Architecture::DispatcherWorker ? "workers"
+                                                                             : "disk helpers")
                     : "";
     std::fprintf(out, "ptv servers: %s%s %s on http://%s:%d/ (pid %d); Ctrl-C stops\n",
                  std::string(to_string(o.arch)).c_str(), workers_text.c_str(), what.c_str(),
@@ -167,7 +170,13 @@ int run(const ServerOptions& o, std::FILE* out) {
     std::fflush(out);
 
     const uint64_t origin = now_ns();
-    ServerEnv env{listen_fd, stop,     *service, disk, *counters, log.get(), std::chrono::milliseconds(int64_t(o.timeout_s * 1000)),
+    ServerEnv env{listen_fd,
+                  stop,
+                  *service,
+                  disk,
+                  *counters,
+                  log.get(),
+                  std::chrono::milliseconds(int64_t(o.timeout_s * 1000)),
                   workers};
     serve(o.arch, env);
 

@@ -84,9 +84,11 @@ void DispatcherWorkerServer::serve() {
     for (int i = 0; i < env_.workers; ++i) {
         workers.emplace_back([this, &queue] {
             PollWaiter waiter(env_.stop.fd(), queue.waiting_fd());
-            Session session{waiter,        env_.service,
+            Session session{waiter,
+                            env_.service,
                             [this](const std::string& p) { return env_.disk.read(p); },
-                            env_.counters, env_.log,
+                            env_.counters,
+                            env_.log,
                             env_.timeout};
             ConnectionQueue::Item item;
             while (queue.pop(item)) serve_connection(item.fd, session, item.accepted_ns, now_ns());

@@ -145,8 +145,8 @@ class FiberWaiter final : public Waiter {
         wait_.waiter = self;
         loop_.waiting.insert(&wait_);
         if (deadline_ns != 0)
-            self->wait_until(std::chrono::steady_clock::time_point(
-                std::chrono::nanoseconds(deadline_ns)));
+            self->wait_until(
+                std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)));
         else
             self->suspend();
         if (wait_.waiter) {  // not woken by the loop: the deadline passed
@@ -187,9 +187,8 @@ void FiberServer::serve() {
                 if (auto hit = env_.disk.lookup(path)) return *hit;  // no helper for a hit
                 auto promise = std::make_shared<bf::promise<http::DiskRead>>();
                 bf::future<http::DiskRead> result = promise->get_future();
-                helpers.submit(path, [promise](http::DiskRead&& r) {
-                    promise->set_value(std::move(r));
-                });
+                helpers.submit(path,
+                               [promise](http::DiskRead&& r) { promise->set_value(std::move(r)); });
                 return result.get();  // parks this fiber only
             };
 

@@ -261,8 +261,11 @@ void EventLoop::advance(Connection& c) {
             case Connection::State::WritingReply:
                 if (!write_reply(c)) return;
                 break;
-            case Connection::State::WaitingForDisk: return;  // a helper will report back
-            case Connection::State::Lingering: linger(c); return;
+            case Connection::State::WaitingForDisk:
+                return;  // a helper will report back
+            case Connection::State::Lingering:
+                linger(c);
+                return;
         }
     }
 }
@@ -402,7 +405,7 @@ bool EventLoop::write_reply(Connection& c) {
     if (env_.log) {
         if (RequestRecord* r = env_.log->claim()) {
             uint8_t flags = c.flags | (c.keep_alive ? RequestRecord::kKeptAlive : 0);
-            *r = {c.id,        worker_id(),     c.status,      flags, 0,  c.arrive_ns,
+            *r = {c.id,        worker_id(),     c.status,      flags, 0,    c.arrive_ns,
                   c.arrive_ns, c.disk_begin_ns, c.disk_end_ns, end,   total};
         }
     }

@@ -13,10 +13,9 @@ void IterativeServer::serve() {
     // knows to close a keep-alive connection after its request instead of
     // waiting for the next one (else one client would own the server).
     PollWaiter waiter(env_.stop.fd(), env_.listen_fd);
-    Session session{waiter,         env_.service,
-                    [this](const std::string& p) { return env_.disk.read(p); },
-                    env_.counters,  env_.log,
-                    env_.timeout};
+    Session session{
+        waiter,        env_.service, [this](const std::string& p) { return env_.disk.read(p); },
+        env_.counters, env_.log,     env_.timeout};
     bool backoff = false;
     while (!env_.stop.requested()) {
         Acceptor::Result r = acceptor.accept();
@@ -26,9 +25,15 @@ void IterativeServer::serve() {
                 serve_connection(r.fd, session, t, t);
                 continue;
             }
-            case Acceptor::Kind::Dropped: env_.counters.dropped_accepts++; continue;
-            case Acceptor::Kind::None: backoff = false; break;
-            case Acceptor::Kind::Backoff: backoff = true; break;
+            case Acceptor::Kind::Dropped:
+                env_.counters.dropped_accepts++;
+                continue;
+            case Acceptor::Kind::None:
+                backoff = false;
+                break;
+            case Acceptor::Kind::Backoff:
+                backoff = true;
+                break;
         }
         if (!wait_to_accept(env_.listen_fd, env_.stop.fd(), backoff)) return;
     }

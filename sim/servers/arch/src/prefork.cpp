@@ -23,10 +23,9 @@ namespace {
 [[noreturn]] void child_loop(ServerEnv& env) {
     Acceptor acceptor(env.listen_fd);
     PollWaiter waiter(env.stop.fd(), env.listen_fd);
-    Session session{waiter,       env.service,
-                    [&env](const std::string& p) { return env.disk.read(p); },
-                    env.counters, env.log,
-                    env.timeout};
+    Session session{
+        waiter,       env.service, [&env](const std::string& p) { return env.disk.read(p); },
+        env.counters, env.log,     env.timeout};
     bool backoff = false;
     while (!env.stop.requested()) {
         Acceptor::Result r = acceptor.accept();

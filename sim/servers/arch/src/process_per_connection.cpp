@@ -43,9 +43,11 @@ void ProcessPerConnectionServer::serve() {
                 die_with_parent(parent);
                 close(env_.listen_fd);
                 PollWaiter waiter(env_.stop.fd(), -1);
-                Session session{waiter,        env_.service,
+                Session session{waiter,
+                                env_.service,
                                 [this](const std::string& p) { return env_.disk.read(p); },
-                                env_.counters, env_.log,
+                                env_.counters,
+                                env_.log,
                                 env_.timeout};
                 serve_connection(r.fd, session, accepted, now_ns());
                 _exit(0);  // no atexit handlers, no destructors of the parent's objects

@@ -16,13 +16,27 @@ namespace ptv::servers::arch {
 
 void serve(Architecture a, ServerEnv& env) {
     switch (a) {
-        case Architecture::Iterative: IterativeServer(env).serve(); return;
-        case Architecture::ThreadPerConnection: ThreadPerConnectionServer(env).serve(); return;
-        case Architecture::DispatcherWorker: DispatcherWorkerServer(env).serve(); return;
-        case Architecture::ProcessPerConnection: ProcessPerConnectionServer(env).serve(); return;
-        case Architecture::Prefork: PreforkServer(env).serve(); return;
-        case Architecture::FiniteStateMachine: FiniteStateMachineServer(env).serve(); return;
-        case Architecture::Fibers: FiberServer(env).serve(); return;
+        case Architecture::Iterative:
+            IterativeServer(env).serve();
+            return;
+        case Architecture::ThreadPerConnection:
+            ThreadPerConnectionServer(env).serve();
+            return;
+        case Architecture::DispatcherWorker:
+            DispatcherWorkerServer(env).serve();
+            return;
+        case Architecture::ProcessPerConnection:
+            ProcessPerConnectionServer(env).serve();
+            return;
+        case Architecture::Prefork:
+            PreforkServer(env).serve();
+            return;
+        case Architecture::FiniteStateMachine:
+            FiniteStateMachineServer(env).serve();
+            return;
+        case Architecture::Fibers:
+            FiberServer(env).serve();
+            return;
     }
 }
 

@@ -130,7 +130,7 @@ void serve_connection(int fd, const Session& s, uint64_t accepted_ns, uint64_t s
             if (!first && !parser.started()) arrive = start = now_ns();
             out = parser.feed(bytes);
             return out.status == http::RequestParser::Status::Complete ? bytes.substr(out.consumed)
-                                                                        : std::string_view{};
+                                                                       : std::string_view{};
         };
         if (!pending.empty()) {
             std::string rest(feed(pending));
@@ -221,10 +221,17 @@ void serve_connection(int fd, const Session& s, uint64_t accepted_ns, uint64_t s
             if (RequestRecord* r = s.log->claim()) {
                 if (keep) flags |= RequestRecord::kKeptAlive;
                 if (head_only) flags |= RequestRecord::kHead;
-                *r = {connection,      worker_id(), uint16_t(reply.status),
-                      flags,           0,           arrive,
-                      start,           disk_begin,  disk_end,
-                      end,             head.size() + body.size()};
+                *r = {connection,
+                      worker_id(),
+                      uint16_t(reply.status),
+                      flags,
+                      0,
+                      arrive,
+                      start,
+                      disk_begin,
+                      disk_end,
+                      end,
+                      head.size() + body.size()};
             }
         }
         if (!keep) {

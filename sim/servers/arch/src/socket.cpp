@@ -43,10 +43,9 @@ int listen_on(const std::string& host, int port) {
             throw UsageError(fmt::format(
                 "port {} is in use; pick another with --port (0 = any free port)", port));
         if (err == EACCES)
-            throw UsageError(fmt::format(
-                "port {} needs privileges; pick one above 1023 with --port", port));
-        throw UsageError(
-            fmt::format("cannot listen on {}:{}: {}", host, port, std::strerror(err)));
+            throw UsageError(
+                fmt::format("port {} needs privileges; pick one above 1023 with --port", port));
+        throw UsageError(fmt::format("cannot listen on {}:{}: {}", host, port, std::strerror(err)));
     }
     // The kernel caps the backlog at net.core.somaxconn.
     if (listen(fd, 65535) != 0) {
@@ -104,7 +103,8 @@ Acceptor::Result Acceptor::accept() {
             case ECONNABORTED:  // the client gave up while queued
             case EPROTO:
                 continue;
-            case EAGAIN: return {Kind::None};
+            case EAGAIN:
+                return {Kind::None};
             case EMFILE:
             case ENFILE: {
                 if (spare_ < 0) {

@@ -119,8 +119,9 @@ int run_superserver(const SuperserverOptions& o, std::FILE* out) {
     }
     stop.catch_signals();
     const int self = getpid();
-    std::fprintf(out, "ptv servers superserver: %zu port%s, services start on their first "
-                      "connection (pid %d); Ctrl-C stops\n",
+    std::fprintf(out,
+                 "ptv servers superserver: %zu port%s, services start on their first "
+                 "connection (pid %d); Ctrl-C stops\n",
                  ports.size(), ports.size() == 1 ? "" : "s", self);
     for (const auto& p : ports)
         std::fprintf(out, "  port %d: %s (%s), not started\n", p.number,
@@ -161,7 +162,8 @@ int run_superserver(const SuperserverOptions& o, std::FILE* out) {
             for (auto& p : ports) {
                 if (p.child != pid) continue;
                 p.child = -1;
-                if (now_ns() - p.started_ns < 1'000'000'000) p.not_before_ns = now_ns() + 1'000'000'000;
+                if (now_ns() - p.started_ns < 1'000'000'000)
+                    p.not_before_ns = now_ns() + 1'000'000'000;
                 std::fprintf(out,
                              "  port %d: %s exited (status %d); the next connection starts it "
                              "again\n",

@@ -23,10 +23,9 @@ void ThreadPerConnectionServer::serve() {
 
     auto connection_thread = [&](int fd, uint64_t accepted) {
         PollWaiter waiter(env_.stop.fd(), -1);  // a thread of its own: never contended
-        Session session{waiter,        env_.service,
-                        [this](const std::string& p) { return env_.disk.read(p); },
-                        env_.counters, env_.log,
-                        env_.timeout};
+        Session session{
+            waiter,        env_.service, [this](const std::string& p) { return env_.disk.read(p); },
+            env_.counters, env_.log,     env_.timeout};
         serve_connection(fd, session, accepted, now_ns());
         std::lock_guard lk(mtx);
         if (--live == 0) all_done.notify_all();  // under the lock: serve() cannot return before

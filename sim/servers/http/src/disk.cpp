@@ -26,13 +26,16 @@ Outcome outcome_of(int err) {
     switch (err) {
         case ENOENT:
         case ENOTDIR:
-        case ENAMETOOLONG: return Outcome::NotFound;
+        case ENAMETOOLONG:
+            return Outcome::NotFound;
         case EACCES:
         case EPERM:
         case EXDEV:  // RESOLVE_BENEATH: the path (or a link in it) leads outside the root
         case ELOOP:
-        case ENXIO: return Outcome::Forbidden;
-        default: return Outcome::Unavailable;  // EMFILE, ENFILE, ENOMEM, EIO, ...
+        case ENXIO:
+            return Outcome::Forbidden;
+        default:
+            return Outcome::Unavailable;  // EMFILE, ENFILE, ENOMEM, EIO, ...
     }
 }
 
@@ -75,8 +78,8 @@ SimulatedDisk::SimulatedDisk(const std::string& root, std::chrono::microseconds 
     : latency_(latency), capacity_(cache_files), stop_fd_(stop_fd) {
     root_fd_ = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (root_fd_ < 0)
-        throw UsageError(fmt::format("--root {}: {}; give a directory to serve", root,
-                                     std::strerror(errno)));
+        throw UsageError(
+            fmt::format("--root {}: {}; give a directory to serve", root, std::strerror(errno)));
 }
 
 SimulatedDisk::~SimulatedDisk() {

@@ -17,13 +17,20 @@ std::string_view content_type_for(std::string_view name) {
         std::string_view ext, type;
     };
     static constexpr Type types[] = {
-        {"html", "text/html; charset=utf-8"},  {"htm", "text/html; charset=utf-8"},
-        {"txt", "text/plain; charset=utf-8"},  {"md", "text/plain; charset=utf-8"},
-        {"css", "text/css; charset=utf-8"},    {"js", "text/javascript; charset=utf-8"},
-        {"json", "application/json"},          {"svg", "image/svg+xml"},
-        {"png", "image/png"},                  {"jpg", "image/jpeg"},
-        {"jpeg", "image/jpeg"},                {"gif", "image/gif"},
-        {"ico", "image/x-icon"},               {"pdf", "application/pdf"},
+        {"html", "text/html; charset=utf-8"},
+        {"htm", "text/html; charset=utf-8"},
+        {"txt", "text/plain; charset=utf-8"},
+        {"md", "text/plain; charset=utf-8"},
+        {"css", "text/css; charset=utf-8"},
+        {"js", "text/javascript; charset=utf-8"},
+        {"json", "application/json"},
+        {"svg", "image/svg+xml"},
+        {"png", "image/png"},
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"gif", "image/gif"},
+        {"ico", "image/x-icon"},
+        {"pdf", "application/pdf"},
         {"wasm", "application/wasm"},
     };
     for (const auto& t : types)
@@ -40,12 +47,15 @@ Reply Service::finish(const Request&, const DiskRead& read) {
             r.body = read.bytes;
             return r;
         }
-        case O::NotFound: return error_reply(404);
-        case O::Forbidden: return error_reply(403);
+        case O::NotFound:
+            return error_reply(404);
+        case O::Forbidden:
+            return error_reply(403);
         case O::TooLarge:
-            return error_reply(403, fmt::format("this server sends files of at most {} MiB",
-                                                kMaxFileBytes >> 20));
-        case O::Unavailable: return error_reply(503);
+            return error_reply(
+                403, fmt::format("this server sends files of at most {} MiB", kMaxFileBytes >> 20));
+        case O::Unavailable:
+            return error_reply(503);
     }
     return error_reply(500);
 }
@@ -77,18 +87,24 @@ ServiceKind parse_service(std::string_view name) {
 
 std::string_view to_string(ServiceKind kind) {
     switch (kind) {
-        case ServiceKind::Files: return "files";
-        case ServiceKind::StatefulCounter: return "stateful-counter";
-        case ServiceKind::StatelessCounter: return "stateless-counter";
+        case ServiceKind::Files:
+            return "files";
+        case ServiceKind::StatefulCounter:
+            return "stateful-counter";
+        case ServiceKind::StatelessCounter:
+            return "stateless-counter";
     }
     return "?";
 }
 
 std::unique_ptr<Service> make_service(ServiceKind kind) {
     switch (kind) {
-        case ServiceKind::Files: return make_file_service();
-        case ServiceKind::StatefulCounter: return make_stateful_counter();
-        case ServiceKind::StatelessCounter: return make_stateless_counter();
+        case ServiceKind::Files:
+            return make_file_service();
+        case ServiceKind::StatefulCounter:
+            return make_stateful_counter();
+        case ServiceKind::StatelessCounter:
+            return make_stateless_counter();
     }
     return make_file_service();
 }

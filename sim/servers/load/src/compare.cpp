@@ -43,8 +43,7 @@ void validate(const CompareOptions& o) {
     if (o.workers < 0 || o.workers > 4096)
         throw UsageError(fmt::format("--workers {}: give 1 to 4096", o.workers));
     if (o.trace_requests < 1 || o.trace_requests > 1'000'000)
-        throw UsageError(
-            fmt::format("--trace-requests {}: give 1 to 1000000", o.trace_requests));
+        throw UsageError(fmt::format("--trace-requests {}: give 1 to 1000000", o.trace_requests));
 }
 
 namespace {
@@ -199,8 +198,8 @@ std::vector<CompareRow> run_compare(const CompareOptions& o) {
             ProgressBar bar(stderr, o.progress);
             TreeSampler sampler(server.pid());
             row.load = run_load(lo, [&](double f, uint64_t done) {
-                bar.update(f, fmt::format("{} ({}/{}): {} requests", name, i + 1,
-                                          o.archs.size(), thousands(done)));
+                bar.update(f, fmt::format("{} ({}/{}): {} requests", name, i + 1, o.archs.size(),
+                                          thousands(done)));
             });
             row.peak = sampler.stop();
         }
@@ -227,8 +226,8 @@ std::string render(const CompareOptions& o, const std::vector<CompareRow>& rows)
         "{} clients (closed loop), {:.1f} s each; {} files of {} bytes requested at random; "
         "disk latency {} ms per miss of a {}-file cache\n",
         o.clients, o.duration_s, o.files, o.file_bytes, o.disk_latency_ms, o.cache_files);
-    Table t({"architecture", "workers", "req/s", "p50", "p90", "p99", "p99.9", "errors",
-             "threads", "processes", "peak RSS"});
+    Table t({"architecture", "workers", "req/s", "p50", "p90", "p99", "p99.9", "errors", "threads",
+             "processes", "peak RSS"});
     t.right_align({1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
     for (const auto& r : rows) {
         auto ms = [&](double p) { return human_ns(r.load.latency_ms(p) * 1e6); };
@@ -239,9 +238,8 @@ std::string render(const CompareOptions& o, const std::vector<CompareRow>& rows)
                fmt::format("{:.1f} MiB", double(r.peak.rss_bytes) / (1 << 20))});
     }
     s += t.render();
-    s +=
-        "threads, processes and peak RSS: the server and every process it forked, sampled "
-        "every 20 ms (RSS summed, shared pages counted in each process)\n";
+    s += "threads, processes and peak RSS: the server and every process it forked, sampled "
+         "every 20 ms (RSS summed, shared pages counted in each process)\n";
     if (!o.trace.empty())
         s += fmt::format(
             "trace: {} (one process per architecture; request = queueing + service, with disk "

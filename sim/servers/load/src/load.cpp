@@ -64,8 +64,7 @@ void validate(const LoadOptions& o) {
     if (!(o.duration_s >= 0.1 && o.duration_s <= 3600))
         throw UsageError(fmt::format("--duration {}: give 0.1 to 3600 seconds", o.duration_s));
     if (!(o.rate == 0 || (o.rate >= 1 && o.rate <= 1e6)))
-        throw UsageError(
-            fmt::format("--rate {}: give 1 to 1000000 requests per second", o.rate));
+        throw UsageError(fmt::format("--rate {}: give 1 to 1000000 requests per second", o.rate));
     if (!(o.timeout_s >= 0.01 && o.timeout_s <= 600))
         throw UsageError(fmt::format("--timeout {}: give 0.01 to 600 seconds", o.timeout_s));
 }
@@ -96,8 +95,8 @@ struct Client {
     enum class State : uint8_t { Closed, Connecting, Sending, Receiving, Idle };
     int fd = -1;
     State state = State::Closed;
-    bool busy = false;     // a request is under way
-    bool reused = false;   // the connection served a request before this one
+    bool busy = false;    // a request is under way
+    bool reused = false;  // the connection served a request before this one
     bool got_bytes = false;
     http::ResponseParser parser;
     const std::string* request = nullptr;
@@ -119,8 +118,8 @@ class Engine {
         const std::vector<std::string> paths =
             o.paths.empty() ? std::vector<std::string>{o.url.path} : o.paths;
         for (const auto& p : paths)
-            requests_.push_back(fmt::format("GET {} HTTP/1.1\r\nHost: {}:{}\r\n\r\n", p,
-                                            o.url.host, o.url.port));
+            requests_.push_back(
+                fmt::format("GET {} HTTP/1.1\r\nHost: {}:{}\r\n\r\n", p, o.url.host, o.url.port));
         for (size_t i = 0; i < clients_.size(); ++i) {
             clients_[i].rng = o.seed * 1000003 + i;
             clients_[i].parser.discard_body(true);
@@ -263,7 +262,9 @@ LoadResult Engine::run(const std::function<void(double, uint64_t)>& tick) {
                 case Client::State::Sending:
                     if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) try_send(i);
                     break;
-                case Client::State::Receiving: try_recv(i); break;
+                case Client::State::Receiving:
+                    try_recv(i);
+                    break;
                 case Client::State::Idle:
                     // The server closed an idle keep-alive connection.
                     if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
@@ -271,7 +272,8 @@ LoadResult Engine::run(const std::function<void(double, uint64_t)>& tick) {
                         if (got <= 0 && !(got < 0 && errno == EAGAIN)) close_fd(c);
                     }
                     break;
-                case Client::State::Closed: break;
+                case Client::State::Closed:
+                    break;
             }
         }
     }

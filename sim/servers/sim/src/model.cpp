@@ -61,13 +61,19 @@ Config generate(uint64_t seed) {
 
 Shape shape(Architecture a, const Config& c) {
     switch (a) {
-        case Architecture::Iterative: return {1, 1, false};
-        case Architecture::ThreadPerConnection: return {c.clients, c.cpus, false};
-        case Architecture::DispatcherWorker: return {c.workers, c.cpus, false};
-        case Architecture::ProcessPerConnection: return {c.clients, c.cpus, true};
-        case Architecture::Prefork: return {c.workers, c.cpus, false};
+        case Architecture::Iterative:
+            return {1, 1, false};
+        case Architecture::ThreadPerConnection:
+            return {c.clients, c.cpus, false};
+        case Architecture::DispatcherWorker:
+            return {c.workers, c.cpus, false};
+        case Architecture::ProcessPerConnection:
+            return {c.clients, c.cpus, true};
+        case Architecture::Prefork:
+            return {c.workers, c.cpus, false};
         case Architecture::FiniteStateMachine:
-        case Architecture::Fibers: return {c.clients, 1, false};
+        case Architecture::Fibers:
+            return {c.clients, 1, false};
     }
     return {1, 1, false};
 }

@@ -30,8 +30,7 @@ std::string describe(const Config& c) {
         "The server machine has {} CPU{}. dispatcher-worker and prefork have K = {} worker{}; "
         "a fork costs {} ms of CPU.\n",
         c.clients, c.clients == 1 ? "" : "s", c.requests, c.requests == 1 ? "" : "s",
-        c.think ? fmt::format(" ({} ms between a reply and the next request)", c.think) : "",
-        c.cpu,
+        c.think ? fmt::format(" ({} ms between a reply and the next request)", c.think) : "", c.cpu,
         c.disk ? fmt::format("a {} ms disk read (reads overlap: the disk is a delay)", c.disk)
                : "no disk read (everything is cached)",
         c.cpus, c.cpus == 1 ? "" : "s", c.workers, c.workers == 1 ? "" : "s", c.fork);
@@ -130,7 +129,8 @@ nlohmann::json to_json(const Problem& p, const std::vector<Result>& results, boo
           {"workers", c.workers},
           {"cpus", c.cpus},
           {"fork_ms", c.fork}}},
-        {"question", {{"architecture", std::string(arch::to_string(q.arch))}, {"client", q.client}}},
+        {"question",
+         {{"architecture", std::string(arch::to_string(q.arch))}, {"client", q.client}}},
     };
     j["architectures"] = nlohmann::json::array();
     for (const auto& r : results) {
@@ -168,8 +168,7 @@ void write_trace(trace::TraceWriter& tw, const Problem& p, const std::vector<Res
             tw.thread_name(pid, cl + 1, fmt::format("client C{}", cl));
         for (const auto& q : r.requests) {
             const int tid = q.client + 1;
-            tw.complete("request", "request", pid, tid, q.arrive * kTickUs,
-                        q.response() * kTickUs,
+            tw.complete("request", "request", pid, tid, q.arrive * kTickUs, q.response() * kTickUs,
                         {{"request", fmt::format("C{}.{}", q.client, q.index)}, {"cpu", q.cpu}});
             if (q.cpu_start > q.arrive)
                 tw.complete("request", "queueing", pid, tid, q.arrive * kTickUs,

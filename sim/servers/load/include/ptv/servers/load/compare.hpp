@@ -26,9 +26,9 @@ struct CompareOptions {
     int file_bytes = 1024;
     int workers = 0;  // 0: each architecture's default
     uint64_t seed = 1;
-    std::string trace;         // merged trace of every server ("" = none)
-    int trace_requests = 2000; // per server
-    std::string ptv;           // the ptv binary that runs the servers
+    std::string trace;          // merged trace of every server ("" = none)
+    int trace_requests = 2000;  // per server
+    std::string ptv;            // the ptv binary that runs the servers
     bool progress = false;
     std::function<bool()> cancelled;  // checked between architectures (Ctrl-C)
 };

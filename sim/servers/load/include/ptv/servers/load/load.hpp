@@ -35,8 +35,8 @@ struct LoadOptions {
     std::vector<std::string> paths;
     int clients = 16;
     double duration_s = 5;
-    double rate = 0;        // requests per second in all; 0: closed loop
-    double timeout_s = 5;   // a request unanswered this long is an error
+    double rate = 0;       // requests per second in all; 0: closed loop
+    double timeout_s = 5;  // a request unanswered this long is an error
     uint64_t seed = 1;
     std::function<bool()> cancelled;  // checked often: true ends the run early (Ctrl-C)
 };
@@ -48,9 +48,9 @@ struct LoadResult {
     uint64_t completed = 0;  // replies received in full, any status
     uint64_t errors = 0;     // refused, reset, cut short or timed out
     uint64_t connections = 0;
-    uint64_t bytes = 0;                   // of replies, headers included
-    std::map<int, uint64_t> statuses;     // status -> count
-    std::vector<uint64_t> latencies_ns;   // sorted ascending
+    uint64_t bytes = 0;                  // of replies, headers included
+    std::map<int, uint64_t> statuses;    // status -> count
+    std::vector<uint64_t> latencies_ns;  // sorted ascending
     double throughput() const { return duration_s > 0 ? completed / duration_s : 0; }
     // Nearest-rank percentile of the latencies, in milliseconds.
     double latency_ms(double p) const;
@@ -60,8 +60,7 @@ struct LoadResult {
 
 // Runs the load; `tick`, if given, is called about ten times a second with
 // the elapsed fraction and the requests completed so far.
-LoadResult run_load(const LoadOptions& o,
-                    const std::function<void(double, uint64_t)>& tick = {});
+LoadResult run_load(const LoadOptions& o, const std::function<void(double, uint64_t)>& tick = {});
 
 // Throws ptv::UsageError for options out of range.
 void validate(const LoadOptions& o);
