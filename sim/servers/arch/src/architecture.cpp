@@ -191,10 +191,14 @@ int run(const ServerOptions& o, std::FILE* out) {
         if (!trace->finish())
             throw UsageError(fmt::format("--trace {}: the write failed; check the disk", o.trace));
     }
+    auto count = [](uint64_t n, const char* one, const char* many) {
+        return thousands(n) + " " + (n == 1 ? one : many);
+    };
     std::fprintf(out,
-                 "ptv servers: stopped; %s requests on %s connections (%s too slow, %s "
-                 "refused for lack of descriptors; limit %s)\n",
-                 thousands(counters->requests).c_str(), thousands(counters->connections).c_str(),
+                 "ptv servers: stopped; %s on %s (%s too slow, %s refused for lack of "
+                 "descriptors; limit %s)\n",
+                 count(counters->requests, "request", "requests").c_str(),
+                 count(counters->connections, "connection", "connections").c_str(),
                  thousands(counters->timeouts).c_str(),
                  thousands(counters->dropped_accepts).c_str(), thousands(fd_limit).c_str());
     return 0;

@@ -75,7 +75,9 @@ std::vector<std::string> service_argv(const SuperserverOptions& o, const Port& p
                                      "--cache",
                                      std::to_string(s.cache_files),
                                      "--timeout",
-                                     fmt::format("{}", s.timeout_s)};
+                                     fmt::format("{}", s.timeout_s),
+                                     "--host",
+                                     s.host};
     if (s.workers > 0) argv.insert(argv.end(), {"--workers", std::to_string(s.workers)});
     return argv;
 }
