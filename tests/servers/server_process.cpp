@@ -131,6 +131,12 @@ int ServerProcess::stop(int sig, double timeout_s) {
     drain(1);
     close(out_fd_);
     out_fd_ = -1;
+    // Under ASan/UBSan/TSan builds, a report is a failure even if the
+    // server went on (UBSan, by default, does).
+    if (!out_of_descriptors_) {
+        CHECK_MESSAGE(output_.find("Sanitizer") == std::string::npos, output_);
+        CHECK_MESSAGE(output_.find("runtime error:") == std::string::npos, output_);
+    }
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return -1;

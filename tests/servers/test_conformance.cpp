@@ -341,6 +341,7 @@ TEST_CASE_TEMPLATE("robustness: out of file descriptors, the accept loop does no
                    ALL_ARCHITECTURES) {
     ServedTree tree;
     ServerProcess server(args(A::name, tree, {"--max-fds", "40", "--timeout", "1"}));
+    server.out_of_descriptors();
     const int port = server.port();
     // More connections than the server has descriptors, all silent.
     std::vector<int> fds;
