@@ -26,6 +26,7 @@ bench:
 	$(BUILD)/bin/bench-kvm-exits
 	$(BUILD)/bin/bench-threads
 	$(BUILD)/bin/bench-vmm-mips
+	$(BUILD)/bin/bench-servers
 
 # ASan + UBSan build and the whole suite under it.
 sanitize: setup
@@ -33,18 +34,19 @@ sanitize: setup
 	cd build-asan && ctest -j$(JOBS) --output-on-failure
 
 # TSan build (the threaded parts: worker control/watchdog/input threads,
-# ptv's signal loop, the simulator) and the suite under it. The tests that
-# run Boost.Fiber code (demo:, measure:) are left out, and the run says so:
+# ptv's signal loop, the simulator, the threaded servers) and the suite
+# under it. The tests that run Boost.Fiber code (demo:, measure:, and the
+# servers suite's <Fibers> cases) are left out, and the run says so:
 # Debian's Boost.Context is not
 # built with TSan's fiber annotations (BOOST_USE_TSAN), so TSan cannot follow
 # a fiber's stack switch and reports races on correctly locked data.
 sanitize-thread: setup
 	$(MAKE) build BUILD=build-tsan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DPTV_SANITIZE=thread"
-	@echo "sanitize-thread: leaving out the fiber tests (demo:, measure:): Boost.Context lacks TSan annotations"
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -j$(JOBS) -E '^(demo|measure):' --output-on-failure
+	@echo "sanitize-thread: leaving out the fiber tests (demo:, measure:, <Fibers>): Boost.Context lacks TSan annotations"
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -j$(JOBS) -E '^(demo|measure):|<Fibers>' --output-on-failure
 
 format:
-	find common real-kvm-backend cli tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+	find common real-kvm-backend sim cli tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

@@ -18,9 +18,12 @@ packages=(
   libboost-context-dev               # threads: bare context switches (bench)
   libunicorn-dev                     # vmm: Unicorn, the CPU model's peer in tests/vmm
                                      #   (differential tests) and bench/vmm-mips
+  libhttp-parser-dev                 # servers: the HTTP/1.1 request parser
+  curl                               # servers: the tests and README talk to ptv's servers
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU
+  packages+=(nginx-light wrk)        # bench/servers: the peer server and the load generator
 fi
 
 # A multiboot kernel we did not write, for the tests that boot "any

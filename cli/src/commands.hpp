@@ -19,4 +19,11 @@ Commands threads_measure_commands(CLI::App& threads);
 // `ptv threads demo ...`       (cli/src/threads_demo.cpp)
 Commands threads_demo_commands(CLI::App& threads);
 
+// `ptv servers run|superserver` (cli/src/servers_run.cpp)
+Commands servers_run_commands(CLI::App& servers);
+// `ptv servers load|compare`   (cli/src/servers_load.cpp)
+Commands servers_load_commands(CLI::App& servers);
+// `ptv servers sim`            (cli/src/servers_sim.cpp)
+Commands servers_sim_commands(CLI::App& servers);
+
 }  // namespace ptv::cli

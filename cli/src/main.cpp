@@ -70,6 +70,15 @@ int main(int argc, char** argv) {
         commands.insert(commands.end(), more.begin(), more.end());
     }
 
+    auto* servers = app.add_subcommand(
+        "servers", "server architectures: real HTTP servers, a load generator, a model");
+    servers->require_subcommand(1);
+    for (auto add : {ptv::cli::servers_run_commands, ptv::cli::servers_load_commands,
+                     ptv::cli::servers_sim_commands}) {
+        auto more = add(*servers);
+        commands.insert(commands.end(), more.begin(), more.end());
+    }
+
     ptv::cli::parse_or_exit(app, argc, argv, "ptv");
     try {
         if (run_cmd->parsed()) return ptv::cli::kvm_run(run);

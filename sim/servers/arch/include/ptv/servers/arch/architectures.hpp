@@ -1,0 +1,125 @@
+// The seven server architectures, one class and one file each
+// (src/<name>.cpp). Each serves the listening socket of its ServerEnv until
+// the stop signal, and returns only once every thread, fiber and child
+// process it started is gone.
+#pragma once
+
+#include <chrono>
+
+#include "ptv/servers/arch/architecture.hpp"
+#include "ptv/servers/arch/request_log.hpp"
+#include "ptv/servers/arch/stop.hpp"
+#include "ptv/servers/http/disk.hpp"
+#include "ptv/servers/http/service.hpp"
+
+namespace ptv::servers::arch {
+
+// What every architecture is given.
+struct ServerEnv {
+    int listen_fd;  // non-blocking, listening
+    StopSignal& stop;
+    http::Service& service;
+    http::SimulatedDisk& disk;
+    SharedCounters& counters;  // shared with forked children
+    RequestLog* log;           // null: not tracing
+    std::chrono::milliseconds timeout;
+    int workers;
+};
+
+// Runs architecture `a` on `env` until it stops.
+void serve(Architecture a, ServerEnv& env);
+
+// One thread: accept, serve that connection, accept the next (no
+// parallelism, blocking calls).
+class IterativeServer {
+  public:
+    explicit IterativeServer(ServerEnv& env) : env_(env) {}
+    void serve();
+
+  private:
+    ServerEnv& env_;
+};
+
+// The accepting thread starts a new kernel thread for every connection.
+class ThreadPerConnectionServer {
+  public:
+    explicit ThreadPerConnectionServer(ServerEnv& env) : env_(env) {}
+    void serve();
+
+  private:
+    ServerEnv& env_;
+};
+
+// Fig. 3-3: the dispatcher thread accepts connections and queues them; a
+// fixed pool of K worker threads takes them from the queue and serves them
+// with blocking calls (parallelism, blocking system calls).
+class DispatcherWorkerServer {
+  public:
+    explicit DispatcherWorkerServer(ServerEnv& env) : env_(env) {}
+    void serve();
+
+  private:
+    ServerEnv& env_;
+};
+
+// The accepting process fork()s a child for every connection (each child
+// has its own copy of everything, the disk cache included).
+class ProcessPerConnectionServer {
+  public:
+    explicit ProcessPerConnectionServer(ServerEnv& env) : env_(env) {}
+    void serve();
+
+  private:
+    ServerEnv& env_;
+};
+
+// K processes forked in advance, each accepting from the shared listening
+// socket and serving one connection at a time (Apache's prefork). The
+// parent only replaces children that die.
+class PreforkServer {
+  public:
+    explicit PreforkServer(ServerEnv& env) : env_(env) {}
+    void serve();
+
+  private:
+    ServerEnv& env_;
+};
+
+// One thread, non-blocking sockets, epoll, and an explicit state per
+// connection (reading the request -> waiting for the disk -> writing the
+// reply); disk reads go to helper threads so that the thread never blocks
+// (parallelism, non-blocking system calls; Flash's AMPED).
+class FiniteStateMachineServer {
+  public:
+    explicit FiniteStateMachineServer(ServerEnv& env) : env_(env) {}
+    void serve();
+
+  private:
+    ServerEnv& env_;
+};
+
+// A fiber per connection running the same blocking-style code as the
+// threaded servers, on Boost.Fiber user-level threads whose scheduler
+// waits in epoll when no fiber is ready; disk reads go to helper threads.
+class FiberServer {
+  public:
+    explicit FiberServer(ServerEnv& env) : env_(env) {}
+    void serve();
+
+  private:
+    ServerEnv& env_;
+};
+
+// Shared by the accept loops: waits until the listening socket is readable
+// (or, after Acceptor::Backoff, for 100 ms); false when the server stops.
+bool wait_to_accept(int listen_fd, int stop_fd, bool backoff);
+
+// Waits (up to `grace`) for the child processes in `pids` to exit, then
+// kills the rest with SIGKILL and reaps them: nothing is left behind.
+void reap_children(std::vector<int>& pids, std::chrono::milliseconds grace);
+
+// In a forked child: die with the parent, so that a parent killed with
+// SIGKILL leaves no server processes behind.
+void die_with_parent(int parent_pid);
+
+}  // namespace ptv::servers::arch
