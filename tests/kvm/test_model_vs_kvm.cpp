@@ -56,8 +56,9 @@ TEST_CASE("every guest ends in the same state on KVM and on the model") {
 
         // The VMX model's exits are KVM's exits, reason by reason.
         const auto vmx = test::run_model(guest, "vmx", cmdline_for(guest));
-        CHECK((vmx.counters.exits.count("I/O instruction") ? vmx.counters.exits.at("I/O instruction")
-                                                          : 0u) == kvm.by_reason("io"));
+        CHECK((vmx.counters.exits.count("I/O instruction")
+                   ? vmx.counters.exits.at("I/O instruction")
+                   : 0u) == kvm.by_reason("io"));
         CHECK((vmx.counters.exits.count("EPT violation") ? vmx.counters.exits.at("EPT violation")
                                                          : 0u) == kvm.by_reason("mmio"));
         CHECK((vmx.counters.exits.count("HLT") ? vmx.counters.exits.at("HLT") : 0u) ==

@@ -11,8 +11,7 @@
 namespace ptv::test {
 
 inline vmm::RunResult run_model(const std::string& guest, const std::string& technique,
-                                const std::string& cmdline = "",
-                                uint64_t budget = 50'000'000) {
+                                const std::string& cmdline = "", uint64_t budget = 50'000'000) {
     vmm::RunOptions o;
     o.guest.image_path = test::guest(guest);
     o.guest.name = guest;
@@ -35,8 +34,7 @@ inline std::vector<std::string> all_guests() {
 // The command line a guest runs with in the tests: a small count for the
 // loop guests keeps the suite fast.
 inline std::string loop_cmdline(const std::string& guest) {
-    return guest == "pio-loop" || guest == "mmio-loop" || guest == "hlt-loop" ||
-                   guest == "compute"
+    return guest == "pio-loop" || guest == "mmio-loop" || guest == "hlt-loop" || guest == "compute"
                ? "1000"
                : "";
 }

@@ -48,7 +48,8 @@ TEST_CASE("ptv vmm compare: one table, an equivalent row") {
     CHECK(r.status == 0);
     CHECK(r.out.find("equivalent") != std::string::npos);
     CHECK(r.out.find("NO") == std::string::npos);
-    auto j = nlohmann::json::parse(ptv_vmm({"compare", "hlt-loop", "--cmdline", "10", "--no-kvm", "--json"}).out);
+    auto j = nlohmann::json::parse(
+        ptv_vmm({"compare", "hlt-loop", "--cmdline", "10", "--no-kvm", "--json"}).out);
     CHECK(j["techniques"][0]["equivalent"] == true);
     CHECK(j["techniques"][1]["technique"] == "trap-emulate");
     CHECK(j["techniques"][1]["equivalent"] == false);
@@ -117,15 +118,17 @@ TEST_CASE("ptv vmm explain popf: the violation under trap-and-emulate only") {
 TEST_CASE("an image we made byte by byte: runs, and an unsupported instruction is an outcome") {
     test::TempDir dir;
     test::FlatImage img;  // loaded at 2 MiB, header at offset 64, with bss
-    std::ofstream(dir.file("flat.bin"), std::ios::binary).write(
-        reinterpret_cast<const char*>(img.bytes().data()), std::streamsize(img.bytes().size()));
+    std::ofstream(dir.file("flat.bin"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(img.bytes().data()),
+               std::streamsize(img.bytes().size()));
     auto ok = ptv_vmm({"run", dir.file("flat.bin"), "--technique", "vmx"});
     CHECK(ok.status == 0);
     CHECK(ok.out.find("X\n") == 0);
     // fld dword [eax] (x87): valid x86, not in the model's subset.
     img.code = {0xd9, 0x00, 0xfa, 0xf4};
-    std::ofstream(dir.file("fpu.bin"), std::ios::binary).write(
-        reinterpret_cast<const char*>(img.bytes().data()), std::streamsize(img.bytes().size()));
+    std::ofstream(dir.file("fpu.bin"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(img.bytes().data()),
+               std::streamsize(img.bytes().size()));
     for (const std::string t : {"native", "trap-emulate", "vmx", "paravirt"}) {
         CAPTURE(t);
         auto r = ptv_vmm({"run", dir.file("fpu.bin"), "-t", t, "--json"});

@@ -34,7 +34,9 @@ const std::set<std::string> kRunaway = {"echo", "fault-forever"};
 // Guests that do not fit the default memory (a usage error, tested elsewhere).
 const std::set<std::string> kTooBig = {"fault-too-big"};
 
-std::string cmdline_for(const std::string& guest) { return test::loop_cmdline(guest); }
+std::string cmdline_for(const std::string& guest) {
+    return test::loop_cmdline(guest);
+}
 
 }  // namespace
 

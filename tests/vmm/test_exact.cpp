@@ -19,8 +19,9 @@ TEST_CASE("hello: 473 instructions, 63 traps under trap-and-emulate, 62 VM exits
 
     const auto te = test::run_model("hello", "trap-emulate");
     CHECK(te.instructions == 473);
-    CHECK(te.counters.traps == std::map<std::string, uint64_t>{
-                                   {"#GP (cli)", 1}, {"#GP (hlt)", 1}, {"#GP (in)", 27}, {"#GP (out)", 34}});
+    CHECK(te.counters.traps ==
+          std::map<std::string, uint64_t>{
+              {"#GP (cli)", 1}, {"#GP (hlt)", 1}, {"#GP (in)", 27}, {"#GP (out)", 34}});
     CHECK(te.counters.exits.empty());
 
     const auto vmx = test::run_model("hello", "vmx");
@@ -34,7 +35,8 @@ TEST_CASE("hello: 473 instructions, 63 traps under trap-and-emulate, 62 VM exits
     CHECK(vmx.details["exits"][0]["exit_qualification"] == "0x3f90000");
 }
 
-TEST_CASE("pv-hello: one hypercall under paravirtualization, where the UART costs a trap per access") {
+TEST_CASE(
+    "pv-hello: one hypercall under paravirtualization, where the UART costs a trap per access") {
     const auto pv = test::run_model("pv-hello", "paravirt");
     const auto te = test::run_model("pv-hello", "trap-emulate");
     CHECK(pv.counters.hypercalls == 1);

@@ -21,9 +21,13 @@ KvmReference run_on_kvm(const vmm::RunOptions& o, double timeout_s) {
         ref.why_not = "pipe failed";
         return ref;
     }
-    std::vector<std::string> args = {worker_path(), "--json", "--no-input",
-                                     "--memory", std::to_string(o.guest.memory_mib),
-                                     "--timeout", std::to_string(timeout_s)};
+    std::vector<std::string> args = {worker_path(),
+                                     "--json",
+                                     "--no-input",
+                                     "--memory",
+                                     std::to_string(o.guest.memory_mib),
+                                     "--timeout",
+                                     std::to_string(timeout_s)};
     if (!o.guest.cmdline.empty()) args.insert(args.end(), {"--cmdline", o.guest.cmdline});
     args.push_back(o.guest.image_path);
     std::vector<char*> argv;

@@ -12,7 +12,7 @@ namespace ptv::cli {
 
 struct KvmReference {
     bool available = false;
-    std::string why_not;   // when not available
+    std::string why_not;    // when not available
     nlohmann::json result;  // the worker's result (outcome, exits, serial, final_state)
     std::optional<vmm::FinalState> final_state;
 };

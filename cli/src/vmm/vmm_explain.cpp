@@ -39,14 +39,15 @@ int explain_popf(const VmmGuestOptions& g, bool no_kvm) {
         std::printf("== %s: %s\n", t.c_str(), outcome_line(r).c_str());
         indent(r.output);
         if (t == "trap-emulate") {
-            std::printf("    The kernel runs in ring 3. `cli` is privileged there: it trapped (%zu "
-                        "trap(s) in all)\n    and the VMM cleared the virtual IF. But nothing "
-                        "trapped on these:\n",
-                        size_t([&] {
-                            uint64_t n = 0;
-                            for (auto& [c, k] : r.counters.traps) n += k;
-                            return n;
-                        }()));
+            std::printf(
+                "    The kernel runs in ring 3. `cli` is privileged there: it trapped (%zu "
+                "trap(s) in all)\n    and the VMM cleared the virtual IF. But nothing "
+                "trapped on these:\n",
+                size_t([&] {
+                    uint64_t n = 0;
+                    for (auto& [c, k] : r.counters.traps) n += k;
+                    return n;
+                }()));
             for (const auto& d : r.divergences)
                 std::printf("    - EIP %#x %s: %s\n", d.eip, d.instruction.c_str(), d.what.c_str());
         }
@@ -55,9 +56,10 @@ int explain_popf(const VmmGuestOptions& g, bool no_kvm) {
             std::printf("    equivalent to native: %s\n",
                         eq.equivalent ? "yes" : ("NO: " + eq.first_difference).c_str());
         if (t == "vmx")
-            std::printf("    In VMX non-root operation the kernel keeps ring 0: every instruction "
-                        "behaves as on\n    the bare machine, and only what the VMCS asks for "
-                        "(I/O, HLT) leaves the guest as a VM exit.\n");
+            std::printf(
+                "    In VMX non-root operation the kernel keeps ring 0: every instruction "
+                "behaves as on\n    the bare machine, and only what the VMCS asks for "
+                "(I/O, HLT) leaves the guest as a VM exit.\n");
         std::printf("\n");
     }
     if (!no_kvm) {
@@ -69,8 +71,8 @@ int explain_popf(const VmmGuestOptions& g, bool no_kvm) {
                         kvm.result.value("outcome", "?").c_str());
             indent(kvm.result.value("serial", ""));
             if (kvm.final_state) {
-                const auto eq = vmm::compare_states(native, *kvm.final_state,
-                                                    kvm.result.value("serial", ""));
+                const auto eq =
+                    vmm::compare_states(native, *kvm.final_state, kvm.result.value("serial", ""));
                 std::printf("    equivalent to the model's native run: %s\n",
                             eq.equivalent ? "yes" : ("NO: " + eq.first_difference).c_str());
             }
@@ -79,7 +81,8 @@ int explain_popf(const VmmGuestOptions& g, bool no_kvm) {
     std::printf(
         "\nSo: trap-and-emulate alone cannot virtualize classic x86. VMware answered with binary\n"
         "translation (rewrite the sensitive instructions), Xen with paravirtualization (change\n"
-        "the guest), and Intel and AMD with VT-x/AMD-V (a root mode, so the guest keeps ring 0).\n");
+        "the guest), and Intel and AMD with VT-x/AMD-V (a root mode, so the guest keeps ring "
+        "0).\n");
     return 0;
 }
 

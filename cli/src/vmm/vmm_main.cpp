@@ -23,8 +23,8 @@ void add_guest_options(CLI::App& cmd, VmmGuestOptions& o) {
 vmm::RunOptions run_options(const VmmGuestOptions& o, const std::string& technique) {
     vmm::RunOptions r;
     r.guest.image_path = resolve_guest(o.guest);
-    r.guest.name = o.guest.find('/') == std::string::npos ? o.guest
-                                                          : o.guest.substr(o.guest.rfind('/') + 1);
+    r.guest.name =
+        o.guest.find('/') == std::string::npos ? o.guest : o.guest.substr(o.guest.rfind('/') + 1);
     r.guest.cmdline = o.cmdline;
     r.guest.memory_mib = o.memory_mib;
     r.technique = technique;
@@ -35,9 +35,10 @@ vmm::RunOptions run_options(const VmmGuestOptions& o, const std::string& techniq
 }  // namespace ptv::cli
 
 int main(int argc, char** argv) {
-    CLI::App app{"ptv vmm: an x86 CPU model under native execution, trap-and-emulate, a VMX "
-                 "model and paravirtualization",
-                 "ptv vmm"};
+    CLI::App app{
+        "ptv vmm: an x86 CPU model under native execution, trap-and-emulate, a VMX "
+        "model and paravirtualization",
+        "ptv vmm"};
     app.require_subcommand(1);
     ptv::cli::Commands commands;
     for (auto add : {ptv::cli::vmm_run_commands, ptv::cli::vmm_compare_commands,

@@ -22,10 +22,9 @@ std::string counter_table(const vmm::RunResult& r) {
     t.row({"instructions executed", thousands(r.instructions), ""});
     uint64_t traps = 0;
     for (const auto& [cause, n] : r.counters.traps) traps += n;
-    t.row({"traps into the VMM", thousands(traps), r.counters.reflected
-                                                     ? fmt::format("{} reflected to the guest",
-                                                                   r.counters.reflected)
-                                                     : ""});
+    t.row({"traps into the VMM", thousands(traps),
+           r.counters.reflected ? fmt::format("{} reflected to the guest", r.counters.reflected)
+                                : ""});
     for (const auto& [cause, n] : r.counters.traps) t.row({"  " + cause, thousands(n), ""});
     uint64_t exits = 0;
     for (const auto& [reason, n] : r.counters.exits) exits += n;

@@ -5,7 +5,6 @@ namespace ptv::vnd {
 std::optional<Instruction> causing_instruction(ExitReason reason, bool is_write,
                                                std::span<const uint8_t> code, size_t rip_offset,
                                                uint64_t rip, CpuMode mode) {
-
     bool (*could_cause)(const Instruction&) = nullptr;
     if (reason == ExitReason::PortIo)
         could_cause = [](const Instruction& i) { return i.port_io; };

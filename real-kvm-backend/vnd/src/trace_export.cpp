@@ -52,8 +52,7 @@ nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
         const std::string device = d.target_name(rec.target);
         const double handling_ns = double(rec.t_done - rec.t_exit);
         nlohmann::json args = {{"device", device}, {"handling_ns", handling_ns}};
-        const bool io =
-            rec.reason == ExitReason::PortIo || rec.reason == ExitReason::Mmio;
+        const bool io = rec.reason == ExitReason::PortIo || rec.reason == ExitReason::Mmio;
         if (io) {
             args[rec.reason == ExitReason::PortIo ? "port" : "address"] = hex(rec.address);
             args["size"] = rec.size;

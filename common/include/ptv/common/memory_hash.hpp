@@ -32,6 +32,8 @@ inline uint64_t memory_hash(std::span<const uint8_t> bytes) {
 }
 
 // As printed in results: "0x" and 16 hex digits.
-inline std::string memory_hash_text(uint64_t h) { return fmt::format("{:#018x}", h); }
+inline std::string memory_hash_text(uint64_t h) {
+    return fmt::format("{:#018x}", h);
+}
 
 }  // namespace ptv

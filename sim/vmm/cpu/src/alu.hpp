@@ -19,7 +19,9 @@ struct Result {
 constexpr uint32_t mask_of(uint8_t size) {
     return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
 }
-constexpr uint32_t sign_of(uint8_t size) { return 1u << (size * 8 - 1); }
+constexpr uint32_t sign_of(uint8_t size) {
+    return 1u << (size * 8 - 1);
+}
 
 inline uint32_t parity(uint32_t v) {
     return (__builtin_popcount(v & 0xff) & 1) ? 0 : flags::PF;

@@ -30,7 +30,8 @@ uint32_t Cpu::read_linear(uint32_t a, uint8_t size) {
         std::memcpy(&v, ram_.data() + a, size);
         return v;
     }
-    if (!private_.empty() && a >= private_base_ && uint64_t(a) + size <= private_base_ + private_.size()) {
+    if (!private_.empty() && a >= private_base_ &&
+        uint64_t(a) + size <= private_base_ + private_.size()) {
         uint32_t v = 0;
         std::memcpy(&v, private_.data() + (a - private_base_), size);
         return v;
@@ -44,7 +45,8 @@ void Cpu::write_linear(uint32_t a, uint8_t size, uint32_t value) {
         cache_.on_write(a, size);
         return;
     }
-    if (!private_.empty() && a >= private_base_ && uint64_t(a) + size <= private_base_ + private_.size()) {
+    if (!private_.empty() && a >= private_base_ &&
+        uint64_t(a) + size <= private_base_ + private_.size()) {
         std::memcpy(private_.data() + (a - private_base_), &value, size);
         return;
     }
@@ -139,7 +141,8 @@ uint64_t Cpu::read_descriptor(uint16_t selector) {
     const uint32_t limit = ldt ? s_.ldtr.limit : s_.gdtr.limit;
     const uint32_t offset = selector & ~7u;
     if (offset + 7 > limit) throw CpuFault{vec::GP, true, uint32_t(selector & ~3u)};
-    return uint64_t(read_linear(base + offset, 4)) | uint64_t(read_linear(base + offset + 4, 4)) << 32;
+    return uint64_t(read_linear(base + offset, 4)) | uint64_t(read_linear(base + offset + 4, 4))
+                                                         << 32;
 }
 
 namespace {
@@ -269,7 +272,8 @@ void Cpu::deliver(const Event& e) {
     if (new_cpl < s_.cpl()) {
         // Inner privilege: SS:ESP for the new ring come from the TSS.
         const uint32_t tss = s_.tr.base;
-        if (s_.tr.limit < uint32_t(4 + 8 * new_cpl + 5)) throw CpuFault{vec::TS, true, s_.tr.selector & ~3u};
+        if (s_.tr.limit < uint32_t(4 + 8 * new_cpl + 5))
+            throw CpuFault{vec::TS, true, s_.tr.selector & ~3u};
         const uint32_t esp = read_linear(tss + 4 + 8 * new_cpl, 4);
         const uint16_t ss = uint16_t(read_linear(tss + 8 + 8 * new_cpl, 2));
         cs.selector = uint16_t((sel & ~3u) | new_cpl);

@@ -206,9 +206,10 @@ std::optional<Instruction> Decoder::decode(std::span<const uint8_t> code) const 
               z.mnemonic == ZYDIS_MNEMONIC_OUTSW || z.mnemonic == ZYDIS_MNEMONIC_OUTSD;
     insn.sensitive = is_sensitive(z.mnemonic, insn);
     insn.ends_block = ends_block(z);
-    insn.system = insn.privileged || insn.io || insn.sensitive || z.mnemonic == ZYDIS_MNEMONIC_CLI ||
-                  z.mnemonic == ZYDIS_MNEMONIC_STI || z.mnemonic == ZYDIS_MNEMONIC_CPUID ||
-                  z.mnemonic == ZYDIS_MNEMONIC_SYSENTER || z.mnemonic == ZYDIS_MNEMONIC_SYSEXIT;
+    insn.system = insn.privileged || insn.io || insn.sensitive ||
+                  z.mnemonic == ZYDIS_MNEMONIC_CLI || z.mnemonic == ZYDIS_MNEMONIC_STI ||
+                  z.mnemonic == ZYDIS_MNEMONIC_CPUID || z.mnemonic == ZYDIS_MNEMONIC_SYSENTER ||
+                  z.mnemonic == ZYDIS_MNEMONIC_SYSEXIT;
     return insn;
 }
 

@@ -18,24 +18,21 @@ constexpr int kNoCondition = -1;
 std::array<int8_t, ZYDIS_MNEMONIC_MAX_VALUE + 1> make_cc_table() {
     std::array<int8_t, ZYDIS_MNEMONIC_MAX_VALUE + 1> t;
     t.fill(kNoCondition);
-    const ZydisMnemonic j[16] = {ZYDIS_MNEMONIC_JO, ZYDIS_MNEMONIC_JNO, ZYDIS_MNEMONIC_JB,
-                                 ZYDIS_MNEMONIC_JNB, ZYDIS_MNEMONIC_JZ, ZYDIS_MNEMONIC_JNZ,
-                                 ZYDIS_MNEMONIC_JBE, ZYDIS_MNEMONIC_JNBE, ZYDIS_MNEMONIC_JS,
-                                 ZYDIS_MNEMONIC_JNS, ZYDIS_MNEMONIC_JP, ZYDIS_MNEMONIC_JNP,
-                                 ZYDIS_MNEMONIC_JL, ZYDIS_MNEMONIC_JNL, ZYDIS_MNEMONIC_JLE,
-                                 ZYDIS_MNEMONIC_JNLE};
+    const ZydisMnemonic j[16] = {
+        ZYDIS_MNEMONIC_JO, ZYDIS_MNEMONIC_JNO, ZYDIS_MNEMONIC_JB,  ZYDIS_MNEMONIC_JNB,
+        ZYDIS_MNEMONIC_JZ, ZYDIS_MNEMONIC_JNZ, ZYDIS_MNEMONIC_JBE, ZYDIS_MNEMONIC_JNBE,
+        ZYDIS_MNEMONIC_JS, ZYDIS_MNEMONIC_JNS, ZYDIS_MNEMONIC_JP,  ZYDIS_MNEMONIC_JNP,
+        ZYDIS_MNEMONIC_JL, ZYDIS_MNEMONIC_JNL, ZYDIS_MNEMONIC_JLE, ZYDIS_MNEMONIC_JNLE};
     const ZydisMnemonic s[16] = {
-        ZYDIS_MNEMONIC_SETO, ZYDIS_MNEMONIC_SETNO, ZYDIS_MNEMONIC_SETB, ZYDIS_MNEMONIC_SETNB,
+        ZYDIS_MNEMONIC_SETO, ZYDIS_MNEMONIC_SETNO, ZYDIS_MNEMONIC_SETB,  ZYDIS_MNEMONIC_SETNB,
         ZYDIS_MNEMONIC_SETZ, ZYDIS_MNEMONIC_SETNZ, ZYDIS_MNEMONIC_SETBE, ZYDIS_MNEMONIC_SETNBE,
-        ZYDIS_MNEMONIC_SETS, ZYDIS_MNEMONIC_SETNS, ZYDIS_MNEMONIC_SETP, ZYDIS_MNEMONIC_SETNP,
+        ZYDIS_MNEMONIC_SETS, ZYDIS_MNEMONIC_SETNS, ZYDIS_MNEMONIC_SETP,  ZYDIS_MNEMONIC_SETNP,
         ZYDIS_MNEMONIC_SETL, ZYDIS_MNEMONIC_SETNL, ZYDIS_MNEMONIC_SETLE, ZYDIS_MNEMONIC_SETNLE};
     const ZydisMnemonic c[16] = {
-        ZYDIS_MNEMONIC_CMOVO, ZYDIS_MNEMONIC_CMOVNO, ZYDIS_MNEMONIC_CMOVB,
-        ZYDIS_MNEMONIC_CMOVNB, ZYDIS_MNEMONIC_CMOVZ, ZYDIS_MNEMONIC_CMOVNZ,
-        ZYDIS_MNEMONIC_CMOVBE, ZYDIS_MNEMONIC_CMOVNBE, ZYDIS_MNEMONIC_CMOVS,
-        ZYDIS_MNEMONIC_CMOVNS, ZYDIS_MNEMONIC_CMOVP, ZYDIS_MNEMONIC_CMOVNP,
-        ZYDIS_MNEMONIC_CMOVL, ZYDIS_MNEMONIC_CMOVNL, ZYDIS_MNEMONIC_CMOVLE,
-        ZYDIS_MNEMONIC_CMOVNLE};
+        ZYDIS_MNEMONIC_CMOVO, ZYDIS_MNEMONIC_CMOVNO, ZYDIS_MNEMONIC_CMOVB,  ZYDIS_MNEMONIC_CMOVNB,
+        ZYDIS_MNEMONIC_CMOVZ, ZYDIS_MNEMONIC_CMOVNZ, ZYDIS_MNEMONIC_CMOVBE, ZYDIS_MNEMONIC_CMOVNBE,
+        ZYDIS_MNEMONIC_CMOVS, ZYDIS_MNEMONIC_CMOVNS, ZYDIS_MNEMONIC_CMOVP,  ZYDIS_MNEMONIC_CMOVNP,
+        ZYDIS_MNEMONIC_CMOVL, ZYDIS_MNEMONIC_CMOVNL, ZYDIS_MNEMONIC_CMOVLE, ZYDIS_MNEMONIC_CMOVNLE};
     for (int i = 0; i < 16; ++i) t[j[i]] = t[s[i]] = t[c[i]] = int8_t(i);
     return t;
 }
@@ -91,14 +88,16 @@ Result shift(uint16_t m, uint32_t a, uint32_t count, uint32_t cf_in, uint8_t siz
             r = c ? ((a << c) | (a >> (bits - c))) & mask : a;
             cf = r & 1;
             of = ((r & sign) ? 1 : 0) ^ cf;
-            return {r, (cf ? flags::CF : 0) | (of ? flags::OF : 0), flags::CF | flags::OF, of_undef};
+            return {r, (cf ? flags::CF : 0) | (of ? flags::OF : 0), flags::CF | flags::OF,
+                    of_undef};
         }
         case ZYDIS_MNEMONIC_ROR: {
             const uint32_t c = count % bits;
             r = c ? ((a >> c) | (a << (bits - c))) & mask : a;
             cf = (r & sign) ? 1 : 0;
             of = cf ^ ((r & (sign >> 1)) ? 1 : 0);
-            return {r, (cf ? flags::CF : 0) | (of ? flags::OF : 0), flags::CF | flags::OF, of_undef};
+            return {r, (cf ? flags::CF : 0) | (of ? flags::OF : 0), flags::CF | flags::OF,
+                    of_undef};
         }
         case ZYDIS_MNEMONIC_RCL:
         case ZYDIS_MNEMONIC_RCR: {
@@ -114,7 +113,8 @@ Result shift(uint16_t m, uint32_t a, uint32_t count, uint32_t cf_in, uint8_t siz
             cf = uint32_t(v >> bits) & 1;
             of = m == ZYDIS_MNEMONIC_RCL ? (((r & sign) ? 1 : 0) ^ cf)
                                          : (((r & sign) ? 1 : 0) ^ ((r & (sign >> 1)) ? 1 : 0));
-            return {r, (cf ? flags::CF : 0) | (of ? flags::OF : 0), flags::CF | flags::OF, of_undef};
+            return {r, (cf ? flags::CF : 0) | (of ? flags::OF : 0), flags::CF | flags::OF,
+                    of_undef};
         }
         default:
             throw CpuFault{vec::UD};
@@ -134,14 +134,30 @@ bool Cpu::condition(uint8_t cc) const {
                pf = f & flags::PF;
     bool r = false;
     switch (cc >> 1) {
-        case 0: r = of; break;
-        case 1: r = cf; break;
-        case 2: r = zf; break;
-        case 3: r = cf || zf; break;
-        case 4: r = sf; break;
-        case 5: r = pf; break;
-        case 6: r = sf != of; break;
-        case 7: r = zf || sf != of; break;
+        case 0:
+            r = of;
+            break;
+        case 1:
+            r = cf;
+            break;
+        case 2:
+            r = zf;
+            break;
+        case 3:
+            r = cf || zf;
+            break;
+        case 4:
+            r = sf;
+            break;
+        case 5:
+            r = pf;
+            break;
+        case 6:
+            r = sf != of;
+            break;
+        case 7:
+            r = zf || sf != of;
+            break;
     }
     return (cc & 1) ? !r : r;
 }
@@ -261,11 +277,12 @@ void Cpu::execute(const Instruction& in) {
             const bool is_signed = in.mnemonic == ZYDIS_MNEMONIC_IMUL;
             if (in.operand_count >= 2) {
                 // IMUL r, r/m (, imm): truncated product; CF = OF = "did not fit".
-                const uint32_t x = in.operand_count == 3 ? read_operand(in, b) : read_operand(in, a);
-                const uint32_t y = in.operand_count == 3 ? read_operand(in, in.op[2])
-                                                         : read_operand(in, b);
-                const int64_t p = int64_t(int32_t(sign_extend(x, size))) *
-                                  int64_t(int32_t(sign_extend(y, size)));
+                const uint32_t x =
+                    in.operand_count == 3 ? read_operand(in, b) : read_operand(in, a);
+                const uint32_t y =
+                    in.operand_count == 3 ? read_operand(in, in.op[2]) : read_operand(in, b);
+                const int64_t p =
+                    int64_t(int32_t(sign_extend(x, size))) * int64_t(int32_t(sign_extend(y, size)));
                 const uint32_t r = uint32_t(p) & alu::mask_of(size);
                 const bool fits = int64_t(int32_t(sign_extend(r, size))) == p;
                 write_operand(in, a, r);
@@ -305,16 +322,17 @@ void Cpu::execute(const Instruction& in) {
             const uint32_t divisor = read_operand(in, a);
             if ((divisor & alu::mask_of(size)) == 0) throw CpuFault{vec::DE};
             const unsigned bits = size * 8;
-            const uint64_t dividend = size == 1 ? reg(EAX, 2)
-                                                : (uint64_t(reg(EDX, size)) << bits) | reg(EAX, size);
+            const uint64_t dividend =
+                size == 1 ? reg(EAX, 2) : (uint64_t(reg(EDX, size)) << bits) | reg(EAX, size);
             uint64_t q, r;
             if (in.mnemonic == ZYDIS_MNEMONIC_DIV) {
                 q = dividend / divisor;
                 r = dividend % divisor;
                 if (q > alu::mask_of(size)) throw CpuFault{vec::DE};
             } else {
-                const int64_t n = bits == 32 ? int64_t(dividend)
-                                             : (int64_t(dividend << (64 - 2 * bits)) >> (64 - 2 * bits));
+                const int64_t n = bits == 32
+                                      ? int64_t(dividend)
+                                      : (int64_t(dividend << (64 - 2 * bits)) >> (64 - 2 * bits));
                 const int64_t d = int32_t(sign_extend(divisor, size));
                 if (d == -1 && n == INT64_MIN) throw CpuFault{vec::DE};
                 const int64_t sq = n / d, sr = n % d;
@@ -382,8 +400,9 @@ void Cpu::execute(const Instruction& in) {
                 set_flags(flags::ZF, flags::Arithmetic, flags::Arithmetic & ~flags::ZF);
                 return;  // destination unchanged (as Intel and AMD processors do)
             }
-            write_operand(in, a, in.mnemonic == ZYDIS_MNEMONIC_BSF ? __builtin_ctz(v)
-                                                                   : 31 - __builtin_clz(v));
+            write_operand(
+                in, a,
+                in.mnemonic == ZYDIS_MNEMONIC_BSF ? __builtin_ctz(v) : 31 - __builtin_clz(v));
             set_flags(0, flags::Arithmetic, flags::Arithmetic & ~flags::ZF);
             return;
         }
@@ -408,7 +427,8 @@ void Cpu::execute(const Instruction& in) {
             if (in.mnemonic == ZYDIS_MNEMONIC_BTR) nv &= ~(1u << bit);
             if (in.mnemonic == ZYDIS_MNEMONIC_BTC) nv ^= 1u << bit;
             if (in.mnemonic != ZYDIS_MNEMONIC_BT) write_operand(in, target, nv);
-            set_flags(set ? flags::CF : 0, flags::CF | flags::OF | flags::SF | flags::AF | flags::PF,
+            set_flags(set ? flags::CF : 0,
+                      flags::CF | flags::OF | flags::SF | flags::AF | flags::PF,
                       flags::OF | flags::SF | flags::AF | flags::PF);
             return;
         }
@@ -428,7 +448,8 @@ void Cpu::execute(const Instruction& in) {
             s_.gpr[EAX] = (s_.gpr[EAX] & 0xffff00ffu) | ((s_.eflags & 0xd5) | 2) << 8;
             return;
         case ZYDIS_MNEMONIC_SAHF:
-            set_flags((s_.gpr[EAX] >> 8) & 0xd5, flags::CF | flags::PF | flags::AF | flags::ZF | flags::SF, 0);
+            set_flags((s_.gpr[EAX] >> 8) & 0xd5,
+                      flags::CF | flags::PF | flags::AF | flags::ZF | flags::SF, 0);
             return;
         case ZYDIS_MNEMONIC_CLC:
             set_flags(0, flags::CF, 0);
@@ -503,19 +524,22 @@ void Cpu::execute(const Instruction& in) {
                 far_transfer(sel, off, true, 4);
                 return;
             } else {
-                const uint32_t target = a.kind == Operand::Kind::Imm ? next + a.imm : read_operand(in, a);
+                const uint32_t target =
+                    a.kind == Operand::Kind::Imm ? next + a.imm : read_operand(in, a);
                 push(next);
                 s_.eip = target;
             }
             return;
         case ZYDIS_MNEMONIC_RET: {
             if (in.far) {
-                far_return(in.operand_size,
-                           uint16_t(in.operand_count >= 1 && a.kind == Operand::Kind::Imm ? a.imm : 0));
+                far_return(
+                    in.operand_size,
+                    uint16_t(in.operand_count >= 1 && a.kind == Operand::Kind::Imm ? a.imm : 0));
                 return;
             }
             const uint32_t target = pop();
-            if (in.operand_count >= 1 && a.kind == Operand::Kind::Imm) s_.gpr[ESP] += a.imm & 0xffff;
+            if (in.operand_count >= 1 && a.kind == Operand::Kind::Imm)
+                s_.gpr[ESP] += a.imm & 0xffff;
             s_.eip = target;
             return;
         }

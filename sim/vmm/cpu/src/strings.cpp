@@ -17,28 +17,71 @@ struct StringOp {
 bool classify(uint16_t m, StringOp& op) {
     using K = StringOp::Kind;
     switch (m) {
-        case ZYDIS_MNEMONIC_MOVSB: op = {K::Movs, 1}; return true;
-        case ZYDIS_MNEMONIC_MOVSW: op = {K::Movs, 2}; return true;
-        case ZYDIS_MNEMONIC_MOVSD: op = {K::Movs, 4}; return true;
-        case ZYDIS_MNEMONIC_STOSB: op = {K::Stos, 1}; return true;
-        case ZYDIS_MNEMONIC_STOSW: op = {K::Stos, 2}; return true;
-        case ZYDIS_MNEMONIC_STOSD: op = {K::Stos, 4}; return true;
-        case ZYDIS_MNEMONIC_LODSB: op = {K::Lods, 1}; return true;
-        case ZYDIS_MNEMONIC_LODSW: op = {K::Lods, 2}; return true;
-        case ZYDIS_MNEMONIC_LODSD: op = {K::Lods, 4}; return true;
-        case ZYDIS_MNEMONIC_CMPSB: op = {K::Cmps, 1}; return true;
-        case ZYDIS_MNEMONIC_CMPSW: op = {K::Cmps, 2}; return true;
-        case ZYDIS_MNEMONIC_CMPSD: op = {K::Cmps, 4}; return true;
-        case ZYDIS_MNEMONIC_SCASB: op = {K::Scas, 1}; return true;
-        case ZYDIS_MNEMONIC_SCASW: op = {K::Scas, 2}; return true;
-        case ZYDIS_MNEMONIC_SCASD: op = {K::Scas, 4}; return true;
-        case ZYDIS_MNEMONIC_INSB: op = {K::Ins, 1}; return true;
-        case ZYDIS_MNEMONIC_INSW: op = {K::Ins, 2}; return true;
-        case ZYDIS_MNEMONIC_INSD: op = {K::Ins, 4}; return true;
-        case ZYDIS_MNEMONIC_OUTSB: op = {K::Outs, 1}; return true;
-        case ZYDIS_MNEMONIC_OUTSW: op = {K::Outs, 2}; return true;
-        case ZYDIS_MNEMONIC_OUTSD: op = {K::Outs, 4}; return true;
-        default: return false;
+        case ZYDIS_MNEMONIC_MOVSB:
+            op = {K::Movs, 1};
+            return true;
+        case ZYDIS_MNEMONIC_MOVSW:
+            op = {K::Movs, 2};
+            return true;
+        case ZYDIS_MNEMONIC_MOVSD:
+            op = {K::Movs, 4};
+            return true;
+        case ZYDIS_MNEMONIC_STOSB:
+            op = {K::Stos, 1};
+            return true;
+        case ZYDIS_MNEMONIC_STOSW:
+            op = {K::Stos, 2};
+            return true;
+        case ZYDIS_MNEMONIC_STOSD:
+            op = {K::Stos, 4};
+            return true;
+        case ZYDIS_MNEMONIC_LODSB:
+            op = {K::Lods, 1};
+            return true;
+        case ZYDIS_MNEMONIC_LODSW:
+            op = {K::Lods, 2};
+            return true;
+        case ZYDIS_MNEMONIC_LODSD:
+            op = {K::Lods, 4};
+            return true;
+        case ZYDIS_MNEMONIC_CMPSB:
+            op = {K::Cmps, 1};
+            return true;
+        case ZYDIS_MNEMONIC_CMPSW:
+            op = {K::Cmps, 2};
+            return true;
+        case ZYDIS_MNEMONIC_CMPSD:
+            op = {K::Cmps, 4};
+            return true;
+        case ZYDIS_MNEMONIC_SCASB:
+            op = {K::Scas, 1};
+            return true;
+        case ZYDIS_MNEMONIC_SCASW:
+            op = {K::Scas, 2};
+            return true;
+        case ZYDIS_MNEMONIC_SCASD:
+            op = {K::Scas, 4};
+            return true;
+        case ZYDIS_MNEMONIC_INSB:
+            op = {K::Ins, 1};
+            return true;
+        case ZYDIS_MNEMONIC_INSW:
+            op = {K::Ins, 2};
+            return true;
+        case ZYDIS_MNEMONIC_INSD:
+            op = {K::Ins, 4};
+            return true;
+        case ZYDIS_MNEMONIC_OUTSB:
+            op = {K::Outs, 1};
+            return true;
+        case ZYDIS_MNEMONIC_OUTSW:
+            op = {K::Outs, 2};
+            return true;
+        case ZYDIS_MNEMONIC_OUTSD:
+            op = {K::Outs, 4};
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -55,7 +98,8 @@ bool Cpu::execute_string(const Instruction& in) {
         throw CpuFault{vec::GP, true, 0};
     const uint8_t n = op.size;
     const int32_t step = (s_.eflags & flags::DF) ? -int32_t(n) : int32_t(n);
-    const uint32_t src_base = s_.seg[in.segment_override < 6 ? in.segment_override : uint8_t(DS)].base;
+    const uint32_t src_base =
+        s_.seg[in.segment_override < 6 ? in.segment_override : uint8_t(DS)].base;
     const uint32_t dst_base = s_.seg[ES].base;
     const bool repeated = in.rep || in.repne;
     // A repeated instruction is interruptible: after a chunk of iterations

@@ -112,8 +112,8 @@ bool Cpu::execute_system(const Instruction& in) {
         }
         case ZYDIS_MNEMONIC_SLDT:
         case ZYDIS_MNEMONIC_STR:
-            write_operand(in, a, in.mnemonic == ZYDIS_MNEMONIC_STR ? s_.tr.selector
-                                                                   : s_.ldtr.selector);
+            write_operand(in, a,
+                          in.mnemonic == ZYDIS_MNEMONIC_STR ? s_.tr.selector : s_.ldtr.selector);
             return true;
         case ZYDIS_MNEMONIC_SMSW:
             // A register destination gets all of CR0 on current processors.
@@ -184,10 +184,17 @@ bool Cpu::execute_system(const Instruction& in) {
                         }
                         s_.cr0 = v | 0x10;  // ET is hard-wired
                         return true;
-                    case 2: s_.cr2 = v; return true;
-                    case 3: s_.cr3 = v; return true;
-                    case 4: s_.cr4 = v; return true;
-                    default: throw CpuFault{vec::UD};
+                    case 2:
+                        s_.cr2 = v;
+                        return true;
+                    case 3:
+                        s_.cr3 = v;
+                        return true;
+                    case 4:
+                        s_.cr4 = v;
+                        return true;
+                    default:
+                        throw CpuFault{vec::UD};
                 }
             }
             write_operand(in, a, read_operand(in, b));
@@ -198,10 +205,17 @@ bool Cpu::execute_system(const Instruction& in) {
             need_cpl0();
             uint32_t* msr = nullptr;
             switch (s_.gpr[ECX]) {
-                case 0x174: msr = &s_.sysenter_cs; break;
-                case 0x175: msr = &s_.sysenter_esp; break;
-                case 0x176: msr = &s_.sysenter_eip; break;
-                default: throw CpuFault{vec::GP, true, 0};  // no such MSR here
+                case 0x174:
+                    msr = &s_.sysenter_cs;
+                    break;
+                case 0x175:
+                    msr = &s_.sysenter_esp;
+                    break;
+                case 0x176:
+                    msr = &s_.sysenter_eip;
+                    break;
+                default:
+                    throw CpuFault{vec::GP, true, 0};  // no such MSR here
             }
             if (in.mnemonic == ZYDIS_MNEMONIC_WRMSR) {
                 *msr = s_.gpr[EAX];

@@ -80,8 +80,7 @@ vnd::Exit SimulatedMachine::make_exit(Cpu& cpu, vnd::ExitReason reason, uint32_t
         e.cpu_mode = 1;
         e.code_rip_offset = 0;
         e.code_len = 15;
-        for (int i = 0; i < 15; ++i)
-            e.code[i] = rip + i < ram_.size() ? ram_[rip + i] : 0xff;
+        for (int i = 0; i < 15; ++i) e.code[i] = rip + i < ram_.size() ? ram_[rip + i] : 0xff;
         e.has_code = true;
     }
     return e;
@@ -116,10 +115,11 @@ void SimulatedMachine::console_write(std::string_view bytes) {
 void SimulatedMachine::request_stop(vmb::StopRequest request) {
     if (stop_) return;
     stop_ = std::move(request);
-    if (cpu_) cpu_->request_stop(stop_->kind == vmb::StopRequest::Kind::GuestExit
-                                     ? fmt::format("guest wrote status {} to the debug-exit port",
-                                                   stop_->status)
-                                     : stop_->device + ": " + stop_->message);
+    if (cpu_)
+        cpu_->request_stop(
+            stop_->kind == vmb::StopRequest::Kind::GuestExit
+                ? fmt::format("guest wrote status {} to the debug-exit port", stop_->status)
+                : stop_->device + ": " + stop_->message);
 }
 
 }  // namespace ptv::vmm

@@ -2,8 +2,8 @@
 // IDT, touching the devices directly. The reference every technique is
 // compared with: equivalence means "the same as this" (Popek & Goldberg's
 // first property).
-#include "ptv/vmm/cost_model.hpp"
 #include "ptv/vmm/native.hpp"
+#include "ptv/vmm/cost_model.hpp"
 
 namespace ptv::vmm {
 

@@ -6,10 +6,10 @@
 namespace ptv::vmm {
 
 void Paravirt::emulate(Cpu& cpu, const Event& e, const Instruction* insn) {
-    const bool doorbell =
-        insn && insn->mnemonic == ZYDIS_MNEMONIC_OUT &&
-        (insn->op[0].kind == Operand::Kind::Imm ? insn->op[0].imm : cpu.state().gpr[EDX] & 0xffff) ==
-            PTV_PVCON_DOORBELL_PORT;
+    const bool doorbell = insn && insn->mnemonic == ZYDIS_MNEMONIC_OUT &&
+                          (insn->op[0].kind == Operand::Kind::Imm
+                               ? insn->op[0].imm
+                               : cpu.state().gpr[EDX] & 0xffff) == PTV_PVCON_DOORBELL_PORT;
     if (!doorbell) return TrapAndEmulate::emulate(cpu, e, insn);
     // A hypercall: the arguments are in the ring the doorbell names; the
     // hypervisor does the work without emulating an instruction.

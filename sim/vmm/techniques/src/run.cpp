@@ -76,12 +76,25 @@ void write_trace(const RunOptions& o, const RunResult& r, const Technique& t,
 
 nlohmann::json FinalState::to_json() const {
     const auto& c = cpu;
-    return {{"eax", c.gpr[EAX]}, {"ebx", c.gpr[EBX]}, {"ecx", c.gpr[ECX]}, {"edx", c.gpr[EDX]},
-            {"esi", c.gpr[ESI]}, {"edi", c.gpr[EDI]}, {"ebp", c.gpr[EBP]}, {"esp", c.gpr[ESP]},
-            {"eip", c.eip}, {"eflags", c.eflags}, {"cs", c.seg[CS].selector},
-            {"ss", c.seg[SS].selector}, {"ds", c.seg[DS].selector}, {"es", c.seg[ES].selector},
-            {"fs", c.seg[FS].selector}, {"gs", c.seg[GS].selector}, {"cr0", c.cr0},
-            {"memory_hash", memory_hash_text(memory_hash)}, {"memory_bytes", memory_bytes},
+    return {{"eax", c.gpr[EAX]},
+            {"ebx", c.gpr[EBX]},
+            {"ecx", c.gpr[ECX]},
+            {"edx", c.gpr[EDX]},
+            {"esi", c.gpr[ESI]},
+            {"edi", c.gpr[EDI]},
+            {"ebp", c.gpr[EBP]},
+            {"esp", c.gpr[ESP]},
+            {"eip", c.eip},
+            {"eflags", c.eflags},
+            {"cs", c.seg[CS].selector},
+            {"ss", c.seg[SS].selector},
+            {"ds", c.seg[DS].selector},
+            {"es", c.seg[ES].selector},
+            {"fs", c.seg[FS].selector},
+            {"gs", c.seg[GS].selector},
+            {"cr0", c.cr0},
+            {"memory_hash", memory_hash_text(memory_hash)},
+            {"memory_bytes", memory_bytes},
             {"undefined_flags", undefined_flags}};
 }
 

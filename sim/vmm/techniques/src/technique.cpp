@@ -36,9 +36,10 @@ void Technique::note(Transition t) {
 }
 
 void Technique::diverged(Cpu& cpu, uint32_t eip, std::string what) {
-    Divergence d{eip, cpu.decoder().disassemble(
-                          cpu.ram().subspan(std::min<size_t>(eip, cpu.ram().size())), eip),
-                 std::move(what)};
+    Divergence d{
+        eip,
+        cpu.decoder().disassemble(cpu.ram().subspan(std::min<size_t>(eip, cpu.ram().size())), eip),
+        std::move(what)};
     if (divergences_.size() < 1000) divergences_.push_back(d);
     note({"divergence", d.what, eip, d.instruction, cpu.counters().instructions, nullptr});
 }

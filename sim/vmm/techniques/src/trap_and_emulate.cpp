@@ -12,7 +12,6 @@ namespace {
 
 constexpr uint32_t kVirtualFlags = flags::IF | flags::IOPL;
 
-
 const char* vector_name(uint8_t v) {
     static const char* names[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
                                   "#DF", "?",   "#TS", "#NP", "#SS", "#GP", "#PF"};
@@ -140,8 +139,7 @@ std::string TrapAndEmulate::cause(Cpu&, const Event& e, const Instruction* insn)
 
 bool TrapAndEmulate::on_event(Cpu& cpu, const Event& e) {
     if (emulating_) return false;  // the guest's view: deliver as the bare machine does
-    const Instruction* insn =
-        e.kind == Event::Kind::Exception ? cpu.fetch(e.eip) : nullptr;
+    const Instruction* insn = e.kind == Event::Kind::Exception ? cpu.fetch(e.eip) : nullptr;
     if (e.kind == Event::Kind::Exception && e.vector == vec::GP) {
         emulate(cpu, e, insn);
     } else {
@@ -234,8 +232,10 @@ void TrapAndEmulate::after_sensitive(Cpu& cpu, const Instruction& insn, const Cp
             const uint32_t popped =
                 cpu.read_linear(before.seg[SS].base + before.gpr[ESP], insn.operand_size);
             uint32_t bare = v_.eflags_bits;
-            if (vcpl == 0) bare = popped & kVirtualFlags;
-            else if (vcpl <= (v_.eflags_bits >> 12)) bare = (bare & ~flags::IF) | (popped & flags::IF);
+            if (vcpl == 0)
+                bare = popped & kVirtualFlags;
+            else if (vcpl <= (v_.eflags_bits >> 12))
+                bare = (bare & ~flags::IF) | (popped & flags::IF);
             if (bare != v_.eflags_bits)
                 diverged(cpu, eip,
                          fmt::format("popf meant to set {} was silently ignored: in ring 3 with "

@@ -8,17 +8,28 @@ namespace ptv::vmm {
 
 const char* exit_reason::name(uint16_t reason) {
     switch (reason) {
-        case ExceptionOrNmi: return "Exception or non-maskable interrupt (NMI)";
-        case ExternalInterrupt: return "External interrupt";
-        case TripleFault: return "Triple fault";
-        case Cpuid: return "CPUID";
-        case Hlt: return "HLT";
-        case CrAccess: return "Control-register accesses";
-        case IoInstruction: return "I/O instruction";
-        case Rdmsr: return "RDMSR";
-        case Wrmsr: return "WRMSR";
-        case EptViolation: return "EPT violation";
-        default: return "?";
+        case ExceptionOrNmi:
+            return "Exception or non-maskable interrupt (NMI)";
+        case ExternalInterrupt:
+            return "External interrupt";
+        case TripleFault:
+            return "Triple fault";
+        case Cpuid:
+            return "CPUID";
+        case Hlt:
+            return "HLT";
+        case CrAccess:
+            return "Control-register accesses";
+        case IoInstruction:
+            return "I/O instruction";
+        case Rdmsr:
+            return "RDMSR";
+        case Wrmsr:
+            return "WRMSR";
+        case EptViolation:
+            return "EPT violation";
+        default:
+            return "?";
     }
 }
 
@@ -29,7 +40,8 @@ void VmxModel::start(Cpu& cpu) {
     vmcs_.cr0_read_shadow = cpu.state().cr0;
     // HLT with interrupts off and a triple fault end the VM, as in the KVM
     // worker's exit policy.
-    machine_.dispatcher().on(vnd::ExitReason::Hlt, [](const vnd::Exit&) { return vnd::Action::Stop; });
+    machine_.dispatcher().on(vnd::ExitReason::Hlt,
+                             [](const vnd::Exit&) { return vnd::Action::Stop; });
     machine_.dispatcher().on(vnd::ExitReason::Shutdown,
                              [](const vnd::Exit&) { return vnd::Action::Stop; });
     entries_ = 1;  // VMLAUNCH
@@ -53,7 +65,11 @@ void VmxModel::vm_exit(Cpu& cpu, uint16_t reason, uint64_t qualification, uint32
         if (at < cpu.ram().size()) text = cpu.decoder().disassemble(cpu.ram().subspan(at), eip);
     }
     if (log_.size() < 10000) log_.push_back({reason, qualification, eip, length, gpa, text});
-    note({"vmexit", exit_reason::name(reason), eip, text, cpu.counters().instructions,
+    note({"vmexit",
+          exit_reason::name(reason),
+          eip,
+          text,
+          cpu.counters().instructions,
           {{"reason", reason}, {"qualification", fmt::format("{:#x}", qualification)}}});
     ++entries_;  // VMRESUME
 }
@@ -83,9 +99,9 @@ bool VmxModel::intercept(Cpu& cpu, const Instruction& insn) {
         const Operand& port_op = m == ZYDIS_MNEMONIC_IN ? insn.op[1] : insn.op[0];
         const bool imm = !string && port_op.kind == Operand::Kind::Imm;
         const uint16_t port = imm ? uint16_t(port_op.imm) : uint16_t(s.gpr[EDX]);
-        const uint8_t size = string ? (m == ZYDIS_MNEMONIC_INSB || m == ZYDIS_MNEMONIC_OUTSB ? 1
+        const uint8_t size = string ? (m == ZYDIS_MNEMONIC_INSB || m == ZYDIS_MNEMONIC_OUTSB   ? 1
                                        : m == ZYDIS_MNEMONIC_INSW || m == ZYDIS_MNEMONIC_OUTSW ? 2
-                                                                                              : 4)
+                                                                                               : 4)
                                     : (m == ZYDIS_MNEMONIC_IN ? insn.op[0].size : insn.op[1].size);
         const uint64_t q = uint64_t(size - 1) | (in ? 8u : 0u) | (string ? 16u : 0u) |
                            (insn.rep ? 32u : 0u) | (imm ? 64u : 0u) | (uint64_t(port) << 16);
@@ -136,8 +152,8 @@ bool VmxModel::on_event(Cpu& cpu, const Event& e) {
     }
     if (e.kind == Event::Kind::Exception && e.vector < 32 &&
         (vmcs_.exception_bitmap & (1u << e.vector))) {
-        vmcs_.exit_interruption_information = e.vector | (3u << 8) | (e.has_error ? 1u << 11 : 0) |
-                                              (1u << 31);
+        vmcs_.exit_interruption_information =
+            e.vector | (3u << 8) | (e.has_error ? 1u << 11 : 0) | (1u << 31);
         vm_exit(cpu, exit_reason::ExceptionOrNmi, 0, 0);
     }
     counters_.cycles += cost::kHardwareEvent;
@@ -183,7 +199,9 @@ nlohmann::json segment_json(const char* name, const Segment& s) {
                                                               : 0x10000)}};
 }
 
-std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+std::string hex(uint64_t v) {
+    return fmt::format("{:#x}", v);
+}
 
 }  // namespace
 

@@ -21,8 +21,8 @@ namespace ptv::vmm {
 
 // Exception vectors (SDM vol. 3, table 6-1).
 namespace vec {
-constexpr uint8_t DE = 0, DB = 1, BP = 3, OF = 4, UD = 6, NM = 7, DF = 8, TS = 10, NP = 11,
-                  SS = 12, GP = 13, PF = 14;
+constexpr uint8_t DE = 0, DB = 1, BP = 3, OF = 4, UD = 6, NM = 7, DF = 8, TS = 10, NP = 11, SS = 12,
+                  GP = 13, PF = 14;
 }
 
 // An event that transfers control through the IDT: an exception, INT n or
@@ -33,8 +33,8 @@ struct Event {
     uint8_t vector = 0;
     bool has_error = false;
     uint32_t error = 0;
-    uint32_t eip = 0;          // of the instruction that caused it
-    uint32_t return_eip = 0;   // what the handler's frame returns to
+    uint32_t eip = 0;         // of the instruction that caused it
+    uint32_t return_eip = 0;  // what the handler's frame returns to
 };
 
 // Thrown inside an instruction; the CPU turns it into an Event.
@@ -47,12 +47,12 @@ struct CpuFault {
 // Why run() returned.
 struct Stop {
     enum class Kind : uint8_t {
-        Halted,       // HLT with interrupts off (the guest is done)
-        Platform,     // the platform asked (debug-exit, device error, VMM decision)
-        Budget,       // --max-instructions reached
-        Unsupported,  // a valid instruction this model does not implement
-        TripleFault,  // an exception while delivering a double fault
-        InvalidOpcode // triple fault whose first cause was #UD (bytes that are no instruction)
+        Halted,        // HLT with interrupts off (the guest is done)
+        Platform,      // the platform asked (debug-exit, device error, VMM decision)
+        Budget,        // --max-instructions reached
+        Unsupported,   // a valid instruction this model does not implement
+        TripleFault,   // an exception while delivering a double fault
+        InvalidOpcode  // triple fault whose first cause was #UD (bytes that are no instruction)
     };
     Kind kind = Kind::Halted;
     uint32_t eip = 0;

@@ -42,8 +42,8 @@ struct TechniqueCounters {
     std::map<std::string, uint64_t> exits;  // VM exits by basic exit reason (SDM names)
     uint64_t hypercalls = 0;
     uint64_t device_accesses = 0;
-    uint64_t reflected = 0;   // guest exceptions/INT n the VMM delivered itself
-    uint64_t cycles = 0;      // modelled, beyond one per instruction
+    uint64_t reflected = 0;  // guest exceptions/INT n the VMM delivered itself
+    uint64_t cycles = 0;     // modelled, beyond one per instruction
 };
 
 class Technique : public Platform {
@@ -70,8 +70,8 @@ class Technique : public Platform {
     void keep_transitions(size_t capacity) { transition_capacity_ = capacity; }
 
   protected:
-    uint32_t device(Cpu& cpu, vnd::ExitReason reason, uint32_t address, uint8_t size,
-                    bool is_write, uint32_t value);
+    uint32_t device(Cpu& cpu, vnd::ExitReason reason, uint32_t address, uint8_t size, bool is_write,
+                    uint32_t value);
     void note(Transition t);
     void diverged(Cpu& cpu, uint32_t eip, std::string what);
 

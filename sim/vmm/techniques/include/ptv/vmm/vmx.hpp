@@ -17,9 +17,8 @@ namespace ptv::vmm {
 
 // Basic exit reasons (SDM vol. 3, appendix C).
 namespace exit_reason {
-constexpr uint16_t ExceptionOrNmi = 0, ExternalInterrupt = 1, TripleFault = 2, Cpuid = 10,
-                   Hlt = 12, CrAccess = 28, IoInstruction = 30, Rdmsr = 31, Wrmsr = 32,
-                   EptViolation = 48;
+constexpr uint16_t ExceptionOrNmi = 0, ExternalInterrupt = 1, TripleFault = 2, Cpuid = 10, Hlt = 12,
+                   CrAccess = 28, IoInstruction = 30, Rdmsr = 31, Wrmsr = 32, EptViolation = 48;
 const char* name(uint16_t reason);
 }  // namespace exit_reason
 
@@ -28,10 +27,10 @@ struct Vmcs {
     // VM-execution control fields (SDM 24.6).
     uint32_t pin_based_controls = 1u << 0;  // external-interrupt exiting
     uint32_t primary_processor_controls =
-        (1u << 7)       // HLT exiting
-        | (1u << 15)    // CR3-load exiting
-        | (1u << 16)    // CR3-store exiting
-        | (1u << 24);   // unconditional I/O exiting (no I/O bitmaps: every port exits)
+        (1u << 7)                   // HLT exiting
+        | (1u << 15)                // CR3-load exiting
+        | (1u << 16)                // CR3-store exiting
+        | (1u << 24);               // unconditional I/O exiting (no I/O bitmaps: every port exits)
     uint32_t exception_bitmap = 0;  // no guest exception leaves the guest
     uint64_t io_bitmap_a = 0, io_bitmap_b = 0;  // unused: "use I/O bitmaps" is 0
     uint32_t cr0_guest_host_mask = 0x80000001;  // PG and PE belong to the host
