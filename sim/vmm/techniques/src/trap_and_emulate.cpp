@@ -105,13 +105,17 @@ void TrapAndEmulate::to_virtual(Cpu& cpu) {
         const uint32_t at = v_.gdtr.base + (sg.selector & ~7u) + 5;
         if ((sg.selector & ~7u) + 7 <= v_.gdtr.limit) sg.access = uint8_t(cpu.read_linear(at, 1));
     }
+    apply_virtual(s);
+    in_guest_view_ = true;
+}
+
+void TrapAndEmulate::apply_virtual(CpuState& s) const {
     s.eflags = (s.eflags & ~kVirtualFlags) | v_.eflags_bits;
     s.gdtr = v_.gdtr;
     s.idtr = v_.idtr;
     s.tr = v_.tr;
     s.ldtr = v_.ldtr;
     s.cr0 = v_.cr0, s.cr2 = v_.cr2, s.cr3 = v_.cr3, s.cr4 = v_.cr4;
-    in_guest_view_ = true;
 }
 
 CpuState TrapAndEmulate::guest_view(const Cpu& cpu) const {
@@ -120,12 +124,7 @@ CpuState TrapAndEmulate::guest_view(const Cpu& cpu) const {
     const uint8_t cpl = virtual_cpl(s.cpl()), ss_rpl = virtual_cpl(s.seg[SS].rpl());
     s.seg[CS].selector = uint16_t((s.seg[CS].selector & ~3u) | cpl);
     s.seg[SS].selector = uint16_t((s.seg[SS].selector & ~3u) | ss_rpl);
-    s.eflags = (s.eflags & ~kVirtualFlags) | v_.eflags_bits;
-    s.gdtr = v_.gdtr;
-    s.idtr = v_.idtr;
-    s.tr = v_.tr;
-    s.ldtr = v_.ldtr;
-    s.cr0 = v_.cr0, s.cr2 = v_.cr2, s.cr3 = v_.cr3, s.cr4 = v_.cr4;
+    apply_virtual(s);
     return s;
 }
 

@@ -64,6 +64,8 @@ class TrapAndEmulate : public Technique {
     std::string cause(Cpu& cpu, const Event& e, const Instruction* insn) const;
 
     void capture_virtual(const CpuState& s);
+    // EFLAGS.IF/IOPL, the table registers and CR0-4 of the virtual CPU.
+    void apply_virtual(CpuState& s) const;
     void to_virtual(Cpu& cpu);
     void to_real(Cpu& cpu);
     void build_shadow_gdt(Cpu& cpu);
