@@ -23,6 +23,7 @@
 #include <stdexcept>
 
 #include "ptv/common/clock.hpp"
+#include "ptv/common/read_until.hpp"
 #include "ptv/servers/http/request.hpp"
 #include "ptv/servers/load/process_tree.hpp"
 
@@ -66,28 +67,12 @@ Child::~Child() {
 }
 
 std::string Child::first_line(double timeout_s) {
-    const uint64_t deadline = now_ns() + uint64_t(timeout_s * 1e9);
-    while (buffered_.find('\n') == std::string::npos && out_ >= 0 && now_ns() < deadline) {
-        pollfd p{out_, POLLIN, 0};
-        if (poll(&p, 1, 50) <= 0) continue;
-        char buf[512];
-        ssize_t n = read(out_, buf, sizeof buf);
-        if (n <= 0) break;
-        buffered_.append(buf, size_t(n));
-    }
+    ptv::read_until(out_, buffered_, timeout_s, ptv::has_line);
     return buffered_.substr(0, buffered_.find('\n'));
 }
 
 std::string Child::read_all(double timeout_s) {
-    const uint64_t deadline = now_ns() + uint64_t(timeout_s * 1e9);
-    while (out_ >= 0 && now_ns() < deadline) {
-        pollfd p{out_, POLLIN, 0};
-        if (poll(&p, 1, 50) <= 0) continue;
-        char buf[65536];
-        ssize_t n = read(out_, buf, sizeof buf);
-        if (n <= 0) break;
-        buffered_.append(buf, size_t(n));
-    }
+    ptv::read_until(out_, buffered_, timeout_s, ptv::never);
     return buffered_;
 }
 

@@ -24,6 +24,7 @@
 #include <stdexcept>
 
 #include "ptv/common/clock.hpp"
+#include "ptv/common/read_until.hpp"
 
 namespace fs = std::filesystem;
 
@@ -85,16 +86,8 @@ ServerProcess::ServerProcess(std::vector<std::string> args, double start_timeout
     close(out[1]);
     out_fd_ = out[0];
     // Wait for the first line: "ptv servers: ARCH ... on http://127.0.0.1:PORT/ ...".
-    const uint64_t deadline = now_ns() + uint64_t(start_timeout_s * 1e9);
     std::string text;
-    while (text.find('\n') == std::string::npos && now_ns() < deadline) {
-        pollfd p{out_fd_, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0) continue;
-        char buf[512];
-        ssize_t n = read(out_fd_, buf, sizeof buf);
-        if (n <= 0) break;
-        text.append(buf, size_t(n));
-    }
+    read_until(out_fd_, text, start_timeout_s, has_line);
     first_line_ = text.substr(0, text.find('\n'));
     output_ = text;
     size_t at = first_line_.find("127.0.0.1:");
@@ -106,15 +99,7 @@ ServerProcess::ServerProcess(std::vector<std::string> args, double start_timeout
 }
 
 void ServerProcess::drain(double timeout_s) {
-    const uint64_t deadline = now_ns() + uint64_t(timeout_s * 1e9);
-    while (out_fd_ >= 0 && now_ns() < deadline) {
-        pollfd p{out_fd_, POLLIN, 0};
-        if (poll(&p, 1, 50) <= 0) continue;
-        char buf[4096];
-        ssize_t n = read(out_fd_, buf, sizeof buf);
-        if (n <= 0) break;
-        output_.append(buf, size_t(n));
-    }
+    read_until(out_fd_, output_, timeout_s, never);
 }
 
 int ServerProcess::stop(int sig, double timeout_s) {

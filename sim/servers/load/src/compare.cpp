@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "ptv/common/clock.hpp"
+#include "ptv/common/read_until.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/format.hpp"
 #include "ptv/common/progress.hpp"
@@ -94,15 +95,7 @@ class ServerChild {
         if (pid_ < 0) throw std::runtime_error("fork");
         setpgid(pid_, pid_);
         std::string line;
-        const uint64_t deadline = now_ns() + 10'000'000'000ull;
-        while (line.find('\n') == std::string::npos && now_ns() < deadline) {
-            pollfd p{out_, POLLIN, 0};
-            if (poll(&p, 1, 100) <= 0) continue;
-            char buf[256];
-            ssize_t n = read(out_, buf, sizeof buf);
-            if (n <= 0) break;
-            line.append(buf, size_t(n));
-        }
+        read_until(out_, line, 10, has_line);
         size_t at = line.find("127.0.0.1:");
         if (at != std::string::npos) port_ = std::atoi(line.c_str() + at + 10);
         if (port_ <= 0) {
