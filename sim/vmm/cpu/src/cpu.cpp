@@ -431,6 +431,10 @@ Stop Cpu::run(uint64_t budget) {
         }
         step_one();
     }
+    return take_stop();
+}
+
+Stop Cpu::take_stop() {
     Stop out = *stop_;
     stop_.reset();
     return out;

@@ -61,10 +61,12 @@ void write_trace(const RunOptions& o, const RunResult& r, const Technique& t,
                                {"guest_instructions", tr.instructions}};
         if (!tr.args.is_null()) args.update(tr.args);
         if (tr.kind == "divergence")
-            w.instant("trap", "divergence", kPid, kVcpu, double(tr.instructions), args);
+            w.instant(tr.category, "divergence", kPid, kVcpu, double(tr.instructions), args);
+        else if (tr.category == "bt" && tr.kind != "callout")
+            w.instant(tr.category, tr.kind, kPid, kVmm, double(tr.instructions), args);
         else if (o.technique != "vmx" || tr.kind != "vmexit")
-            w.complete("trap", tr.kind + ": " + tr.cause, kPid, kVmm, double(tr.instructions), 0.5,
-                       args);
+            w.complete(tr.category, tr.kind + ": " + tr.cause, kPid, kVmm,
+                       double(tr.instructions), 0.5, args);
     }
     w.metadata("technique", o.technique);
     w.metadata("guest", o.guest.name);
@@ -140,7 +142,7 @@ RunResult run_guest(const RunOptions& o) {
     technique->start(cpu);
 
     const uint64_t t0 = now_ns();
-    const Stop stop = cpu.run(o.max_instructions);
+    const Stop stop = technique->run(cpu, o.max_instructions);
     const uint64_t t1 = now_ns();
     if (auto* vmx = dynamic_cast<VmxModel*>(technique.get());
         vmx && (stop.kind == Stop::Kind::TripleFault || stop.kind == Stop::Kind::InvalidOpcode))

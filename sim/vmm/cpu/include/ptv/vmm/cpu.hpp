@@ -15,6 +15,7 @@
 
 #include "ptv/vmm/decoder.hpp"
 #include "ptv/vmm/instruction.hpp"
+#include "ptv/vmm/micro_op.hpp"
 #include "ptv/vmm/state.hpp"
 
 namespace ptv::vmm {
@@ -159,6 +160,16 @@ class Cpu {
     // into their guest.
     void deliver_with_nesting(Event e);
 
+    // Binary translation (micro_op.hpp): runs a translated block's ops, the
+    // CPU model executing pre-decoded code. Faults inside are delivered as
+    // the interpreter delivers them; interrupts wait for the block's end.
+    BlockExit run_translated(const MicroOp* ops, uint32_t count);
+    // For a run loop of the platform's own (binary translation).
+    bool stopped() const { return stop_.has_value(); }
+    Stop take_stop();
+    bool interrupt_deliverable() const { return pending_irq_ && s_.interrupts_enabled(); }
+    uint32_t code_generation(uint32_t linear) const { return cache_.generation(linear); }
+
     // Text for messages: bytes and Intel syntax of the instruction at `eip`.
     std::string describe(uint32_t eip);
     const Decoder& decoder() const { return decoder_; }
@@ -166,6 +177,20 @@ class Cpu {
     const Instruction* fetch(uint32_t eip);
 
   private:
+    friend struct MicroOps;  // micro_ops.cpp: the handlers of translated code
+    // Flags of the last flag-writing translated instruction, computed only
+    // when something reads them (QEMU's and Bochs's "lazy flags"): inside
+    // run_translated() only; it materialises them before anything else
+    // (the interpreter, an event, the platform) can look at EFLAGS.
+    struct LazyFlags {
+        enum Kind : uint8_t { None, Add, Sub, Logic, Inc, Dec, Shift, Imul } kind = None;
+        uint8_t size = 4;
+        uint16_t mnemonic = 0;  // Shift: which one
+        uint32_t a = 0, b = 0, result = 0;
+    };
+    void materialize_flags();
+    bool lazy_condition(uint8_t cc);
+
     void step_one();  // step() without copying the Stop out: run()'s hot path
     void execute(const Instruction& insn);
     bool execute_system(const Instruction& insn);  // system.cpp
@@ -191,6 +216,10 @@ class Cpu {
     std::vector<uint8_t> private_;
     uint32_t private_base_ = 0;
     Instruction scratch_;  // uncached decode (code outside RAM)
+    LazyFlags lazy_;
+    bool bt_break_ = false;  // leave the translated block after this op
+    uint32_t bt_esp_ = 0;    // ESP before a generic op, for its faults
+    BlockExit bt_exit_;
 };
 
 }  // namespace ptv::vmm

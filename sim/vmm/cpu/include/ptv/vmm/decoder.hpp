@@ -59,6 +59,13 @@ class DecodeCache {
             }
     }
     uint64_t invalidations() const { return invalidations_; }
+    // The write generation of the line holding `address`: a translation of
+    // code there is stale once it changes (binary translation checks it).
+    uint32_t generation(uint32_t address) const {
+        const uint32_t l = address >> kLineShift;
+        return l < gen_.size() ? gen_[l] : 0;
+    }
+    static constexpr uint32_t line_of(uint32_t address) { return address >> kLineShift; }
 
   private:
     static constexpr int kLineShift = 8;

@@ -44,6 +44,22 @@ constexpr uint64_t kHypercall = 300;
 // (software VMMs must build the guest's interrupt frame themselves).
 constexpr uint64_t kReflect = 2000;
 
+// Binary translation (Adams & Agesen 2006, section 3). These four are our
+// assumptions, sized by what the translated code does, not measurements:
+// - translating one guest instruction (decode, classify, emit), paid once
+//   per instruction per translation and amortised by the cache;
+constexpr uint64_t kTranslateInstruction = 500;
+// - an inline translation: a few TC instructions in place of one guest
+//   instruction (a rewritten branch, a read of the virtual CPU);
+constexpr uint64_t kInlineTranslation = 3;
+// - lookup(): hashing a guest address into the TC and jumping there, for
+//   indirect transfers and returns (the paper's "call/ret" overhead);
+constexpr uint64_t kTcLookup = 30;
+// - a callout: leaving the TC for the VMM, emulating the instruction on the
+//   virtual CPU and coming back; cheaper than a trap (no fault, no decode
+//   of a faulting instruction), dearer than inline code.
+constexpr uint64_t kCallout = 400;
+
 // Delivering an exception or interrupt through the IDT in hardware.
 constexpr uint64_t kHardwareEvent = 200;
 

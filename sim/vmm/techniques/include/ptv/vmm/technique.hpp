@@ -35,6 +35,7 @@ struct Transition {
     std::string instruction;
     uint64_t instructions = 0;  // guest instructions executed before it
     nlohmann::json args = nullptr;
+    std::string category = "trap";  // the trace category ("bt" for binary translation)
 };
 
 struct TechniqueCounters {
@@ -57,6 +58,9 @@ class Technique : public Platform {
     virtual CpuState guest_view(const Cpu& cpu) const { return cpu.state(); }
     // Technique-specific details for --json (the VMX model's VMCS).
     virtual nlohmann::json details() const { return nullptr; }
+    // Runs the guest: the CPU's own loop, unless the technique drives the
+    // CPU itself (binary translation runs translated units).
+    virtual Stop run(Cpu& cpu, uint64_t budget) { return cpu.run(budget); }
 
     // Platform: the bare machine's wiring.
     uint32_t port_in(Cpu& cpu, uint16_t port, uint8_t size) override;
@@ -73,6 +77,7 @@ class Technique : public Platform {
     uint32_t device(Cpu& cpu, vnd::ExitReason reason, uint32_t address, uint8_t size, bool is_write,
                     uint32_t value);
     void note(Transition t);
+    bool tracing() const { return transition_capacity_ > 0; }
     void diverged(Cpu& cpu, uint32_t eip, std::string what);
 
     SimulatedMachine& machine_;
@@ -84,7 +89,7 @@ class Technique : public Platform {
     uint64_t transitions_dropped_ = 0;
 };
 
-// "native", "trap-emulate", "vmx", "paravirt".
+// "native", "trap-emulate", "vmx", "paravirt", "binary-translation".
 std::unique_ptr<Technique> make_technique(std::string_view name, SimulatedMachine& machine);
 const std::vector<std::string>& technique_names();
 

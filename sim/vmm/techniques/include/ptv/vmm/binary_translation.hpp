@@ -1,0 +1,119 @@
+// Binary translation, as VMware's software VMM did it before VT-x (Adams &
+// Agesen, "A Comparison of Software and Hardware Techniques for x86
+// Virtualization", ASPLOS 2006, section 3): guest kernel code is translated
+// while it runs, one translation unit (a basic block, cut at a control
+// transfer or a size cap) at a time, into a translation cache (TC).
+//   identity translation  most instructions are copied unchanged;
+//   inline translation    near control transfers are rewritten for the TC
+//                         (direct ones chained to the target's translation,
+//                         indirect ones and returns through lookup()), and
+//                         reads of state the VMM virtualises (MOV r/m, CS;
+//                         SGDT; SMSW; ...) read the virtual CPU instead;
+//   callouts              privileged and sensitive instructions (CLI, POPF,
+//                         IN, OUT, LGDT, INT, IRET, HLT, ...) become calls
+//                         into the VMM, which emulates them on the virtual
+//                         CPU ("cli" becomes "call HANDLE_CLI").
+// User code (CPL 3) runs by direct execution, not translated. Because no
+// sensitive instruction ever runs untranslated in the guest kernel, the
+// guest cannot tell (popf, Robin & Irvine's example, behaves) — which is
+// how VMware virtualized an ISA that is not classically virtualizable.
+// A write into translated code makes its translation stale; the next entry
+// translates it again. Translated units are executed by the CPU model from
+// their pre-decoded form (cpu/micro_op.hpp), which also makes this the
+// fastest way through the simulator.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ptv/vmm/technique.hpp"
+
+namespace ptv::vmm {
+
+// How the translator treats one guest instruction.
+enum class Translation : uint8_t { Identity, Inline, Callout };
+const char* translation_name(Translation t);
+Translation classify(const Instruction& insn);
+
+// One translation unit: guest code from `eip` to a control transfer, a
+// callout, or the size cap, and its translation.
+struct TranslationUnit {
+    uint32_t eip = 0;     // guest EIP (offset in CS) of its first instruction
+    uint32_t linear = 0;  // CS.base + eip: the TC's key, with the code size
+    uint32_t bytes = 0;
+    std::vector<Instruction> guest;  // the decoded guest instructions
+    std::vector<MicroOp> ops;        // their translation, pre-decoded
+    std::vector<Translation> how;    // per instruction
+    bool callout = false;            // a lone callout: the VMM runs it
+    std::string callout_name;        // its mnemonic ("cli", "out", ...)
+    uint32_t inline_count = 0;       // inline translations in it
+    // The 256-byte code lines it came from and their write generations.
+    std::array<uint32_t, 2> lines{}, generations{};
+    // Successor 0: a direct branch's target; 1: the fall-through. Known at
+    // translation time, so they can be chained.
+    std::array<bool, 2> has_successor{};
+    std::array<uint32_t, 2> successor{};
+    std::array<TranslationUnit*, 2> chain{};
+    // Statistics for the listing and the graph.
+    uint64_t executions = 0;
+    std::array<uint64_t, 2> chained{};
+    uint32_t version = 1;  // 2 after the first retranslation, ...
+};
+
+struct TranslationCounters {
+    uint64_t translations = 0;    // units translated (retranslations included)
+    uint64_t translated_instructions = 0;
+    uint64_t retranslations = 0;  // units found stale and translated again
+    uint64_t invalidations = 0;   // guest writes into lines holding decoded code
+    uint64_t tc_hits = 0;         // lookup() found a current translation
+    uint64_t tc_misses = 0;       // lookup() had to translate
+    uint64_t chained = 0;         // transfers that followed a chain
+    uint64_t lookups = 0;         // transfers through lookup() (indirect, or not yet chained)
+    uint64_t indirect = 0;        // of those, indirect jumps, calls and returns
+    uint64_t direct_execution = 0;  // CPL 3 instructions run directly
+    uint64_t identity_executed = 0, inline_executed = 0;
+    std::map<std::string, uint64_t> callouts;  // by instruction
+    nlohmann::json to_json() const;
+};
+
+class BinaryTranslation : public Technique {
+  public:
+    using Technique::Technique;
+    std::string_view name() const override { return "binary-translation"; }
+    void start(Cpu& cpu) override;
+    Stop run(Cpu& cpu, uint64_t budget) override;
+    bool on_event(Cpu& cpu, const Event& e) override;
+    nlohmann::json details() const override;
+
+    const TranslationCounters& translation_counters() const { return bt_; }
+    // The units in guest-address order (for the listing and the graph).
+    std::vector<const TranslationUnit*> units() const;
+    // `--listing`: each guest block beside its translation.
+    std::string listing(const Cpu& cpu) const;
+    // `--dot`: the translation cache as a Graphviz graph of units, chains
+    // (solid) and lookups (dashed).
+    std::string dot() const;
+
+    // Translation units hold at most this many guest instructions
+    // (VMware's translator used 12).
+    static constexpr uint32_t kMaxUnitInstructions = 12;
+
+  private:
+    TranslationUnit* lookup(Cpu& cpu, uint64_t key);
+    void translate(Cpu& cpu, TranslationUnit& tu);
+    bool current(const Cpu& cpu, const TranslationUnit& tu) const;
+    void account(const TranslationUnit& tu, const BlockExit& exit);
+
+    std::unordered_map<uint64_t, std::unique_ptr<TranslationUnit>> cache_;
+    std::map<std::pair<const TranslationUnit*, const TranslationUnit*>, uint64_t> indirect_edges_;
+    TranslationCounters bt_;
+    const TranslationUnit* last_ = nullptr;  // for the graph's lookup edges
+    bool last_indirect_ = false;
+};
+
+}  // namespace ptv::vmm

@@ -1,0 +1,323 @@
+// Binary translation: the translator, the translation cache with chaining
+// and lookup(), and the run loop that executes translated units (see
+// binary_translation.hpp). The listing and the Graphviz graph are in
+// translation_listing.cpp.
+#include "ptv/vmm/binary_translation.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "ptv/vmm/cost_model.hpp"
+
+namespace ptv::vmm {
+
+const char* translation_name(Translation t) {
+    switch (t) {
+        case Translation::Identity:
+            return "identity";
+        case Translation::Inline:
+            return "inline";
+        case Translation::Callout:
+            return "callout";
+    }
+    return "?";
+}
+
+Translation classify(const Instruction& in) {
+    const auto m = ZydisMnemonic(in.mnemonic);
+    if (in.sensitive) {
+        switch (m) {
+            // Reads of state the VMM virtualises: inline code reads the
+            // virtual CPU instead (the guest must see CPL 0, its own GDTR).
+            case ZYDIS_MNEMONIC_SGDT:
+            case ZYDIS_MNEMONIC_SIDT:
+            case ZYDIS_MNEMONIC_SLDT:
+            case ZYDIS_MNEMONIC_STR:
+            case ZYDIS_MNEMONIC_SMSW:
+            case ZYDIS_MNEMONIC_LAR:
+            case ZYDIS_MNEMONIC_LSL:
+            case ZYDIS_MNEMONIC_VERR:
+            case ZYDIS_MNEMONIC_VERW:
+                return Translation::Inline;
+            case ZYDIS_MNEMONIC_PUSH:  // PUSH sreg
+                return Translation::Inline;
+            case ZYDIS_MNEMONIC_MOV:  // MOV r/m, sreg reads; MOV sreg, r/m loads
+                return in.op[0].kind == Operand::Kind::Reg &&
+                               in.op[0].reg_class == Operand::RegClass::Sreg
+                           ? Translation::Callout
+                           : Translation::Inline;
+            default:  // PUSHF, POPF, POP sreg, INT n, IRET, far transfers
+                return Translation::Callout;
+        }
+    }
+    // Privileged, I/O, CLI/STI, CPUID, SYSENTER/SYSEXIT; far transfers.
+    if (in.system || in.far) return Translation::Callout;
+    // Near control transfers: rewritten to stay inside the TC.
+    if (in.ends_block) return Translation::Inline;
+    return Translation::Identity;
+}
+
+nlohmann::json TranslationCounters::to_json() const {
+    return {{"translations", translations},
+            {"translated_instructions", translated_instructions},
+            {"retranslations", retranslations},
+            {"invalidations", invalidations},
+            {"tc_hits", tc_hits},
+            {"tc_misses", tc_misses},
+            {"chained", chained},
+            {"lookups", lookups},
+            {"indirect", indirect},
+            {"direct_execution", direct_execution},
+            {"identity_executed", identity_executed},
+            {"inline_executed", inline_executed},
+            {"callouts", callouts}};
+}
+
+void BinaryTranslation::start(Cpu& cpu) {
+    Technique::start(cpu);
+    // The VMM runs the callouts itself; nothing to intercept or watch.
+    wants_intercepts = false;
+    watch_sensitive = false;
+}
+
+bool BinaryTranslation::on_event(Cpu& cpu, const Event& e) {
+    // Guest exceptions and INT n reach the VMM (its own IDT) and are
+    // reflected to the guest's handler, as under trap-and-emulate.
+    ++counters_.reflected;
+    counters_.cycles += cost::kReflect;
+    if (tracing())
+        note({"reflect", fmt::format("vector {}", e.vector), e.eip, "",
+              cpu.counters().instructions, nullptr, "bt"});
+    return false;  // the CPU delivers it through the guest's IDT
+}
+
+nlohmann::json BinaryTranslation::details() const {
+    nlohmann::json j = bt_.to_json();
+    j["units"] = cache_.size();
+    return {{"binary_translation", j}};
+}
+
+std::vector<const TranslationUnit*> BinaryTranslation::units() const {
+    std::vector<const TranslationUnit*> v;
+    for (const auto& [key, tu] : cache_) v.push_back(tu.get());
+    std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->linear < b->linear; });
+    return v;
+}
+
+bool BinaryTranslation::current(const Cpu& cpu, const TranslationUnit& tu) const {
+    return cpu.code_generation(tu.lines[0]) == tu.generations[0] &&
+           cpu.code_generation(tu.lines[1]) == tu.generations[1];
+}
+
+void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
+    tu.guest.clear();
+    tu.ops.clear();
+    tu.how.clear();
+    tu.guest.reserve(kMaxUnitInstructions);  // ops point into it: no reallocation
+    tu.callout = false;
+    tu.inline_count = 0;
+    tu.has_successor = {};
+    tu.chain = {};
+    const uint32_t base = cpu.state().seg[CS].base;
+    const uint32_t first_line = DecodeCache::line_of(tu.linear);
+    std::vector<uint32_t> eips;
+    uint32_t eip = tu.eip;
+    for (;;) {
+        const Instruction* insn = cpu.fetch(eip);
+        if (!insn) {
+            // Not an instruction: the VMM runs it, and the processor raises #UD.
+            if (tu.guest.empty()) tu.callout = true;
+            break;
+        }
+        const Translation how = classify(*insn);
+        const uint32_t last_line = DecodeCache::line_of(base + eip + insn->length - 1);
+        // A unit spans at most two code lines (its staleness is two checks),
+        // and a callout is a unit of its own: end before either.
+        if (!tu.guest.empty() && (how == Translation::Callout || last_line > first_line + 1)) {
+            tu.has_successor[1] = true, tu.successor[1] = eip;
+            break;
+        }
+        tu.guest.push_back(*insn);
+        tu.how.push_back(how);
+        eips.push_back(eip);
+        eip += insn->length;
+        if (how == Translation::Callout) {
+            tu.callout = true;
+            if (!insn->ends_block) tu.has_successor[1] = true, tu.successor[1] = eip;
+            break;
+        }
+        if (how == Translation::Inline) ++tu.inline_count;
+        if (insn->ends_block) break;
+        if (tu.guest.size() == kMaxUnitInstructions) {
+            tu.has_successor[1] = true, tu.successor[1] = eip;
+            break;
+        }
+    }
+    for (size_t i = 0; i < tu.guest.size(); ++i) tu.ops.push_back(lower(tu.guest[i], eips[i]));
+    if (!tu.ops.empty() && tu.ops.back().terminator && !tu.callout) {
+        const MicroOp& last = tu.ops.back();
+        const auto m = ZydisMnemonic(last.insn->mnemonic);
+        const bool direct = last.target != last.next;  // JMP/Jcc/CALL rel, LOOP, JECXZ
+        if (direct) tu.has_successor[0] = true, tu.successor[0] = last.target;
+        // The fall-through of a conditional transfer (not of JMP, CALL or RET).
+        if (direct && m != ZYDIS_MNEMONIC_JMP && m != ZYDIS_MNEMONIC_CALL)
+            tu.has_successor[1] = true, tu.successor[1] = last.next;
+    }
+    tu.bytes = eip - tu.eip;
+    if (tu.callout) {
+        tu.callout_name = tu.guest.empty()
+                              ? "(invalid)"
+                              : ZydisMnemonicGetString(ZydisMnemonic(tu.guest[0].mnemonic));
+    }
+    tu.lines[0] = tu.linear;
+    tu.lines[1] = tu.linear + (tu.bytes ? tu.bytes - 1 : 0);
+    tu.generations[0] = cpu.code_generation(tu.lines[0]);
+    tu.generations[1] = cpu.code_generation(tu.lines[1]);
+
+    ++bt_.translations;
+    bt_.translated_instructions += tu.guest.size();
+    counters_.cycles += cost::kTranslateInstruction * std::max<size_t>(tu.guest.size(), 1);
+    if (tracing())
+        note({"translate", fmt::format("unit of {} instructions", tu.guest.size()), tu.eip,
+              tu.guest.empty() ? "" : cpu.decoder().disassemble(tu.guest[0].bytes, tu.eip),
+              cpu.counters().instructions,
+              {{"unit", fmt::format("{:#x}", tu.eip)},
+               {"instructions", tu.guest.size()},
+               {"bytes", tu.bytes},
+               {"version", tu.version},
+               {"callout", tu.callout}},
+              "bt"});
+}
+
+TranslationUnit* BinaryTranslation::lookup(Cpu& cpu, uint64_t key) {
+    ++bt_.lookups;
+    counters_.cycles += cost::kTcLookup;
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+        ++bt_.tc_hits;
+        return it->second.get();
+    }
+    ++bt_.tc_misses;
+    auto tu = std::make_unique<TranslationUnit>();
+    tu->eip = cpu.state().eip;
+    tu->linear = uint32_t(key);
+    TranslationUnit* p = tu.get();
+    cache_.emplace(key, std::move(tu));
+    translate(cpu, *p);
+    return p;
+}
+
+void BinaryTranslation::account(const TranslationUnit& tu, const BlockExit& exit) {
+    if (exit.completed == tu.guest.size()) {
+        bt_.inline_executed += tu.inline_count;
+        bt_.identity_executed += tu.guest.size() - tu.inline_count;
+        counters_.cycles += cost::kInlineTranslation * tu.inline_count;
+        return;
+    }
+    for (uint32_t i = 0; i < exit.completed; ++i) {
+        const bool inl = tu.how[i] == Translation::Inline;
+        ++(inl ? bt_.inline_executed : bt_.identity_executed);
+        if (inl) counters_.cycles += cost::kInlineTranslation;
+    }
+}
+
+Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
+    // As Cpu::run, the budget counts steps: instructions and deliveries.
+    uint64_t steps = 0;
+    TranslationUnit* from = nullptr;  // the unit just left through a successor
+    uint8_t via = 0;
+    const CpuState& s = cpu.state();
+    while (!cpu.stopped()) {
+        if (budget && steps >= budget) {
+            cpu.request_stop(fmt::format("instruction budget of {} exhausted", budget),
+                             Stop::Kind::Budget);
+            break;
+        }
+        // Interrupts are taken between units; user code runs directly; 16-
+        // bit code (never the guest kernel's here) is interpreted.
+        if (cpu.interrupt_deliverable() || s.cpl() == 3 || !s.seg[CS].db) {
+            if (s.cpl() == 3) ++bt_.direct_execution;
+            cpu.step();
+            ++steps;
+            from = nullptr;
+            continue;
+        }
+        const uint32_t linear = s.seg[CS].base + s.eip;
+        TranslationUnit* tu = from ? from->chain[via] : nullptr;
+        if (tu && tu->linear == linear) {
+            ++bt_.chained;
+            ++from->chained[via];
+        } else {
+            tu = lookup(cpu, linear | uint64_t(1) << 32);
+            if (from && from->has_successor[via] && from->successor[via] == s.eip) {
+                from->chain[via] = tu;  // patch the jump: next time, no lookup
+                if (tracing())
+                    note({"chain", fmt::format("{:#x} -> {:#x}", from->eip, tu->eip), from->eip,
+                          "", cpu.counters().instructions,
+                          {{"from", fmt::format("{:#x}", from->eip)},
+                           {"to", fmt::format("{:#x}", tu->eip)}},
+                          "bt"});
+            } else if (from == nullptr && last_ && last_indirect_) {
+                ++indirect_edges_[{last_, tu}];
+            }
+        }
+        if (!current(cpu, *tu)) {
+            // The guest wrote into this code since it was translated.
+            ++bt_.retranslations;
+            ++tu->version;
+            if (tracing())
+                note({"invalidate", "code written", tu->eip, "", cpu.counters().instructions,
+                      {{"unit", fmt::format("{:#x}", tu->eip)}}, "bt"});
+            translate(cpu, *tu);
+        }
+        ++tu->executions;
+        last_ = tu;
+        last_indirect_ = false;
+        if (tu->callout) {
+            // The VMM emulates the instruction on the virtual CPU.
+            ++bt_.callouts[tu->callout_name];
+            counters_.cycles += cost::kCallout;
+            if (tracing())
+                note({"callout", tu->callout_name, tu->eip,
+                      tu->guest.empty() ? ""
+                                        : cpu.decoder().disassemble(tu->guest[0].bytes, tu->eip),
+                      cpu.counters().instructions, nullptr, "bt"});
+            cpu.step();
+            ++steps;
+            from = tu->has_successor[1] && s.eip == tu->successor[1] ? tu : nullptr;
+            via = 1;
+            last_indirect_ = from == nullptr;
+            continue;
+        }
+        if (budget && steps + tu->ops.size() > budget) {
+            cpu.step();  // the last few instructions of the budget, one by one
+            ++steps;
+            from = nullptr;
+            continue;
+        }
+        const BlockExit exit = cpu.run_translated(tu->ops.data(), uint32_t(tu->ops.size()));
+        steps += exit.completed;
+        account(*tu, exit);
+        switch (exit.kind) {
+            case BlockExit::Kind::Successor:
+                from = tu;
+                via = exit.successor;
+                break;
+            case BlockExit::Kind::Indirect:
+                ++bt_.indirect;
+                from = nullptr;
+                last_indirect_ = true;
+                break;
+            case BlockExit::Kind::Break:
+                if (exit.faulted) ++steps;  // the delivery, as Cpu::run counts it
+                from = nullptr;
+                break;
+        }
+    }
+    bt_.invalidations = cpu.decode_cache_invalidations();
+    return cpu.take_stop();
+}
+
+}  // namespace ptv::vmm
