@@ -119,6 +119,19 @@ Commands vmm_compare_commands(CLI::App& vmm) {
              row(
                  "device accesses",
                  [](const vmm::RunResult& r) { return thousands(r.counters.device_accesses); }, "");
+             auto bt = [](const char* key) {
+                 return [key](const vmm::RunResult& r) -> std::string {
+                     if (!r.details.is_object() || !r.details.contains("binary_translation"))
+                         return "";
+                     const auto& b = r.details["binary_translation"];
+                     if (std::string(key) != "callouts") return thousands(b.value(key, uint64_t(0)));
+                     uint64_t n = 0;
+                     for (const auto& [k, v] : b["callouts"].items()) n += v.get<uint64_t>();
+                     return thousands(n);
+                 };
+             };
+             row("translations", bt("translations"), "");
+             row("callouts", bt("callouts"), "");
              row(
                  "modelled cycles", [](const vmm::RunResult& r) { return thousands(r.cycles); },
                  "");

@@ -33,6 +33,27 @@ std::string counter_table(const vmm::RunResult& r) {
     t.row({"hypercalls", thousands(r.counters.hypercalls), ""});
     t.row({"device accesses", thousands(r.counters.device_accesses), ""});
     t.row({"exceptions and INT n (processor)", thousands(r.exceptions), ""});
+    if (r.details.is_object() && r.details.contains("binary_translation")) {
+        const auto& b = r.details["binary_translation"];
+        auto n = [&](const char* k) { return thousands(b.value(k, uint64_t(0))); };
+        t.row({"translation units", n("units"),
+               fmt::format("{} translations of {} guest instructions", n("translations"),
+                           n("translated_instructions"))});
+        t.row({"  identity / inline executed", n("identity_executed") + " / " + n("inline_executed"),
+               ""});
+        t.row({"  direct execution (CPL 3)", n("direct_execution"), ""});
+        t.row({"translation-cache lookups", n("lookups"),
+               fmt::format("{} hits, {} misses", n("tc_hits"), n("tc_misses"))});
+        t.row({"  indirect transfers", n("indirect"), "jumps through registers, returns"});
+        t.row({"chained transfers", n("chained"), "direct jumps patched to their target"});
+        t.row({"retranslations", n("retranslations"),
+               fmt::format("{} writes into code lines", n("invalidations"))});
+        uint64_t callouts = 0;
+        for (const auto& [k, v] : b["callouts"].items()) callouts += v.get<uint64_t>();
+        t.row({"callouts into the VMM", thousands(callouts), ""});
+        for (const auto& [k, v] : b["callouts"].items())
+            t.row({"  " + k, thousands(v.get<uint64_t>()), ""});
+    }
     t.row({"sensitive-instruction divergences", thousands(r.divergences.size()),
            r.divergences.empty() ? "" : fmt::format("first at EIP {:#x}", r.divergences[0].eip)});
     t.rule();
@@ -49,16 +70,24 @@ Commands vmm_run_commands(CLI::App& vmm) {
         VmmGuestOptions guest;
         std::string technique = "native";
         std::string trace;
+        bool listing = false;
+        std::string dot;
     };
     auto o = std::make_shared<Options>();
     auto* cmd = vmm.add_subcommand("run", "run a guest on the CPU model under one technique");
     add_guest_options(*cmd, o->guest);
-    cmd->add_option("-t,--technique", o->technique, "native, trap-emulate, vmx or paravirt")
+    cmd->add_option("-t,--technique", o->technique,
+                    "native, trap-emulate, vmx, paravirt or binary-translation (bt)")
         ->capture_default_str();
     cmd->add_option("--trace", o->trace, "write a Chrome trace (Perfetto) to FILE");
+    cmd->add_flag("--listing", o->listing,
+                  "binary translation: print each guest unit beside its translation");
+    cmd->add_option("--dot", o->dot, "binary translation: write the translation cache as Graphviz");
     return {{cmd, [o] {
                  vmm::RunOptions ro = run_options(o->guest, o->technique);
                  ro.trace_path = o->trace;
+                 ro.listing = o->listing;
+                 ro.dot_path = o->dot;
                  ro.guest.echo = !o->guest.json;
                  const vmm::RunResult r = vmm::run_guest(ro);
                  if (o->guest.json) {
@@ -67,6 +96,7 @@ Commands vmm_run_commands(CLI::App& vmm) {
                  }
                  if (!r.output.empty() && r.output.back() != '\n') std::printf("\n");
                  std::printf("%s\n%s", outcome_line(r).c_str(), counter_table(r).c_str());
+                 if (!r.listing.empty()) std::printf("\n%s", r.listing.c_str());
                  for (size_t i = 0; i < r.divergences.size() && i < 5; ++i)
                      std::printf("divergence at EIP %#x (%s): %s\n", r.divergences[i].eip,
                                  r.divergences[i].instruction.c_str(),

@@ -381,6 +381,7 @@ std::optional<Stop> Cpu::step() {
 
 void Cpu::step_one() {
     if (stop_) return;
+    if (lazy_.kind != LazyFlags::None) materialize_flags();  // after translated code
     if (pending_irq_ && s_.interrupts_enabled()) {
         const uint8_t v = *pending_irq_;
         pending_irq_.reset();
@@ -435,6 +436,7 @@ Stop Cpu::run(uint64_t budget) {
 }
 
 Stop Cpu::take_stop() {
+    materialize_flags();
     Stop out = *stop_;
     stop_.reset();
     return out;

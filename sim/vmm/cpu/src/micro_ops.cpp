@@ -137,38 +137,40 @@ struct MicroOps {
     static void lea(Cpu& c, const MicroOp& op) { c.s_.gpr[op.dst] = address(c, op); }
     static void nop(Cpu&, const MicroOp&) {}
 
-    // INC and DEC keep CF: the flags before them become real first.
+    // INC and DEC keep CF: it is taken from the lazy flags before them.
     template <bool Inc>
     static void incdec(Cpu& c, const MicroOp& op) {
-        c.materialize_flags();
+        const uint32_t cf = c.lazy_carry();
         const uint32_t a = c.s_.gpr[op.dst];
         c.s_.gpr[op.dst] = Inc ? a + 1 : a - 1;
-        c.lazy_ = L{Inc ? L::Inc : L::Dec, 4, 0, a, 1, c.s_.gpr[op.dst]};
+        c.lazy_ = L{Inc ? L::Inc : L::Dec, 4, 0, a, cf, c.s_.gpr[op.dst]};
     }
     // SHL/SHR/SAR r32, imm (count 1..31, masked at translation).
+    template <uint16_t M>
     static void shift(Cpu& c, const MicroOp& op) {
         const uint32_t a = c.s_.gpr[op.dst], n = op.imm;
         uint32_t r;
-        switch (op.insn->mnemonic) {
-            case ZYDIS_MNEMONIC_SHL:
-                r = a << n;
-                break;
-            case ZYDIS_MNEMONIC_SHR:
-                r = a >> n;
-                break;
-            default:
-                r = uint32_t(int32_t(a) >> n);
-                break;
-        }
+        if constexpr (M == ZYDIS_MNEMONIC_SHL) r = a << n;
+        if constexpr (M == ZYDIS_MNEMONIC_SHR) r = a >> n;
+        if constexpr (M == ZYDIS_MNEMONIC_SAR) r = uint32_t(int32_t(a) >> n);
         c.s_.gpr[op.dst] = r;
-        c.lazy_ = L{L::Shift, 4, op.insn->mnemonic, a, n, r};
+        c.lazy_ = L{L::Shift, 4, M, a, n, r};
     }
-    // ROL/ROR write only CF and OF: the other flags must be real first.
+    // ROL/ROR r32, imm write only CF and OF (OF defined for a count of 1).
+    template <bool Left>
     static void rotate(Cpu& c, const MicroOp& op) {
-        c.materialize_flags();
-        const alu::Result r = alu::shift(op.insn->mnemonic, c.s_.gpr[op.dst], op.imm, 0, 4);
-        c.s_.gpr[op.dst] = r.value;
-        c.set_flags(r.flags, r.written, r.undefined);
+        const uint32_t a = c.s_.gpr[op.dst], n = op.imm;
+        const uint32_t r = Left ? (a << n) | (a >> (32 - n)) : (a >> n) | (a << (32 - n));
+        c.s_.gpr[op.dst] = r;
+        const uint32_t cf = Left ? r & 1 : r >> 31;
+        const uint32_t of = Left ? (r >> 31) ^ cf : (r >> 31) ^ ((r >> 30) & 1);
+        const uint32_t bits = (cf ? flags::CF : 0) | (of ? flags::OF : 0);
+        const uint32_t undefined = n == 1 ? 0 : flags::OF;
+        L& f = c.lazy_;
+        if (f.kind == L::None) return c.set_flags(bits, flags::CF | flags::OF, undefined);
+        f.over_mask |= flags::CF | flags::OF;
+        f.over_bits = (f.over_bits & ~(flags::CF | flags::OF)) | bits;
+        f.over_undefined = (f.over_undefined & ~(flags::CF | flags::OF)) | undefined;
     }
     // IMUL r32, r/m32 (, imm32): CF = OF = "the product did not fit".
     template <Form F, bool Three>
@@ -397,9 +399,18 @@ struct MicroOps {
                 op.dst = a.reg;
                 op.imm = in.op[1].imm & 0x1f;
                 if (op.imm == 0) return &nop;  // a count of 0 changes nothing, flags included
-                return in.mnemonic == ZYDIS_MNEMONIC_ROL || in.mnemonic == ZYDIS_MNEMONIC_ROR
-                           ? &rotate
-                           : &shift;
+                switch (in.mnemonic) {
+                    case ZYDIS_MNEMONIC_SHL:
+                        return &shift<ZYDIS_MNEMONIC_SHL>;
+                    case ZYDIS_MNEMONIC_SHR:
+                        return &shift<ZYDIS_MNEMONIC_SHR>;
+                    case ZYDIS_MNEMONIC_SAR:
+                        return &shift<ZYDIS_MNEMONIC_SAR>;
+                    case ZYDIS_MNEMONIC_ROL:
+                        return &rotate<true>;
+                    default:
+                        return &rotate<false>;
+                }
             case ZYDIS_MNEMONIC_IMUL: {
                 if (!gpr(a) || size != 4 || in.operand_count < 2) return nullptr;
                 op.dst = a.reg;
@@ -475,10 +486,36 @@ MicroOp lower(const Instruction& in, uint32_t eip) {
 
 // ------------------------------------------------------------- flags --
 
+uint32_t Cpu::lazy_carry() const {
+    const LazyFlags& f = lazy_;
+    if (f.over_mask & flags::CF) return (f.over_bits & flags::CF) ? 1 : 0;
+    const uint32_t m = alu::mask_of(f.size);
+    switch (f.kind) {
+        case LazyFlags::Add:
+            return f.result < f.a ? 1 : 0;  // masked values: the sum wrapped
+        case LazyFlags::Sub:
+            return f.a < f.b ? 1 : 0;
+        case LazyFlags::Logic:
+            return 0;
+        case LazyFlags::Inc:
+        case LazyFlags::Dec:
+        case LazyFlags::Imul:
+            return f.b;
+        case LazyFlags::Shift:  // 32-bit, count 1..31 (the only fast shifts)
+            if (f.mnemonic == ZYDIS_MNEMONIC_SHL) return (f.a >> (32 - f.b)) & 1;
+            if (f.mnemonic == ZYDIS_MNEMONIC_SHR) return (f.a >> (f.b - 1)) & 1;
+            return uint32_t(int32_t(f.a) >> (f.b - 1)) & 1;
+        case LazyFlags::None:
+            break;
+    }
+    (void)m;
+    return 2;  // EFLAGS has it
+}
+
 void Cpu::materialize_flags() {
     const LazyFlags f = lazy_;
     if (f.kind == LazyFlags::None) return;
-    lazy_.kind = LazyFlags::None;
+    lazy_ = LazyFlags{};
     alu::Result r{};
     switch (f.kind) {
         case LazyFlags::Add:
@@ -491,10 +528,12 @@ void Cpu::materialize_flags() {
             r = alu::logic(f.result, f.size);
             break;
         case LazyFlags::Inc:
-            r = alu::inc(f.a, f.size);
-            break;
         case LazyFlags::Dec:
-            r = alu::dec(f.a, f.size);
+            r = f.kind == LazyFlags::Inc ? alu::inc(f.a, f.size) : alu::dec(f.a, f.size);
+            if (f.b != 2) {  // CF from the lazy flags before it
+                r.flags |= f.b ? flags::CF : 0;
+                r.written |= flags::CF;
+            }
             break;
         case LazyFlags::Shift:
             r = alu::shift(f.mnemonic, f.a, f.b, 0, f.size);
@@ -507,6 +546,7 @@ void Cpu::materialize_flags() {
             return;
     }
     set_flags(r.flags, r.written, r.undefined);
+    if (f.over_mask) set_flags(f.over_bits, f.over_mask, f.over_undefined);
 }
 
 // A condition straight from the lazy flags where that is cheap (compare
@@ -517,7 +557,7 @@ bool Cpu::lazy_condition(uint8_t cc) {
     const int shift = 32 - 8 * f.size;
     auto sx = [shift](uint32_t v) { return int32_t(v << shift) >> shift; };
     int r = -1;
-    switch (f.kind) {
+    switch (f.over_mask ? LazyFlags::None : f.kind) {
         case LazyFlags::Sub:
             switch (cc >> 1) {
                 case 1:
@@ -590,7 +630,6 @@ BlockExit Cpu::run_translated(const MicroOp* ops, uint32_t count) {
     } catch (const CpuFault& f) {
         // Only generic ops fault; they made the flags real first. The
         // instruction restarts: its own EIP, its ESP.
-        materialize_flags();
         s_.eip = ops[i].eip;
         s_.gpr[ESP] = bt_esp_;
         counters_.instructions += i;
@@ -598,7 +637,8 @@ BlockExit Cpu::run_translated(const MicroOp* ops, uint32_t count) {
                     ops[i].eip});
         return BlockExit{BlockExit::Kind::Break, 0, true, i};
     }
-    materialize_flags();
+    // The flags stay lazy from one block to the next: whatever else reads
+    // EFLAGS (the interpreter, an event) makes them real first.
     BlockExit exit = bt_exit_;
     if (i < count) {  // left after op i
         const MicroOp& op = ops[i];
@@ -607,11 +647,36 @@ BlockExit Cpu::run_translated(const MicroOp* ops, uint32_t count) {
         exit.kind = BlockExit::Kind::Break;
         exit.completed = i + (unsupported ? 0 : 1);
     } else {
-        if (count && !ops[count - 1].terminator) s_.eip = ops[count - 1].next;
+        if (count && !ops[count - 1].terminator) {
+            s_.eip = ops[count - 1].next;  // cut by the size cap or before a callout
+            exit.successor = 1;
+        }
         exit.completed = count;
     }
     counters_.instructions += exit.completed;
     return exit;
+}
+
+BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
+    uint64_t total = 0;
+    for (;;) {
+        ++b->executions;
+        BlockExit x = run_translated(b->ops, b->count);
+        total += x.completed;
+        if (x.kind != BlockExit::Kind::Break) ++b->completed;
+        if (x.kind != BlockExit::Kind::Successor) {
+            x.total = total;
+            return x;
+        }
+        TranslatedBlock* next = b->chain[x.successor];
+        if (!next || stop_ || (pending_irq_ && s_.interrupts_enabled()) ||
+            (budget && total + next->count > budget)) {
+            x.total = total;
+            return x;
+        }
+        ++b->chained[x.successor];
+        b = next;
+    }
 }
 
 }  // namespace ptv::vmm

@@ -111,15 +111,27 @@ bool BinaryTranslation::current(const Cpu& cpu, const TranslationUnit& tu) const
            cpu.code_generation(tu.lines[1]) == tu.generations[1];
 }
 
+// A unit's completed executions, counted into the totals (before it is
+// translated again, and at the end of the run).
+void BinaryTranslation::fold(TranslationUnit& tu) {
+    const uint64_t n = tu.completed - tu.folded;
+    bt_.identity_executed += n * tu.identity_count;
+    bt_.inline_executed += n * tu.inline_count;
+    counters_.cycles += cost::kInlineTranslation * tu.inline_count * n;
+    tu.folded = tu.completed;
+}
+
 void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
+    fold(tu);
     tu.guest.clear();
-    tu.ops.clear();
+    tu.code.clear();
     tu.how.clear();
     tu.guest.reserve(kMaxUnitInstructions);  // ops point into it: no reallocation
     tu.callout = false;
     tu.inline_count = 0;
     tu.has_successor = {};
     tu.chain = {};
+    tu.link = {};
     const uint32_t base = cpu.state().seg[CS].base;
     const uint32_t first_line = DecodeCache::line_of(tu.linear);
     std::vector<uint32_t> eips;
@@ -155,9 +167,11 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
             break;
         }
     }
-    for (size_t i = 0; i < tu.guest.size(); ++i) tu.ops.push_back(lower(tu.guest[i], eips[i]));
-    if (!tu.ops.empty() && tu.ops.back().terminator && !tu.callout) {
-        const MicroOp& last = tu.ops.back();
+    for (size_t i = 0; i < tu.guest.size(); ++i) tu.code.push_back(lower(tu.guest[i], eips[i]));
+    tu.ops = tu.code.data();
+    tu.count = tu.callout ? 0 : uint32_t(tu.code.size());
+    if (!tu.code.empty() && tu.code.back().terminator && !tu.callout) {
+        const MicroOp& last = tu.code.back();
         const auto m = ZydisMnemonic(last.insn->mnemonic);
         const bool direct = last.target != last.next;  // JMP/Jcc/CALL rel, LOOP, JECXZ
         if (direct) tu.has_successor[0] = true, tu.successor[0] = last.target;
@@ -166,6 +180,9 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
             tu.has_successor[1] = true, tu.successor[1] = last.next;
     }
     tu.bytes = eip - tu.eip;
+    tu.identity_count = uint32_t(tu.guest.size()) - tu.inline_count -
+                        (tu.callout && !tu.guest.empty() ? 1 : 0);
+    tu.checked_at = cpu.decode_cache_invalidations();
     if (tu.callout) {
         tu.callout_name = tu.guest.empty()
                               ? "(invalid)"
@@ -194,9 +211,15 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
 TranslationUnit* BinaryTranslation::lookup(Cpu& cpu, uint64_t key) {
     ++bt_.lookups;
     counters_.cycles += cost::kTcLookup;
+    FastEntry& f = fast_[(key ^ (key >> 12)) & (kFastEntries - 1)];
+    if (f.key == key) {
+        ++bt_.tc_hits;
+        return f.unit;
+    }
     auto it = cache_.find(key);
     if (it != cache_.end()) {
         ++bt_.tc_hits;
+        f = {key, it->second.get()};
         return it->second.get();
     }
     ++bt_.tc_misses;
@@ -205,17 +228,14 @@ TranslationUnit* BinaryTranslation::lookup(Cpu& cpu, uint64_t key) {
     tu->linear = uint32_t(key);
     TranslationUnit* p = tu.get();
     cache_.emplace(key, std::move(tu));
+    f = {key, p};
     translate(cpu, *p);
     return p;
 }
 
-void BinaryTranslation::account(const TranslationUnit& tu, const BlockExit& exit) {
-    if (exit.completed == tu.guest.size()) {
-        bt_.inline_executed += tu.inline_count;
-        bt_.identity_executed += tu.guest.size() - tu.inline_count;
-        counters_.cycles += cost::kInlineTranslation * tu.inline_count;
-        return;
-    }
+// The instructions of a unit left early (its completed runs are counted
+// by the CPU and folded in later).
+void BinaryTranslation::account(TranslationUnit& tu, const BlockExit& exit) {
     for (uint32_t i = 0; i < exit.completed; ++i) {
         const bool inl = tu.how[i] == Translation::Inline;
         ++(inl ? bt_.inline_executed : bt_.identity_executed);
@@ -244,26 +264,29 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
             from = nullptr;
             continue;
         }
+        // Into the translation cache: through a link made earlier (to or
+        // from a callout), or through lookup(), which then links the unit
+        // left to this one (chaining) when it was a direct successor.
         const uint32_t linear = s.seg[CS].base + s.eip;
-        TranslationUnit* tu = from ? from->chain[via] : nullptr;
+        TranslationUnit* tu = from ? from->link[via] : nullptr;
         if (tu && tu->linear == linear) {
-            ++bt_.chained;
             ++from->chained[via];
         } else {
             tu = lookup(cpu, linear | uint64_t(1) << 32);
             if (from && from->has_successor[via] && from->successor[via] == s.eip) {
-                from->chain[via] = tu;  // patch the jump: next time, no lookup
+                from->link[via] = tu;
+                if (!tu->callout) from->chain[via] = tu;  // the CPU follows it from now on
                 if (tracing())
                     note({"chain", fmt::format("{:#x} -> {:#x}", from->eip, tu->eip), from->eip,
                           "", cpu.counters().instructions,
                           {{"from", fmt::format("{:#x}", from->eip)},
                            {"to", fmt::format("{:#x}", tu->eip)}},
                           "bt"});
-            } else if (from == nullptr && last_ && last_indirect_) {
+            } else if (keep_graph_ && !from && last_ && last_indirect_) {
                 ++indirect_edges_[{last_, tu}];
             }
         }
-        if (!current(cpu, *tu)) {
+        if (tu->checked_at != cpu.decode_cache_invalidations() && !current(cpu, *tu)) {
             // The guest wrote into this code since it was translated.
             ++bt_.retranslations;
             ++tu->version;
@@ -272,11 +295,11 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
                       {{"unit", fmt::format("{:#x}", tu->eip)}}, "bt"});
             translate(cpu, *tu);
         }
-        ++tu->executions;
-        last_ = tu;
+        tu->checked_at = cpu.decode_cache_invalidations();
         last_indirect_ = false;
         if (tu->callout) {
             // The VMM emulates the instruction on the virtual CPU.
+            ++tu->executions;
             ++bt_.callouts[tu->callout_name];
             counters_.cycles += cost::kCallout;
             if (tracing())
@@ -288,18 +311,22 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
             ++steps;
             from = tu->has_successor[1] && s.eip == tu->successor[1] ? tu : nullptr;
             via = 1;
+            last_ = tu;
             last_indirect_ = from == nullptr;
             continue;
         }
-        if (budget && steps + tu->ops.size() > budget) {
+        if (budget && steps + tu->count > budget) {
             cpu.step();  // the last few instructions of the budget, one by one
             ++steps;
             from = nullptr;
             continue;
         }
-        const BlockExit exit = cpu.run_translated(tu->ops.data(), uint32_t(tu->ops.size()));
-        steps += exit.completed;
-        account(*tu, exit);
+        // The CPU runs the unit and the units chained after it.
+        TranslatedBlock* block = tu;
+        const BlockExit exit = cpu.run_chained(block, budget ? budget - steps : 0);
+        tu = static_cast<TranslationUnit*>(block);
+        steps += exit.total;
+        last_ = tu;
         switch (exit.kind) {
             case BlockExit::Kind::Successor:
                 from = tu;
@@ -311,12 +338,18 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
                 last_indirect_ = true;
                 break;
             case BlockExit::Kind::Break:
+                account(*tu, exit);
                 if (exit.faulted) ++steps;  // the delivery, as Cpu::run counts it
                 from = nullptr;
                 break;
         }
     }
     bt_.invalidations = cpu.decode_cache_invalidations();
+    bt_.chained = 0;
+    for (auto& [key, tu] : cache_) {
+        fold(*tu);
+        bt_.chained += tu->chained[0] + tu->chained[1];
+    }
     return cpu.take_stop();
 }
 

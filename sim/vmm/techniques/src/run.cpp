@@ -2,9 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
 #include "ptv/common/clock.hpp"
 #include "ptv/common/memory_hash.hpp"
+#include "ptv/common/error.hpp"
 #include "ptv/common/trace.hpp"
+#include "ptv/vmm/binary_translation.hpp"
 #include "ptv/vmm/cost_model.hpp"
 #include "ptv/vmm/vmx.hpp"
 #include "ptv/vnd/trace_export.hpp"
@@ -105,7 +111,7 @@ nlohmann::json RunResult::to_json() const {
     nlohmann::json div = nlohmann::json::array();
     for (const auto& d : divergences)
         div.push_back({{"eip", d.eip}, {"instruction", d.instruction}, {"what", d.what}});
-    return {{"guest", guest},
+    nlohmann::json j = {{"guest", guest},
             {"technique", technique},
             {"outcome", outcome},
             {"status", status},
@@ -125,11 +131,23 @@ nlohmann::json RunResult::to_json() const {
             {"divergences", div},
             {"vmcs", details},
             {"trace", trace}};
+    if (!listing.empty()) j["listing"] = listing;
+    return j;
 }
 
 RunResult run_guest(const RunOptions& o) {
     SimulatedMachine machine(o.guest);
     auto technique = make_technique(o.technique, machine);
+    auto* bt = dynamic_cast<BinaryTranslation*>(technique.get());
+    if ((o.listing || !o.dot_path.empty()) && !bt)
+        throw UsageError("--listing and --dot show the translation cache: add --technique "
+                         "binary-translation");
+    std::ofstream dot;
+    if (!o.dot_path.empty()) {
+        dot.open(o.dot_path);  // before the run: a bad path fails at once
+        if (!dot) throw UsageError("cannot write " + o.dot_path + ": " + std::strerror(errno));
+        bt->keep_graph();
+    }
     std::optional<trace::TraceWriter> writer;
     if (!o.trace_path.empty()) {
         writer.emplace(trace::TraceWriter::open(o.trace_path));
@@ -168,6 +186,8 @@ RunResult run_guest(const RunOptions& o) {
     r.wall_ns = t1 - t0;
     r.divergences = technique->divergences();
     r.details = technique->details();
+    if (bt && o.listing) r.listing = bt->listing(cpu);
+    if (dot.is_open()) dot << bt->dot();
     if (writer) {
         write_trace(o, r, *technique, machine, *writer, t0);
         writer->finish();

@@ -20,7 +20,7 @@ std::string upper(std::string s) {
 std::string unit_ref(const TranslationUnit& tu, int k) {
     if (!tu.has_successor[k]) return "?";
     return fmt::format("unit {:#x}{}", tu.successor[k],
-                       tu.chain[k] ? fmt::format(" (chained, x{})", thousands(tu.chained[k]))
+                       tu.link[k] ? fmt::format(" (chained, x{})", thousands(tu.chained[k]))
                                    : " (lookup)");
 }
 
@@ -28,7 +28,7 @@ std::string unit_ref(const TranslationUnit& tu, int k) {
 // Agesen's examples: identity copies, rewritten transfers, callouts.
 std::string translated(const TranslationUnit& tu, size_t i, const std::string& guest) {
     const Instruction& in = tu.guest[i];
-    const MicroOp& op = tu.ops[i];
+    const MicroOp& op = tu.code[i];
     const auto m = ZydisMnemonic(in.mnemonic);
     switch (tu.how[i]) {
         case Translation::Identity:
@@ -78,12 +78,12 @@ std::string BinaryTranslation::listing(const Cpu& cpu) const {
                            tu->version > 1 ? fmt::format(", translated {} times", tu->version)
                                            : "");
         for (size_t i = 0; i < tu->guest.size(); ++i) {
-            const uint32_t eip = tu->ops[i].eip;
+            const uint32_t eip = tu->code[i].eip;
             const std::string guest = cpu.decoder().disassemble(tu->guest[i].bytes, eip);
             const char mark = tu->how[i] == Translation::Identity ? '='
                               : tu->how[i] == Translation::Inline ? '~'
                                                                   : '!';
-            const char* how = tu->callout ? "vmm" : tu->ops[i].generic ? "interp" : "fast";
+            const char* how = tu->callout ? "vmm" : tu->code[i].generic ? "interp" : "fast";
             out += fmt::format("  {:#010x}  {:<32} {}  {:<6} {}\n", eip, guest, mark, how,
                                translated(*tu, i, guest));
         }
@@ -110,8 +110,8 @@ std::string BinaryTranslation::dot() const {
             s += fmt::format("  {} [label=\"{:#x}\\n{} instructions\\nx{}\"];\n", id(tu), tu->eip,
                              tu->guest.size(), tu->executions);
         for (int k = 0; k < 2; ++k)
-            if (tu->chain[k])
-                s += fmt::format("  {} -> {} [label=\"{} x{}\"];\n", id(tu), id(tu->chain[k]),
+            if (tu->link[k])
+                s += fmt::format("  {} -> {} [label=\"{} x{}\"];\n", id(tu), id(tu->link[k]),
                                  k == 0 ? "taken" : "next", tu->chained[k]);
     }
     for (const auto& [edge, n] : indirect_edges_)

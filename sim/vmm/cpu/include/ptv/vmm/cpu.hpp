@@ -164,6 +164,10 @@ class Cpu {
     // CPU model executing pre-decoded code. Faults inside are delivered as
     // the interpreter delivers them; interrupts wait for the block's end.
     BlockExit run_translated(const MicroOp* ops, uint32_t count);
+    // Runs `block` and the blocks chained after it, until a transfer that is
+    // not chained, an early exit, a deliverable interrupt, or `budget`
+    // instructions (0: none). `block` is left at the last block run.
+    BlockExit run_chained(TranslatedBlock*& block, uint64_t budget);
     // For a run loop of the platform's own (binary translation).
     bool stopped() const { return stop_.has_value(); }
     Stop take_stop();
@@ -187,7 +191,11 @@ class Cpu {
         uint8_t size = 4;
         uint16_t mnemonic = 0;  // Shift: which one
         uint32_t a = 0, b = 0, result = 0;
+        // Flags written eagerly on top of the lazy ones (ROL/ROR write only
+        // CF and OF): applied after them.
+        uint32_t over_mask = 0, over_bits = 0, over_undefined = 0;
     };
+    uint32_t lazy_carry() const;  // CF as the lazy flags have it (2: in EFLAGS)
     void materialize_flags();
     bool lazy_condition(uint8_t cc);
 

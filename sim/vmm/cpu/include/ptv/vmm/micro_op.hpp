@@ -9,6 +9,7 @@
 // semantics, so both paths compute the same thing by construction.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "ptv/vmm/instruction.hpp"
@@ -46,7 +47,22 @@ struct BlockExit {
     Kind kind = Kind::Successor;
     uint8_t successor = 0;
     bool faulted = false;    // an exception was delivered (a step of its own)
-    uint32_t completed = 0;  // guest instructions retired
+    uint32_t completed = 0;  // guest instructions retired in the last block
+    uint64_t total = 0;      // ... in all the blocks run (run_chained)
+};
+
+// A translated block as the CPU runs it: its ops, and the blocks its
+// successors are chained to (patched in by the translator), so that the
+// CPU goes from block to block without returning to the translator, as
+// translated code jumps from one translation to the next in a real TC.
+struct TranslatedBlock {
+    const MicroOp* ops = nullptr;
+    uint32_t count = 0;
+    std::array<TranslatedBlock*, 2> chain{};  // successor 0: branch target; 1: fall-through
+    // Counted as it runs: entries, transfers through each chain, and runs
+    // to the end.
+    uint64_t executions = 0, completed = 0;
+    std::array<uint64_t, 2> chained{};
 };
 
 // Chooses the handler for `insn` at `eip` (the translation of one

@@ -41,13 +41,15 @@ const char* translation_name(Translation t);
 Translation classify(const Instruction& insn);
 
 // One translation unit: guest code from `eip` to a control transfer, a
-// callout, or the size cap, and its translation.
-struct TranslationUnit {
+// callout, or the size cap, and its translation. The TranslatedBlock part
+// is what the CPU runs; its chains point at other units (never at a
+// callout, which the VMM runs).
+struct TranslationUnit : TranslatedBlock {
     uint32_t eip = 0;     // guest EIP (offset in CS) of its first instruction
     uint32_t linear = 0;  // CS.base + eip: the TC's key, with the code size
     uint32_t bytes = 0;
     std::vector<Instruction> guest;  // the decoded guest instructions
-    std::vector<MicroOp> ops;        // their translation, pre-decoded
+    std::vector<MicroOp> code;       // their translation, pre-decoded
     std::vector<Translation> how;    // per instruction
     bool callout = false;            // a lone callout: the VMM runs it
     std::string callout_name;        // its mnemonic ("cli", "out", ...)
@@ -58,10 +60,12 @@ struct TranslationUnit {
     // translation time, so they can be chained.
     std::array<bool, 2> has_successor{};
     std::array<uint32_t, 2> successor{};
-    std::array<TranslationUnit*, 2> chain{};
-    // Statistics for the listing and the graph.
-    uint64_t executions = 0;
-    std::array<uint64_t, 2> chained{};
+    std::array<TranslationUnit*, 2> link{};  // successors' units, callouts included
+    // Checked against the code lines' generations only when some code was
+    // written since (the CPU's count of writes into code lines moved).
+    uint64_t checked_at = 0;
+    uint32_t identity_count = 0;
+    uint64_t folded = 0;   // completed executions already counted in the totals
     uint32_t version = 1;  // 2 after the first retranslation, ...
 };
 
@@ -107,13 +111,29 @@ class BinaryTranslation : public Technique {
     TranslationUnit* lookup(Cpu& cpu, uint64_t key);
     void translate(Cpu& cpu, TranslationUnit& tu);
     bool current(const Cpu& cpu, const TranslationUnit& tu) const;
-    void account(const TranslationUnit& tu, const BlockExit& exit);
+    void account(TranslationUnit& tu, const BlockExit& exit);
+
+    void fold(TranslationUnit& tu);
 
     std::unordered_map<uint64_t, std::unique_ptr<TranslationUnit>> cache_;
+    // lookup()'s fast path: a direct-mapped table in front of the map (the
+    // TC's hash table, in VMware's words).
+    struct FastEntry {
+        uint64_t key = ~uint64_t(0);
+        TranslationUnit* unit = nullptr;
+    };
+    static constexpr size_t kFastEntries = 4096;
+    std::vector<FastEntry> fast_ = std::vector<FastEntry>(kFastEntries);
     std::map<std::pair<const TranslationUnit*, const TranslationUnit*>, uint64_t> indirect_edges_;
     TranslationCounters bt_;
     const TranslationUnit* last_ = nullptr;  // for the graph's lookup edges
     bool last_indirect_ = false;
+    bool keep_graph_ = false;
+
+  public:
+    // Record the lookup edges of the graph (--dot); off by default: it
+    // costs a map update per indirect transfer.
+    void keep_graph() { keep_graph_ = true; }
 };
 
 }  // namespace ptv::vmm

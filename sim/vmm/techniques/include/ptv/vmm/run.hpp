@@ -20,6 +20,8 @@ struct RunOptions {
     uint64_t max_instructions = 200'000'000;  // --max-instructions
     std::string trace_path;                   // "" : no trace
     size_t trace_capacity = 100'000;          // transitions kept for the trace
+    bool listing = false;                     // binary translation: --listing
+    std::string dot_path;                     // binary translation: --dot FILE
 };
 
 // Exit statuses: those of the KVM worker (worker/outcome.hpp), plus 11.
@@ -50,6 +52,7 @@ struct RunResult {
     std::vector<Divergence> divergences;
     nlohmann::json details = nullptr;  // the VMCS, for vmx
     nlohmann::json trace = nullptr;    // {"path", "events"} when traced
+    std::string listing;               // the translation cache, beside the guest code
     nlohmann::json to_json() const;
 };
 
