@@ -31,6 +31,8 @@ using namespace ptv;
 using namespace ptv::vmm;
 
 constexpr double kTargetRatio = 0.1;  // issue 3, "Performance"
+// Issue 4: binary translation at least 5x the interpreter and 0.25x Unicorn.
+constexpr double kBtOverInterpreter = 5.0, kBtOverUnicorn = 0.25;
 constexpr uint32_t kMemoryMib = 16;   // the guest needs 1 MiB; less to copy into Unicorn
 
 // What one engine did: its instructions, its time, and the state it ended
@@ -53,10 +55,10 @@ GuestConfig guest(const std::string& image, uint64_t iterations) {
     return g;
 }
 
-Run run_model(const GuestConfig& g) {
+Run run_model(const GuestConfig& g, const std::string& technique = "native") {
     RunOptions o;
     o.guest = g;
-    o.technique = "native";
+    o.technique = technique;
     o.max_instructions = 0;  // no budget: the guest halts
     const RunResult r = run_guest(o);
     if (r.outcome != "halted")
@@ -162,8 +164,8 @@ int main(int argc, char** argv) {
     std::string image = PTV_MIPS_LOOP_IMAGE;
     CLI::App app{
         "bench-vmm-mips: guest instructions per second of the CPU model (native technique) "
-        "beside Unicorn on the same compute-bound guest, and their ratio against issue 3's "
-        "target"};
+        "beside binary translation and Unicorn on the same compute-bound guest, and the "
+        "ratios against issues 3 and 4's targets"};
     app.add_option("--iterations", iterations,
                    "N: loop iterations of the guest (24 or 27 instructions each)")
         ->check(CLI::Range(uint64_t(1), uint64_t(4'000'000'000)))
@@ -198,12 +200,19 @@ int main(int argc, char** argv) {
                 model_small.instructions, unicorn_small.instructions));
 
         // Trials interleave the engines, so a slow spell of the host hits both.
-        std::vector<uint64_t> model_ns, unicorn_ns;
-        Run model, unicorn;
+        std::vector<uint64_t> model_ns, unicorn_ns, bt_ns;
+        Run model, unicorn, bt;
         const bool tty = ::isatty(2);
         for (unsigned t = 0; t < trials; ++t) {
             if (tty) std::fprintf(stderr, "\r\033[Ktrial %u/%u: CPU model", t + 1, trials);
             model = run_model(g);
+            if (tty)
+                std::fprintf(stderr, "\r\033[Ktrial %u/%u: binary translation", t + 1, trials);
+            bt = run_model(g, "binary-translation");
+            if (bt.instructions != model.instructions || bt.gpr != model.gpr ||
+                bt.memory_hash != model.memory_hash)
+                throw std::runtime_error("binary translation and the interpreter disagree");
+            bt_ns.push_back(bt.ns);
             if (tty) std::fprintf(stderr, "\r\033[Ktrial %u/%u: Unicorn", t + 1, trials);
             unicorn = run_unicorn(g, model.hlt_at, false);
             same_state(model, unicorn);
@@ -217,6 +226,9 @@ int main(int argc, char** argv) {
         const double unicorn_mips = double(n_unicorn) * 1e3 / double(median(unicorn_ns));
         const double ratio = model_mips / unicorn_mips;
         const bool met = ratio >= kTargetRatio;
+        const double bt_mips = double(n_model) * 1e3 / double(median(bt_ns));
+        const double bt_interp = bt_mips / model_mips, bt_unicorn = bt_mips / unicorn_mips;
+        const bool bt_met = bt_interp >= kBtOverInterpreter && bt_unicorn >= kBtOverUnicorn;
         // uc_version(): major, minor, patch, extra in its four bytes.
         const unsigned v = uc_version(nullptr, nullptr);
         const std::string version =
@@ -237,6 +249,14 @@ int main(int argc, char** argv) {
                 {"ratio", ratio},
                 {"min_ratio", kTargetRatio},
                 {"met", met},
+                {"binary_translation",
+                 {{"ns", bt_ns},
+                  {"mips", bt_mips},
+                  {"vs_interpreter", bt_interp},
+                  {"vs_unicorn", bt_unicorn},
+                  {"min_vs_interpreter", kBtOverInterpreter},
+                  {"min_vs_unicorn", kBtOverUnicorn},
+                  {"met", bt_met}}},
                 {"same_final_state", true}};
             std::printf("%s\n", j.dump(2).c_str());
             return 0;
@@ -248,16 +268,24 @@ int main(int argc, char** argv) {
             thousands(iterations).c_str(), thousands(n_model).c_str(), version.c_str(), trials);
         Table t({"engine", "instructions", "time", "MIPS", "vs Unicorn"});
         t.right_align({1, 2, 3, 4});
-        t.row({"CPU model (native technique)", thousands(n_model),
+        t.row({"CPU model, interpreter (native)", thousands(n_model),
                human_ns(double(median(model_ns))), mips_text(model_mips), ratio_text(ratio)});
+        t.row({"CPU model, binary translation", thousands(n_model),
+               human_ns(double(median(bt_ns))), mips_text(bt_mips), ratio_text(bt_unicorn)});
         t.row({"Unicorn (QEMU TCG)", thousands(n_unicorn), human_ns(double(median(unicorn_ns))),
                mips_text(unicorn_mips), ratio_text(1.0)});
         std::printf("%s", t.render().c_str());
-        std::printf("\nTarget (issue 3)\n\n");
+        std::printf("\nTargets (issues 3 and 4)\n\n");
         Table target({"comparison", "ratio", "target", "met?"});
         target.right_align({1, 2});
         target.row({"MIPS: CPU model / Unicorn", ratio_text(ratio),
                     fmt::format("≥ {:g}x", kTargetRatio), met ? "yes" : "no"});
+        target.row({"MIPS: binary translation / interpreter", ratio_text(bt_interp),
+                    fmt::format("≥ {:g}x", kBtOverInterpreter),
+                    bt_interp >= kBtOverInterpreter ? "yes" : "no"});
+        target.row({"MIPS: binary translation / Unicorn", ratio_text(bt_unicorn),
+                    fmt::format("≥ {:g}x", kBtOverUnicorn),
+                    bt_unicorn >= kBtOverUnicorn ? "yes" : "no"});
         std::printf("%s", target.render().c_str());
         std::printf(
             "\nUnicorn %s takes a slow path for every guest store (QEMU's check for "

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     ptv::cli::Commands commands;
     for (auto add : {ptv::cli::vmm_run_commands, ptv::cli::vmm_compare_commands,
-                     ptv::cli::vmm_explain_commands, ptv::cli::vmm_vmcs_commands}) {
+                     ptv::cli::vmm_explain_commands, ptv::cli::vmm_vmcs_commands,
+                     ptv::cli::vmm_microbench_commands}) {
         auto more = add(app);
         commands.insert(commands.end(), more.begin(), more.end());
     }
