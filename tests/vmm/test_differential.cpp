@@ -26,6 +26,7 @@ const std::map<std::pair<std::string, std::string>, std::string> kKnownViolation
     {{"kernel", "paravirt"}, "mov ax, cs"},
     {{"kernel-pv", "trap-emulate"}, "iretd"},  // the first return to ring 3
     {{"popf", "trap-emulate"}, "pushfd"},      // after cli: IF=1
+    {{"mb-syscall", "trap-emulate"}, "iretd"},  // into ring 3: a same-ring return there
     {{"popf", "paravirt"}, "pushfd"},
 };
 

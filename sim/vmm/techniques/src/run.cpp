@@ -129,8 +129,11 @@ nlohmann::json RunResult::to_json() const {
             {"modelled_cycles", cycles},
             {"wall_ns", wall_ns},
             {"divergences", div},
-            {"vmcs", details},
+            {"vmcs", details.is_object() && details.contains("binary_translation") ? nullptr
+                                                                                   : details},
             {"trace", trace}};
+    if (details.is_object() && details.contains("binary_translation"))
+        j["binary_translation"] = details["binary_translation"];
     if (!listing.empty()) j["listing"] = listing;
     return j;
 }

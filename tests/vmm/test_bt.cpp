@@ -1,0 +1,170 @@
+// Binary translation (sim/vmm/techniques/binary_translation.*): exact
+// counts of translations, lookups, chains and callouts on guests whose
+// every instruction is known, self-modifying code, computed jumps, the
+// instruction budget, the listing, the graph, the trace and `ptv vmm
+// microbench`. (Equivalence with native on every guest is in
+// test_differential.cpp: binary translation is one of the techniques.)
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "guests.hpp"
+#include "images.hpp"
+#include "process.hpp"
+
+using namespace ptv;
+
+namespace {
+
+const nlohmann::json& bt_of(const vmm::RunResult& r) {
+    static const nlohmann::json none;
+    return r.details.is_object() ? r.details["binary_translation"] : none;
+}
+
+test::Completed ptv_vmm(std::vector<std::string> args) {
+    args.insert(args.begin(), {test::bin("ptv"), "vmm"});
+    return test::run(args, {}, 120);
+}
+
+}  // namespace
+
+TEST_CASE("binary translation of hello: exact translations, lookups, chains and callouts") {
+    const auto r = test::run_model("hello", "binary-translation");
+    REQUIRE(r.outcome == "halted");
+    CHECK(r.instructions == 473);  // as native
+    const auto& b = bt_of(r);
+    CHECK(b["units"] == 30);
+    CHECK(b["translations"] == 30);
+    CHECK(b["translated_instructions"] == 57);
+    CHECK(b["tc_misses"] == 30);
+    CHECK(b["tc_hits"] == 27);
+    CHECK(b["lookups"] == 57);
+    CHECK(b["indirect"] == 29);  // the returns of uart_putc and uart_puts
+    CHECK(b["chained"] == 207);
+    CHECK(b["retranslations"] == 0);
+    // Every instruction is identity, inline or a callout, exactly once.
+    CHECK(b["identity_executed"] == 270);
+    CHECK(b["inline_executed"] == 140);
+    CHECK(b["callouts"] == nlohmann::json{{"cli", 1}, {"hlt", 1}, {"in", 27}, {"out", 34}});
+    CHECK(270 + 140 + 63 == r.instructions);
+    // 61 device accesses, as every technique: each IN and OUT reaches the UART.
+    CHECK(r.counters.device_accesses == 61);
+    CHECK(r.counters.traps.empty());
+    CHECK(r.divergences.empty());
+}
+
+TEST_CASE("binary translation notices self-modifying code and translates it again") {
+    const auto native = test::run_model("smc", "native");
+    const auto r = test::run_model("smc", "binary-translation");
+    REQUIRE(r.outcome == "halted");
+    CHECK(r.output == native.output);
+    CHECK(r.output.find("smc: sum 5050 (expected 5050)") != std::string::npos);
+    CHECK(r.output.find("smc: patched routine 1 then 0") != std::string::npos);
+    CHECK(r.output.find("smc: generated code 7 then 9") != std::string::npos);
+    CHECK(r.final_state.cpu.gpr[vmm::EAX] == 5067);
+    CHECK(vmm::compare_states(native, r.final_state, r.output).equivalent);
+    const auto& b = bt_of(r);
+    CHECK(b["retranslations"] == 213);
+    CHECK(b["invalidations"] == 102);
+    CHECK(b["translations"] == 276);
+}
+
+TEST_CASE("binary translation finds computed jump targets and returns through lookup") {
+    const auto native = test::run_model("jumptable", "native");
+    const auto r = test::run_model("jumptable", "binary-translation");
+    REQUIRE(r.outcome == "halted");
+    CHECK(r.final_state.cpu.gpr[vmm::EAX] == 2242300);
+    CHECK(vmm::compare_states(native, r.final_state, r.output).equivalent);
+    const auto& b = bt_of(r);
+    CHECK(b["indirect"] == 1309);  // 1000 switch jumps, 201 + 108 returns
+    CHECK(b["lookups"] == 1370);
+    CHECK(b["tc_misses"] == 64);
+    CHECK(b["retranslations"] == 0);
+}
+
+TEST_CASE("binary translation stops at the instruction budget where the interpreter does") {
+    for (uint64_t budget : {1u, 1000u, 12345u, 100001u}) {
+        CAPTURE(budget);
+        const auto native = test::run_model("compute", "native", "100000", budget);
+        const auto r = test::run_model("compute", "binary-translation", "100000", budget);
+        CHECK(native.outcome == "instruction-budget");
+        CHECK(r.outcome == "instruction-budget");
+        CHECK(r.instructions == native.instructions);
+        CHECK(r.stop_eip == native.stop_eip);
+        CHECK(vmm::compare_states(native, r.final_state, r.output).equivalent);
+    }
+}
+
+TEST_CASE("ptv vmm run --listing and --dot show the translation cache") {
+    test::TempDir dir;
+    const std::string dot = dir.path + "/tc.dot";
+    const auto r = ptv_vmm({"run", "hello", "-t", "binary-translation", "--listing", "--dot", dot});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("Translation cache: 30 units, 57 guest instructions") != std::string::npos);
+    CHECK(r.out.find("call HANDLE_OUT") != std::string::npos);
+    CHECK(r.out.find("call HANDLE_CLI") != std::string::npos);
+    CHECK(r.out.find("pop tmp; jmp lookup(tmp)") != std::string::npos);
+    // The guest instruction beside its (identity) translation.
+    CHECK(r.out.find("0x0010002a  mov esi, 0x100038                =  fast   mov esi, 0x100038") !=
+          std::string::npos);
+    CHECK(r.out.find("=  fast") != std::string::npos);
+    CHECK(r.out.find("~  fast") != std::string::npos);
+    CHECK(r.out.find("!  vmm") != std::string::npos);
+    std::ifstream in(dot);
+    const std::string graph{std::istreambuf_iterator<char>(in), {}};
+    CHECK(graph.rfind("digraph translation_cache {", 0) == 0);
+    CHECK(graph.find("callout: out") != std::string::npos);
+    CHECK(graph.find("style=dashed, label=\"lookup") != std::string::npos);
+    CHECK(graph.find("label=\"next x") != std::string::npos);
+}
+
+TEST_CASE("ptv vmm run --trace records translations, chains and callouts in the bt category") {
+    test::TempDir dir;
+    const std::string path = dir.path + "/bt-trace.json";
+    const auto r = ptv_vmm({"run", "hello", "-t", "binary-translation", "--trace", path});
+    REQUIRE(r.status == 0);
+    std::ifstream in(path);
+    const auto trace = nlohmann::json::parse(in);
+    std::map<std::string, int> bt;
+    for (const auto& e : trace["traceEvents"])
+        if (e.value("cat", "") == "bt") ++bt[e.value("name", "")];
+    CHECK(bt["translate"] == 30);
+    CHECK(bt["callout: out"] == 34);
+    CHECK(bt["chain"] > 0);
+}
+
+TEST_CASE("binary-translation options: bad use is one line and status 2") {
+    auto r = ptv_vmm({"run", "hello", "--listing"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("add --technique binary-translation") != std::string::npos);
+    r = ptv_vmm({"run", "hello", "-t", "bt", "--dot", "/nonexistent-dir/x.dot"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("cannot write /nonexistent-dir/x.dot") != std::string::npos);
+}
+
+TEST_CASE("ptv vmm microbench: modelled cycles per operation, exactly") {
+    const auto r = ptv_vmm({"microbench", "-n", "50", "--no-kvm", "--json"});
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    std::map<std::string, nlohmann::json> by;
+    for (const auto& row : j["microbenchmarks"]) by[row["guest"]] = row["cycles"];
+    // call/ret: 4 instructions; under BT a return costs a lookup (30) and
+    // call, ret and jnz are inline translations (3 each).
+    CHECK(by["mb-callret"]["native"] == 4.0);
+    CHECK(by["mb-callret"]["binary-translation"] == 43.0);
+    // in: the device (1,000) + 3 instructions; a VM exit adds 2,000, a callout 400.
+    CHECK(by["mb-in"]["native"] == 1003.0);
+    CHECK(by["mb-in"]["vmx"] == 3003.0);
+    CHECK(by["mb-in"]["binary-translation"] == 1406.0);
+    // A control-register write: a callout is far cheaper than a trap or an exit.
+    CHECK(by["mb-cr"]["native"] == 3.0);
+    CHECK(by["mb-cr"]["vmx"] == 2003.0);
+    CHECK(by["mb-cr"]["binary-translation"] == 406.0);
+    // Ring-3 system calls: trap-and-emulate cannot run the guest at all
+    // (IRET to ring 3 from the deprivileged kernel), the others can.
+    CHECK(by["mb-syscall"]["trap-emulate"].is_null());
+    CHECK(by["mb-syscall"]["vmx"] == 206.0);
+    CHECK(by["mb-divzero"]["native"] == 206.0);
+}
