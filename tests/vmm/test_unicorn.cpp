@@ -998,6 +998,51 @@ struct Stats {
     size_t sequences = 0, tested = 0, executed = 0, truncated = 0;
 };
 
+// The same sequence through binary translation's executor (micro_op.hpp):
+// blocks cut at control transfers and at `until`, lowered to pre-decoded
+// ops and run by Cpu::run_chained, with lazy flags. It must end where the
+// interpreter ended, in the same state.
+Snapshot translated_run(Harness& h, const Sequence& s, const Initial& init, uint32_t until,
+                        uint32_t& undefined, bool& stopped) {
+    h.load(s, init);
+    Cpu& cpu = h.cpu();
+    std::vector<Instruction> insns;
+    std::vector<MicroOp> ops;
+    for (int blocks = 0; blocks < 10000 && !cpu.stopped(); ++blocks) {
+        uint32_t eip = cpu.state().eip;
+        if (eip == until) break;
+        insns.clear();
+        insns.reserve(16);  // the ops point into it
+        ops.clear();
+        while (insns.size() < 12 && eip != until) {
+            const Instruction* in = cpu.fetch(eip);
+            if (!in) break;
+            insns.push_back(*in);
+            eip += in->length;
+            if (in->ends_block) break;
+        }
+        if (insns.empty()) {  // not an instruction: the interpreter raises #UD
+            cpu.step();
+            continue;
+        }
+        uint32_t at = cpu.state().eip;
+        for (const auto& in : insns) {
+            ops.push_back(lower(in, at));
+            at += in.length;
+        }
+        TranslatedBlock block;
+        block.ops = ops.data();
+        block.count = uint32_t(ops.size());
+        TranslatedBlock* b = &block;
+        cpu.run_chained(b, 0);
+    }
+    stopped = cpu.stopped();
+    if (stopped) cpu.run(1);  // takes the stop out
+    cpu.settle_flags();
+    undefined = cpu.undefined_flags();
+    return h.model_state();
+}
+
 Initial make_initial(Generator& gen) {
     Initial init;
     for (int r = 0; r < 8; ++r) init.gpr[size_t(r)] = gen.initial_gpr(r);
@@ -1048,6 +1093,15 @@ std::string check_one(Harness& h, const Profile& p, uint64_t seed, size_t length
 
     std::vector<std::string> diff = differences(m, u, undefined);
     if (stop) diff.insert(diff.begin(), fmt::format("the model stopped: {}", stop->detail));
+    if (!stop) {
+        // Binary translation's executor against the interpreter.
+        uint32_t t_undefined = 0;
+        bool t_stopped = false;
+        const Snapshot t = translated_run(h, seq, init, until, t_undefined, t_stopped);
+        if (t_stopped) diff.push_back("translated code stopped where the interpreter did not");
+        for (const auto& d : differences(m, t, undefined | t_undefined))
+            diff.push_back("translated code against the interpreter: " + d);
+    }
     if (err != UC_ERR_OK)
         diff.insert(diff.begin(), fmt::format("unicorn stopped: {}", uc_strerror(err)));
     if (h.platform_.accesses) diff.insert(diff.begin(), "the model touched a device");

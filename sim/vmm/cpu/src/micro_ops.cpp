@@ -1,5 +1,5 @@
 // Translated code, executed: the handlers of micro_op.hpp, lower() that
-// picks one for an instruction, and Cpu::run_translated(). A handler does
+// picks one for an instruction, and Cpu::run_chained(). A handler does
 // exactly what Cpu::execute() does for its form of instruction (the
 // differential tests hold both to the native run), but with its operands
 // extracted once, at translation time, and its flags left lazy.
@@ -53,8 +53,10 @@ struct MicroOps {
             std::memcpy(&v, c.ram_.data() + a, S);
             return v;
         }
-        const uint32_t v = c.read_linear(a, S);  // MMIO or the VMM's area
-        if (c.stop_) c.bt_break_ = true;
+        // MMIO or the VMM's area: the device may ask to stop or raise an
+        // interrupt, so the CPU leaves translated code after this op.
+        const uint32_t v = c.read_linear(a, S);
+        c.bt_break_ = true;
         return v;
     }
     template <uint8_t S>
@@ -69,7 +71,7 @@ struct MicroOps {
             return;
         }
         c.write_linear(a, S, v);
-        if (c.stop_) c.bt_break_ = true;
+        c.bt_break_ = true;  // MMIO, as in load()
     }
     template <uint8_t S>
     static uint32_t get(const Cpu& c, uint8_t r) {
@@ -90,6 +92,7 @@ struct MicroOps {
         constexpr uint32_t m = alu::mask_of(S);
         L& f = c.lazy_;
         f.size = S;
+        f.over_mask = 0;  // a ROL/ROR's CF and OF before this are overwritten
         uint32_t r;
         if constexpr (K == AluOp::Add) {
             r = (a + b) & m;
@@ -246,7 +249,7 @@ struct MicroOps {
         c.bt_esp_ = c.s_.gpr[ESP];
         const uint64_t before = c.cache_.invalidations();
         c.execute(*op.insn);
-        if (c.stop_ || c.cache_.invalidations() != before) c.bt_break_ = true;
+        if (c.stop_ || c.cache_.invalidations() != before || c.pending_irq_) c.bt_break_ = true;
         if (op.terminator) {
             if (c.s_.eip == op.target && op.target != op.next)
                 c.bt_exit_.successor = 0;
@@ -618,63 +621,55 @@ bool Cpu::lazy_condition(uint8_t cc) {
 
 // ------------------------------------------------------------- block --
 
-BlockExit Cpu::run_translated(const MicroOp* ops, uint32_t count) {
-    bt_exit_ = BlockExit{};
-    bt_break_ = false;
-    uint32_t i = 0;
-    try {
-        for (; i < count; ++i) {
-            ops[i].fn(*this, ops[i]);
-            if (bt_break_) break;
-        }
-    } catch (const CpuFault& f) {
-        // Only generic ops fault; they made the flags real first. The
-        // instruction restarts: its own EIP, its ESP.
-        s_.eip = ops[i].eip;
-        s_.gpr[ESP] = bt_esp_;
-        counters_.instructions += i;
-        event(Event{Event::Kind::Exception, f.vector, f.has_error, f.error, ops[i].eip,
-                    ops[i].eip});
-        return BlockExit{BlockExit::Kind::Break, 0, true, i};
-    }
-    // The flags stay lazy from one block to the next: whatever else reads
-    // EFLAGS (the interpreter, an event) makes them real first.
-    BlockExit exit = bt_exit_;
-    if (i < count) {  // left after op i
-        const MicroOp& op = ops[i];
-        const bool unsupported = stop_ && stop_->kind == Stop::Kind::Unsupported;
-        if (!op.generic && !op.terminator) s_.eip = op.next;
-        exit.kind = BlockExit::Kind::Break;
-        exit.completed = i + (unsupported ? 0 : 1);
-    } else {
-        if (count && !ops[count - 1].terminator) {
-            s_.eip = ops[count - 1].next;  // cut by the size cap or before a callout
-            exit.successor = 1;
-        }
-        exit.completed = count;
-    }
-    counters_.instructions += exit.completed;
-    return exit;
-}
-
+// The hot loop of binary translation: the ops of a block, then straight
+// into the block its exit is chained to. Whatever could need the CPU's
+// attention between instructions (a write into code, an MMIO access, a
+// stop, an interrupt made pending, a fault) sets bt_break_ or throws, so
+// the loop checks nothing else per op.
 BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
     uint64_t total = 0;
+    bt_break_ = false;
     for (;;) {
         ++b->executions;
-        BlockExit x = run_translated(b->ops, b->count);
-        total += x.completed;
-        if (x.kind != BlockExit::Kind::Break) ++b->completed;
-        if (x.kind != BlockExit::Kind::Successor) {
-            x.total = total;
-            return x;
+        bt_exit_.kind = BlockExit::Kind::Successor;
+        const MicroOp* op = b->ops;
+        const MicroOp* const end = op + b->count;
+        try {
+            do {
+                op->fn(*this, *op);
+            } while (!bt_break_ && ++op != end);
+        } catch (const CpuFault& f) {
+            // Only generic ops fault; they made the flags real first. The
+            // instruction restarts: its own EIP, its ESP.
+            const uint32_t done = uint32_t(op - b->ops);
+            s_.eip = op->eip;
+            s_.gpr[ESP] = bt_esp_;
+            counters_.instructions += total + done;
+            event(Event{Event::Kind::Exception, f.vector, f.has_error, f.error, op->eip, op->eip});
+            return BlockExit{BlockExit::Kind::Break, 0, true, done, total + done};
         }
-        TranslatedBlock* next = b->chain[x.successor];
-        if (!next || stop_ || (pending_irq_ && s_.interrupts_enabled()) ||
+        if (bt_break_) {  // left after *op
+            const bool unsupported = stop_ && stop_->kind == Stop::Kind::Unsupported;
+            if (!op->generic && !op->terminator) s_.eip = op->next;
+            const uint32_t done = uint32_t(op - b->ops) + (unsupported ? 0 : 1);
+            if (op + 1 == end && !unsupported) ++b->completed;
+            counters_.instructions += total + done;
+            return BlockExit{BlockExit::Kind::Break, bt_exit_.successor, false, done, total + done};
+        }
+        ++b->completed;
+        total += b->count;
+        const MicroOp& last = end[-1];
+        if (!last.terminator) {
+            s_.eip = last.next;  // cut by the size cap or before a callout
+            bt_exit_.successor = 1;
+        }
+        TranslatedBlock* next = b->chain[bt_exit_.successor];
+        if (bt_exit_.kind != BlockExit::Kind::Successor || !next ||
             (budget && total + next->count > budget)) {
-            x.total = total;
-            return x;
+            counters_.instructions += total;
+            return BlockExit{bt_exit_.kind, bt_exit_.successor, false, b->count, total};
         }
-        ++b->chained[x.successor];
+        ++b->chained[bt_exit_.successor];
         b = next;
     }
 }

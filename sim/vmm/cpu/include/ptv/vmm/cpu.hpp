@@ -161,15 +161,17 @@ class Cpu {
     void deliver_with_nesting(Event e);
 
     // Binary translation (micro_op.hpp): runs a translated block's ops, the
-    // CPU model executing pre-decoded code. Faults inside are delivered as
-    // the interpreter delivers them; interrupts wait for the block's end.
-    BlockExit run_translated(const MicroOp* ops, uint32_t count);
-    // Runs `block` and the blocks chained after it, until a transfer that is
-    // not chained, an early exit, a deliverable interrupt, or `budget`
-    // instructions (0: none). `block` is left at the last block run.
+    // CPU model executing pre-decoded code, and the blocks chained after it,
+    // until a transfer that is not chained, an early exit, or `budget`
+    // instructions (0: none). `block` is left at the last block run. Faults
+    // are delivered as the interpreter delivers them; interrupts wait for
+    // the end.
     BlockExit run_chained(TranslatedBlock*& block, uint64_t budget);
     // For a run loop of the platform's own (binary translation).
     bool stopped() const { return stop_.has_value(); }
+    // Makes the lazy flags of translated code real in EFLAGS (for a reader
+    // of state() between runs, such as a test).
+    void settle_flags() { materialize_flags(); }
     Stop take_stop();
     bool interrupt_deliverable() const { return pending_irq_ && s_.interrupts_enabled(); }
     uint32_t code_generation(uint32_t linear) const { return cache_.generation(linear); }
@@ -184,8 +186,8 @@ class Cpu {
     friend struct MicroOps;  // micro_ops.cpp: the handlers of translated code
     // Flags of the last flag-writing translated instruction, computed only
     // when something reads them (QEMU's and Bochs's "lazy flags"): inside
-    // run_translated() only; it materialises them before anything else
-    // (the interpreter, an event, the platform) can look at EFLAGS.
+    // run_chained() and between its calls; whatever else reads EFLAGS (the
+    // interpreter's step, an event, the end of a run) materialises them first.
     struct LazyFlags {
         enum Kind : uint8_t { None, Add, Sub, Logic, Inc, Dec, Shift, Imul } kind = None;
         uint8_t size = 4;
