@@ -36,6 +36,75 @@ int8_t jcc_condition(uint16_t m) {
 
 }  // namespace
 
+// A condition straight from the lazy flags where that is cheap (compare
+// and branch, test and branch), else from the real ones.
+[[gnu::always_inline]] inline bool Cpu::lazy_condition(uint8_t cc) {
+    const LazyFlags& f = lazy_;
+    const uint32_t sign = alu::sign_of(f.size);
+    const int shift = 32 - 8 * f.size;
+    auto sx = [shift](uint32_t v) { return int32_t(v << shift) >> shift; };
+    int r = -1;
+    switch (f.over_mask ? LazyFlags::None : f.kind) {
+        case LazyFlags::Sub:
+            switch (cc >> 1) {
+                case 1:
+                    r = f.a < f.b;
+                    break;
+                case 2:
+                    r = f.result == 0;
+                    break;
+                case 3:
+                    r = f.a <= f.b;
+                    break;
+                case 4:
+                    r = (f.result & sign) != 0;
+                    break;
+                case 6:
+                    r = sx(f.a) < sx(f.b);
+                    break;
+                case 7:
+                    r = sx(f.a) <= sx(f.b);
+                    break;
+            }
+            break;
+        case LazyFlags::Logic:  // CF = OF = 0
+            switch (cc >> 1) {
+                case 0:
+                case 1:
+                    r = 0;
+                    break;
+                case 2:
+                case 3:
+                    r = f.result == 0;
+                    break;
+                case 4:
+                case 6:
+                    r = (f.result & sign) != 0;
+                    break;
+                case 7:
+                    r = f.result == 0 || (f.result & sign);
+                    break;
+            }
+            break;
+        case LazyFlags::Add:
+        case LazyFlags::Inc:
+        case LazyFlags::Dec:
+        case LazyFlags::Shift:
+            if ((cc >> 1) == 2) r = f.result == 0;
+            if ((cc >> 1) == 4) r = (f.result & sign) != 0;
+            break;
+        default:
+            break;
+    }
+    if (r < 0) {
+        materialize_flags();
+        return condition(cc);
+    }
+    return (cc & 1) ? !r : r;
+}
+
+// ------------------------------------------------------------- block --
+
 struct MicroOps {
     using L = Cpu::LazyFlags;
 
@@ -87,6 +156,14 @@ struct MicroOps {
     }
 
     // ----------------------------------------------------- arithmetic --
+    // A 32-bit flag-writing instruction's lazy flags (the fields it needs).
+    static void record(Cpu& c, L::Kind kind, uint16_t mnemonic, uint32_t a, uint32_t b,
+                       uint32_t result) {
+        L& f = c.lazy_;
+        f.kind = kind, f.size = 4, f.mnemonic = mnemonic;
+        f.a = a, f.b = b, f.result = result;
+        f.over_mask = 0;
+    }
     template <AluOp K, uint8_t S>
     static uint32_t compute(Cpu& c, uint32_t a, uint32_t b) {
         constexpr uint32_t m = alu::mask_of(S);
@@ -146,7 +223,7 @@ struct MicroOps {
         const uint32_t cf = c.lazy_carry();
         const uint32_t a = c.s_.gpr[op.dst];
         c.s_.gpr[op.dst] = Inc ? a + 1 : a - 1;
-        c.lazy_ = L{Inc ? L::Inc : L::Dec, 4, 0, a, cf, c.s_.gpr[op.dst]};
+        record(c, Inc ? L::Inc : L::Dec, 0, a, cf, c.s_.gpr[op.dst]);
     }
     // SHL/SHR/SAR r32, imm (count 1..31, masked at translation).
     template <uint16_t M>
@@ -157,7 +234,7 @@ struct MicroOps {
         if constexpr (M == ZYDIS_MNEMONIC_SHR) r = a >> n;
         if constexpr (M == ZYDIS_MNEMONIC_SAR) r = uint32_t(int32_t(a) >> n);
         c.s_.gpr[op.dst] = r;
-        c.lazy_ = L{L::Shift, 4, M, a, n, r};
+        record(c, L::Shift, M, a, n, r);
     }
     // ROL/ROR r32, imm write only CF and OF (OF defined for a count of 1).
     template <bool Left>
@@ -185,7 +262,7 @@ struct MicroOps {
             int64_t(int32_t(Three ? x : c.s_.gpr[op.dst])) * int64_t(int32_t(Three ? op.imm : x));
         const uint32_t r = uint32_t(p);
         c.s_.gpr[op.dst] = r;
-        c.lazy_ = L{L::Imul, 4, 0, 0, int64_t(int32_t(r)) != p, r};
+        record(c, L::Imul, 0, 0, int64_t(int32_t(r)) != p, r);
     }
 
     // ---------------------------------------------------------- stack --
@@ -552,75 +629,6 @@ void Cpu::materialize_flags() {
     if (f.over_mask) set_flags(f.over_bits, f.over_mask, f.over_undefined);
 }
 
-// A condition straight from the lazy flags where that is cheap (compare
-// and branch, test and branch), else from the real ones.
-bool Cpu::lazy_condition(uint8_t cc) {
-    const LazyFlags& f = lazy_;
-    const uint32_t sign = alu::sign_of(f.size);
-    const int shift = 32 - 8 * f.size;
-    auto sx = [shift](uint32_t v) { return int32_t(v << shift) >> shift; };
-    int r = -1;
-    switch (f.over_mask ? LazyFlags::None : f.kind) {
-        case LazyFlags::Sub:
-            switch (cc >> 1) {
-                case 1:
-                    r = f.a < f.b;
-                    break;
-                case 2:
-                    r = f.result == 0;
-                    break;
-                case 3:
-                    r = f.a <= f.b;
-                    break;
-                case 4:
-                    r = (f.result & sign) != 0;
-                    break;
-                case 6:
-                    r = sx(f.a) < sx(f.b);
-                    break;
-                case 7:
-                    r = sx(f.a) <= sx(f.b);
-                    break;
-            }
-            break;
-        case LazyFlags::Logic:  // CF = OF = 0
-            switch (cc >> 1) {
-                case 0:
-                case 1:
-                    r = 0;
-                    break;
-                case 2:
-                case 3:
-                    r = f.result == 0;
-                    break;
-                case 4:
-                case 6:
-                    r = (f.result & sign) != 0;
-                    break;
-                case 7:
-                    r = f.result == 0 || (f.result & sign);
-                    break;
-            }
-            break;
-        case LazyFlags::Add:
-        case LazyFlags::Inc:
-        case LazyFlags::Dec:
-        case LazyFlags::Shift:
-            if ((cc >> 1) == 2) r = f.result == 0;
-            if ((cc >> 1) == 4) r = (f.result & sign) != 0;
-            break;
-        default:
-            break;
-    }
-    if (r < 0) {
-        materialize_flags();
-        return condition(cc);
-    }
-    return (cc & 1) ? !r : r;
-}
-
-// ------------------------------------------------------------- block --
-
 // The hot loop of binary translation: the ops of a block, then straight
 // into the block its exit is chained to. Whatever could need the CPU's
 // attention between instructions (a write into code, an MMIO access, a
@@ -663,15 +671,30 @@ BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
             s_.eip = last.next;  // cut by the size cap or before a callout
             bt_exit_.successor = 1;
         }
-        TranslatedBlock* next = b->chain[bt_exit_.successor];
-        if (bt_exit_.kind != BlockExit::Kind::Successor || !next ||
+        TranslatedBlock* next = nullptr;
+        if (bt_exit_.kind == BlockExit::Kind::Successor) {
+            next = b->chain[bt_exit_.successor];
+        } else if (!bt_targets_.empty()) {  // indirect: the translator's earlier answer
+            const uint32_t linear = s_.seg[CS].base + s_.eip;
+            const BlockTarget& t = bt_targets_[linear % kBlockTargets];
+            if (t.block && t.linear == linear) next = t.block;
+        }
+        if (!next || next->checked_at != cache_.invalidations() ||
             (budget && total + next->count > budget)) {
             counters_.instructions += total;
             return BlockExit{bt_exit_.kind, bt_exit_.successor, false, b->count, total};
         }
-        ++b->chained[bt_exit_.successor];
+        if (bt_exit_.kind == BlockExit::Kind::Successor)
+            ++b->chained[bt_exit_.successor];
+        else
+            ++bt_indirect_hits_;
         b = next;
     }
+}
+
+void Cpu::remember_block(uint32_t linear, TranslatedBlock* block) {
+    if (bt_targets_.empty()) bt_targets_.resize(kBlockTargets);
+    bt_targets_[linear % kBlockTargets] = {linear, block};
 }
 
 }  // namespace ptv::vmm

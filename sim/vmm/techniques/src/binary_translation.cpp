@@ -296,6 +296,9 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
             translate(cpu, *tu);
         }
         tu->checked_at = cpu.decode_cache_invalidations();
+        // Returns and indirect jumps to it can now stay in translated code
+        // (not when drawing the graph, which records every lookup edge).
+        if (!tu->callout && !keep_graph_) cpu.remember_block(linear, tu);
         last_indirect_ = false;
         if (tu->callout) {
             // The VMM emulates the instruction on the virtual CPU.
@@ -345,6 +348,13 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
         }
     }
     bt_.invalidations = cpu.decode_cache_invalidations();
+    // Indirect transfers the CPU resolved itself were lookups that hit.
+    const uint64_t inside = cpu.indirect_hits() - indirect_hits_seen_;
+    indirect_hits_seen_ = cpu.indirect_hits();
+    bt_.lookups += inside;
+    bt_.tc_hits += inside;
+    bt_.indirect += inside;
+    counters_.cycles += cost::kTcLookup * inside;
     bt_.chained = 0;
     for (auto& [key, tu] : cache_) {
         fold(*tu);

@@ -169,6 +169,12 @@ class Cpu {
     BlockExit run_chained(TranslatedBlock*& block, uint64_t budget);
     // For a run loop of the platform's own (binary translation).
     bool stopped() const { return stop_.has_value(); }
+    // The translator's answers to lookup(), kept where run_chained() finds
+    // them: an indirect jump or a return to a block found here goes on in
+    // translated code (the TC's hash table, probed by translated code).
+    void remember_block(uint32_t linear, TranslatedBlock* block);
+    void forget_blocks() { bt_targets_.clear(); }
+    uint64_t indirect_hits() const { return bt_indirect_hits_; }
     // Makes the lazy flags of translated code real in EFLAGS (for a reader
     // of state() between runs, such as a test).
     void settle_flags() { materialize_flags(); }
@@ -229,6 +235,13 @@ class Cpu {
     LazyFlags lazy_;
     bool bt_break_ = false;  // leave the translated block after this op
     uint32_t bt_esp_ = 0;    // ESP before a generic op, for its faults
+    struct BlockTarget {
+        uint32_t linear = 0;
+        TranslatedBlock* block = nullptr;
+    };
+    static constexpr size_t kBlockTargets = 4096;
+    std::vector<BlockTarget> bt_targets_;
+    uint64_t bt_indirect_hits_ = 0;
     BlockExit bt_exit_;
 };
 

@@ -59,6 +59,10 @@ struct TranslatedBlock {
     const MicroOp* ops = nullptr;
     uint32_t count = 0;
     std::array<TranslatedBlock*, 2> chain{};  // successor 0: branch target; 1: fall-through
+    // The CPU's count of writes into code lines when the translator last
+    // found this block current: the CPU follows a chain to it only if no
+    // code was written since (else the translator checks it again).
+    uint64_t checked_at = 0;
     // Counted as it runs: entries, transfers through each chain, and runs
     // to the end.
     uint64_t executions = 0, completed = 0;

@@ -61,9 +61,6 @@ struct TranslationUnit : TranslatedBlock {
     std::array<bool, 2> has_successor{};
     std::array<uint32_t, 2> successor{};
     std::array<TranslationUnit*, 2> link{};  // successors' units, callouts included
-    // Checked against the code lines' generations only when some code was
-    // written since (the CPU's count of writes into code lines moved).
-    uint64_t checked_at = 0;
     uint32_t identity_count = 0;
     uint64_t folded = 0;   // completed executions already counted in the totals
     uint32_t version = 1;  // 2 after the first retranslation, ...
@@ -129,6 +126,7 @@ class BinaryTranslation : public Technique {
     const TranslationUnit* last_ = nullptr;  // for the graph's lookup edges
     bool last_indirect_ = false;
     bool keep_graph_ = false;
+    uint64_t indirect_hits_seen_ = 0;
 
   public:
     // Record the lookup edges of the graph (--dot); off by default: it
