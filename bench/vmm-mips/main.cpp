@@ -33,7 +33,7 @@ using namespace ptv::vmm;
 constexpr double kTargetRatio = 0.1;  // issue 3, "Performance"
 // Issue 4: binary translation at least 5x the interpreter and 0.25x Unicorn.
 constexpr double kBtOverInterpreter = 5.0, kBtOverUnicorn = 0.25;
-constexpr uint32_t kMemoryMib = 16;   // the guest needs 1 MiB; less to copy into Unicorn
+constexpr uint32_t kMemoryMib = 16;  // the guest needs 1 MiB; less to copy into Unicorn
 
 // What one engine did: its instructions, its time, and the state it ended
 // in (EIP aside: the model stops after the HLT, Unicorn at it).
@@ -206,8 +206,7 @@ int main(int argc, char** argv) {
         for (unsigned t = 0; t < trials; ++t) {
             if (tty) std::fprintf(stderr, "\r\033[Ktrial %u/%u: CPU model", t + 1, trials);
             model = run_model(g);
-            if (tty)
-                std::fprintf(stderr, "\r\033[Ktrial %u/%u: binary translation", t + 1, trials);
+            if (tty) std::fprintf(stderr, "\r\033[Ktrial %u/%u: binary translation", t + 1, trials);
             bt = run_model(g, "binary-translation");
             if (bt.instructions != model.instructions || bt.gpr != model.gpr ||
                 bt.memory_hash != model.memory_hash)
@@ -270,8 +269,8 @@ int main(int argc, char** argv) {
         t.right_align({1, 2, 3, 4});
         t.row({"CPU model, interpreter (native)", thousands(n_model),
                human_ns(double(median(model_ns))), mips_text(model_mips), ratio_text(ratio)});
-        t.row({"CPU model, binary translation", thousands(n_model),
-               human_ns(double(median(bt_ns))), mips_text(bt_mips), ratio_text(bt_unicorn)});
+        t.row({"CPU model, binary translation", thousands(n_model), human_ns(double(median(bt_ns))),
+               mips_text(bt_mips), ratio_text(bt_unicorn)});
         t.row({"Unicorn (QEMU TCG)", thousands(n_unicorn), human_ns(double(median(unicorn_ns))),
                mips_text(unicorn_mips), ratio_text(1.0)});
         std::printf("%s", t.render().c_str());

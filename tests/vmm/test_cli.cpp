@@ -99,11 +99,19 @@ TEST_CASE("ptv vmm explain popf: the violation under trap-and-emulate only") {
     auto r = ptv_vmm({"explain", "popf", "--no-kvm"});
     CHECK(r.status == 0);
     const size_t te = r.out.find("== trap-emulate");
+    const size_t bt = r.out.find("== binary-translation");
     const size_t vmx = r.out.find("== vmx");
     REQUIRE(te != std::string::npos);
+    REQUIRE(bt != std::string::npos);
     REQUIRE(vmx != std::string::npos);
     const std::string native_part = r.out.substr(0, te);
-    const std::string te_part = r.out.substr(te, vmx - te);
+    const std::string te_part = r.out.substr(te, bt - te);
+    const std::string bt_part = r.out.substr(bt, vmx - bt);
+    // Binary translation: the guest sees what the bare machine shows it.
+    CHECK(bt_part.find("after cli: IF=0") != std::string::npos);
+    CHECK(bt_part.find("after popf(IF=0): IF=0") != std::string::npos);
+    CHECK(bt_part.find("equivalent to native: yes") != std::string::npos);
+    CHECK(bt_part.find("1 popfd, 3 pushfd") != std::string::npos);
     const std::string vmx_part = r.out.substr(vmx);
     CHECK(native_part.find("after cli: IF=0") != std::string::npos);
     CHECK(te_part.find("after cli: IF=1") != std::string::npos);

@@ -24,8 +24,8 @@ const std::map<std::pair<std::string, std::string>, std::string> kKnownViolation
     {{"hlt-loop", "paravirt"}, "mov [edi+0x02], cs"},
     {{"kernel", "trap-emulate"}, "mov ax, cs"},  // "running in ring %d"
     {{"kernel", "paravirt"}, "mov ax, cs"},
-    {{"kernel-pv", "trap-emulate"}, "iretd"},  // the first return to ring 3
-    {{"popf", "trap-emulate"}, "pushfd"},      // after cli: IF=1
+    {{"kernel-pv", "trap-emulate"}, "iretd"},   // the first return to ring 3
+    {{"popf", "trap-emulate"}, "pushfd"},       // after cli: IF=1
     {{"mb-syscall", "trap-emulate"}, "iretd"},  // into ring 3: a same-ring return there
     {{"popf", "paravirt"}, "pushfd"},
 };

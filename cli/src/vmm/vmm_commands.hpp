@@ -25,10 +25,10 @@ void add_guest_options(CLI::App& cmd, VmmGuestOptions& o);
 // RunOptions for one technique from the shared options.
 vmm::RunOptions run_options(const VmmGuestOptions& o, const std::string& technique);
 
-Commands vmm_run_commands(CLI::App& vmm);      // run          (vmm_run.cpp)
-Commands vmm_compare_commands(CLI::App& vmm);  // compare      (vmm_compare.cpp)
-Commands vmm_explain_commands(CLI::App& vmm);  // explain      (vmm_explain.cpp)
-Commands vmm_vmcs_commands(CLI::App& vmm);     // vmcs         (vmm_vmcs.cpp)
+Commands vmm_run_commands(CLI::App& vmm);         // run          (vmm_run.cpp)
+Commands vmm_compare_commands(CLI::App& vmm);     // compare      (vmm_compare.cpp)
+Commands vmm_explain_commands(CLI::App& vmm);     // explain      (vmm_explain.cpp)
+Commands vmm_vmcs_commands(CLI::App& vmm);        // vmcs         (vmm_vmcs.cpp)
 Commands vmm_microbench_commands(CLI::App& vmm);  // microbench (vmm_microbench.cpp)
 
 // The counter table of one run, as `ptv vmm run` prints it.

@@ -124,7 +124,8 @@ Commands vmm_compare_commands(CLI::App& vmm) {
                      if (!r.details.is_object() || !r.details.contains("binary_translation"))
                          return "";
                      const auto& b = r.details["binary_translation"];
-                     if (std::string(key) != "callouts") return thousands(b.value(key, uint64_t(0)));
+                     if (std::string(key) != "callouts")
+                         return thousands(b.value(key, uint64_t(0)));
                      uint64_t n = 0;
                      for (const auto& [k, v] : b["callouts"].items()) n += v.get<uint64_t>();
                      return thousands(n);

@@ -33,7 +33,7 @@ int explain_popf(const VmmGuestOptions& g, bool no_kvm) {
         "`cli`, reads the flags back with `pushf`, tries to clear IF with `popf`, and looks at\n"
         "its CPL (CS.RPL), its GDT (sgdt) and CR0 (smsw).\n\n");
     vmm::RunResult native;
-    for (const std::string t : {"native", "trap-emulate", "vmx"}) {
+    for (const std::string t : {"native", "trap-emulate", "binary-translation", "vmx"}) {
         const vmm::RunResult r = vmm::run_guest(run_options(g, t));
         if (t == "native") native = r;
         std::printf("== %s: %s\n", t.c_str(), outcome_line(r).c_str());
@@ -55,6 +55,17 @@ int explain_popf(const VmmGuestOptions& g, bool no_kvm) {
         if (t != "native")
             std::printf("    equivalent to native: %s\n",
                         eq.equivalent ? "yes" : ("NO: " + eq.first_difference).c_str());
+        if (t == "binary-translation" && r.details.is_object()) {
+            std::string callouts;
+            for (const auto& [m, n] : r.details["binary_translation"]["callouts"].items())
+                callouts += fmt::format("{}{} {}", callouts.empty() ? "" : ", ", n.get<uint64_t>(),
+                                        m);
+            std::printf(
+                "    The translator rewrote the kernel's code before it ran: pushf, popf and "
+                "cli became\n    callouts into the VMM, which used the virtual CPU (%s),\n    "
+                "and the reads of CS, GDTR and CR0 inline reads of the virtual CPU.\n",
+                callouts.c_str());
+        }
         if (t == "vmx")
             std::printf(
                 "    In VMX non-root operation the kernel keeps ring 0: every instruction "

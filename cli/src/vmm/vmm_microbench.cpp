@@ -95,16 +95,15 @@ Commands vmm_microbench_commands(CLI::App& vmm) {
                                          small.result.value("status", -1) == 0 &&
                                          large.result.value("status", -1) == 0;
                          if (ok) {
-                             const double ns =
-                                 double(large.result.value("run_ns", uint64_t(0))) -
-                                 double(small.result.value("run_ns", uint64_t(0)));
+                             const double ns = double(large.result.value("run_ns", uint64_t(0))) -
+                                               double(small.result.value("run_ns", uint64_t(0)));
                              row["kvm_ns"] = std::max(0.0, ns) / o->iterations;
                          } else {
                              row["kvm_ns"] = nullptr;
-                             row["kvm_failure"] =
-                                 !large.available ? large.why_not
-                                                  : large.result.value("outcome", "?") + ": " +
-                                                        large.result.value("message", "");
+                             row["kvm_failure"] = !large.available
+                                                      ? large.why_not
+                                                      : large.result.value("outcome", "?") + ": " +
+                                                            large.result.value("message", "");
                          }
                      }
                      rows.push_back(row);
@@ -126,8 +125,9 @@ Commands vmm_microbench_commands(CLI::App& vmm) {
                  for (const auto& r : rows) {
                      std::vector<std::string> cells = {r["microbenchmark"]};
                      for (const auto& tech : techniques) {
-                         const auto c = r.contains("cycles") ? r["cycles"].value(tech, nlohmann::json())
-                                                             : nlohmann::json();
+                         const auto c = r.contains("cycles")
+                                            ? r["cycles"].value(tech, nlohmann::json())
+                                            : nlohmann::json();
                          cells.push_back(c.is_number() ? thousands(uint64_t(c.get<double>() + 0.5))
                                          : r.contains("cycles") ? "failed"
                                                                 : "n/a");
@@ -149,7 +149,8 @@ Commands vmm_microbench_commands(CLI::App& vmm) {
                  std::printf("%s", p.render().c_str());
                  for (const auto& r : rows)
                      if (r.contains("kvm_failure"))
-                         std::printf("kvm, %s: %s\n", r["microbenchmark"].get<std::string>().c_str(),
+                         std::printf("kvm, %s: %s\n",
+                                     r["microbenchmark"].get<std::string>().c_str(),
                                      r["kvm_failure"].get<std::string>().c_str());
                  return 0;
              }}};

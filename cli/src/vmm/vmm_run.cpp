@@ -39,8 +39,8 @@ std::string counter_table(const vmm::RunResult& r) {
         t.row({"translation units", n("units"),
                fmt::format("{} translations of {} guest instructions", n("translations"),
                            n("translated_instructions"))});
-        t.row({"  identity / inline executed", n("identity_executed") + " / " + n("inline_executed"),
-               ""});
+        t.row({"  identity / inline executed",
+               n("identity_executed") + " / " + n("inline_executed"), ""});
         t.row({"  direct execution (CPL 3)", n("direct_execution"), ""});
         t.row({"translation-cache lookups", n("lookups"),
                fmt::format("{} hits, {} misses", n("tc_hits"), n("tc_misses"))});

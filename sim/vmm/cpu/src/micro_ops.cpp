@@ -380,11 +380,13 @@ struct MicroOps {
         if (gpr(a)) {
             op.dst = a.reg;
             if (gpr(b)) return op.src = b.reg, Form::RR;
-            if (b.kind == Operand::Kind::Imm) return op.imm = b.imm & alu::mask_of(a.size), Form::RI;
+            if (b.kind == Operand::Kind::Imm)
+                return op.imm = b.imm & alu::mask_of(a.size), Form::RI;
             if (memory(b, op)) return Form::RM;
         } else if (memory(a, op)) {
             if (gpr(b)) return op.src = b.reg, Form::MR;
-            if (b.kind == Operand::Kind::Imm) return op.imm = b.imm & alu::mask_of(a.size), Form::MI;
+            if (b.kind == Operand::Kind::Imm)
+                return op.imm = b.imm & alu::mask_of(a.size), Form::MI;
         }
         return std::nullopt;
     }
@@ -521,13 +523,15 @@ struct MicroOps {
             case ZYDIS_MNEMONIC_JMP:
                 if (in.operand_size != 4 || in.far) return nullptr;
                 if (a.kind == Operand::Kind::Imm) return &jump;
-                if (gpr(a) && a.size == 4) return op.src = a.reg, OpHandler(&indirect<Form::RR, false>);
+                if (gpr(a) && a.size == 4)
+                    return op.src = a.reg, OpHandler(&indirect<Form::RR, false>);
                 if (a.size == 4 && memory(a, op)) return &indirect<Form::RM, false>;
                 return nullptr;
             case ZYDIS_MNEMONIC_CALL:
                 if (in.operand_size != 4 || in.far) return nullptr;
                 if (a.kind == Operand::Kind::Imm) return &call;
-                if (gpr(a) && a.size == 4) return op.src = a.reg, OpHandler(&indirect<Form::RR, true>);
+                if (gpr(a) && a.size == 4)
+                    return op.src = a.reg, OpHandler(&indirect<Form::RR, true>);
                 if (a.size == 4 && memory(a, op)) return &indirect<Form::RM, true>;
                 return nullptr;
             case ZYDIS_MNEMONIC_RET:

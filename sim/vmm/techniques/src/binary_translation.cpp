@@ -88,8 +88,8 @@ bool BinaryTranslation::on_event(Cpu& cpu, const Event& e) {
     ++counters_.reflected;
     counters_.cycles += cost::kReflect;
     if (tracing())
-        note({"reflect", fmt::format("vector {}", e.vector), e.eip, "",
-              cpu.counters().instructions, nullptr, "bt"});
+        note({"reflect", fmt::format("vector {}", e.vector), e.eip, "", cpu.counters().instructions,
+              nullptr, "bt"});
     return false;  // the CPU delivers it through the guest's IDT
 }
 
@@ -180,8 +180,8 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
             tu.has_successor[1] = true, tu.successor[1] = last.next;
     }
     tu.bytes = eip - tu.eip;
-    tu.identity_count = uint32_t(tu.guest.size()) - tu.inline_count -
-                        (tu.callout && !tu.guest.empty() ? 1 : 0);
+    tu.identity_count =
+        uint32_t(tu.guest.size()) - tu.inline_count - (tu.callout && !tu.guest.empty() ? 1 : 0);
     tu.checked_at = cpu.decode_cache_invalidations();
     if (tu.callout) {
         tu.callout_name = tu.guest.empty()
@@ -197,7 +197,9 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
     bt_.translated_instructions += tu.guest.size();
     counters_.cycles += cost::kTranslateInstruction * std::max<size_t>(tu.guest.size(), 1);
     if (tracing())
-        note({"translate", fmt::format("unit of {} instructions", tu.guest.size()), tu.eip,
+        note({"translate",
+              fmt::format("unit of {} instructions", tu.guest.size()),
+              tu.eip,
               tu.guest.empty() ? "" : cpu.decoder().disassemble(tu.guest[0].bytes, tu.eip),
               cpu.counters().instructions,
               {{"unit", fmt::format("{:#x}", tu.eip)},
@@ -277,8 +279,11 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
                 from->link[via] = tu;
                 if (!tu->callout) from->chain[via] = tu;  // the CPU follows it from now on
                 if (tracing())
-                    note({"chain", fmt::format("{:#x} -> {:#x}", from->eip, tu->eip), from->eip,
-                          "", cpu.counters().instructions,
+                    note({"chain",
+                          fmt::format("{:#x} -> {:#x}", from->eip, tu->eip),
+                          from->eip,
+                          "",
+                          cpu.counters().instructions,
                           {{"from", fmt::format("{:#x}", from->eip)},
                            {"to", fmt::format("{:#x}", tu->eip)}},
                           "bt"});
@@ -291,8 +296,13 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
             ++bt_.retranslations;
             ++tu->version;
             if (tracing())
-                note({"invalidate", "code written", tu->eip, "", cpu.counters().instructions,
-                      {{"unit", fmt::format("{:#x}", tu->eip)}}, "bt"});
+                note({"invalidate",
+                      "code written",
+                      tu->eip,
+                      "",
+                      cpu.counters().instructions,
+                      {{"unit", fmt::format("{:#x}", tu->eip)}},
+                      "bt"});
             translate(cpu, *tu);
         }
         tu->checked_at = cpu.decode_cache_invalidations();

@@ -8,8 +8,8 @@
 namespace ptv::vmm {
 
 const std::vector<std::string>& technique_names() {
-    static const std::vector<std::string> names = {"native", "trap-emulate", "vmx",
-                                                     "paravirt", "binary-translation"};
+    static const std::vector<std::string> names = {"native", "trap-emulate", "vmx", "paravirt",
+                                                   "binary-translation"};
     return names;
 }
 

@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "ptv/common/clock.hpp"
-#include "ptv/common/memory_hash.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/common/memory_hash.hpp"
 #include "ptv/common/trace.hpp"
 #include "ptv/vmm/binary_translation.hpp"
 #include "ptv/vmm/cost_model.hpp"
@@ -71,8 +71,8 @@ void write_trace(const RunOptions& o, const RunResult& r, const Technique& t,
         else if (tr.category == "bt" && tr.kind != "callout")
             w.instant(tr.category, tr.kind, kPid, kVmm, double(tr.instructions), args);
         else if (o.technique != "vmx" || tr.kind != "vmexit")
-            w.complete(tr.category, tr.kind + ": " + tr.cause, kPid, kVmm,
-                       double(tr.instructions), 0.5, args);
+            w.complete(tr.category, tr.kind + ": " + tr.cause, kPid, kVmm, double(tr.instructions),
+                       0.5, args);
     }
     w.metadata("technique", o.technique);
     w.metadata("guest", o.guest.name);
@@ -111,27 +111,27 @@ nlohmann::json RunResult::to_json() const {
     nlohmann::json div = nlohmann::json::array();
     for (const auto& d : divergences)
         div.push_back({{"eip", d.eip}, {"instruction", d.instruction}, {"what", d.what}});
-    nlohmann::json j = {{"guest", guest},
-            {"technique", technique},
-            {"outcome", outcome},
-            {"status", status},
-            {"message", message},
-            {"stop_eip", stop_eip},
-            {"serial", output},
-            {"final_state", final_state.to_json()},
-            {"instructions", instructions},
-            {"exceptions", exceptions},
-            {"traps", traps},
-            {"vm_exits", exits},
-            {"hypercalls", counters.hypercalls},
-            {"device_accesses", counters.device_accesses},
-            {"reflected", counters.reflected},
-            {"modelled_cycles", cycles},
-            {"wall_ns", wall_ns},
-            {"divergences", div},
-            {"vmcs", details.is_object() && details.contains("binary_translation") ? nullptr
-                                                                                   : details},
-            {"trace", trace}};
+    nlohmann::json j = {
+        {"guest", guest},
+        {"technique", technique},
+        {"outcome", outcome},
+        {"status", status},
+        {"message", message},
+        {"stop_eip", stop_eip},
+        {"serial", output},
+        {"final_state", final_state.to_json()},
+        {"instructions", instructions},
+        {"exceptions", exceptions},
+        {"traps", traps},
+        {"vm_exits", exits},
+        {"hypercalls", counters.hypercalls},
+        {"device_accesses", counters.device_accesses},
+        {"reflected", counters.reflected},
+        {"modelled_cycles", cycles},
+        {"wall_ns", wall_ns},
+        {"divergences", div},
+        {"vmcs", details.is_object() && details.contains("binary_translation") ? nullptr : details},
+        {"trace", trace}};
     if (details.is_object() && details.contains("binary_translation"))
         j["binary_translation"] = details["binary_translation"];
     if (!listing.empty()) j["listing"] = listing;
@@ -143,8 +143,9 @@ RunResult run_guest(const RunOptions& o) {
     auto technique = make_technique(o.technique, machine);
     auto* bt = dynamic_cast<BinaryTranslation*>(technique.get());
     if ((o.listing || !o.dot_path.empty()) && !bt)
-        throw UsageError("--listing and --dot show the translation cache: add --technique "
-                         "binary-translation");
+        throw UsageError(
+            "--listing and --dot show the translation cache: add --technique "
+            "binary-translation");
     std::ofstream dot;
     if (!o.dot_path.empty()) {
         dot.open(o.dot_path);  // before the run: a bad path fails at once

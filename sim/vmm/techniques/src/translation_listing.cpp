@@ -19,9 +19,9 @@ std::string upper(std::string s) {
 
 std::string unit_ref(const TranslationUnit& tu, int k) {
     if (!tu.has_successor[k]) return "?";
-    return fmt::format("unit {:#x}{}", tu.successor[k],
-                       tu.link[k] ? fmt::format(" (chained, x{})", thousands(tu.chained[k]))
-                                   : " (lookup)");
+    return fmt::format(
+        "unit {:#x}{}", tu.successor[k],
+        tu.link[k] ? fmt::format(" (chained, x{})", thousands(tu.chained[k])) : " (lookup)");
 }
 
 // The translated code of one instruction, in the notation of Adams &
@@ -38,9 +38,8 @@ std::string translated(const TranslationUnit& tu, size_t i, const std::string& g
         case Translation::Inline:
             break;
     }
-    const std::string operand = guest.find(' ') == std::string::npos
-                                    ? ""
-                                    : guest.substr(guest.find(' ') + 1);
+    const std::string operand =
+        guest.find(' ') == std::string::npos ? "" : guest.substr(guest.find(' ') + 1);
     if (m == ZYDIS_MNEMONIC_RET) return "pop tmp; jmp lookup(tmp)";
     if (m == ZYDIS_MNEMONIC_CALL)
         return op.target != op.next ? fmt::format("push {:#x}; jmp {}", op.next, unit_ref(tu, 0))
@@ -72,11 +71,11 @@ std::string BinaryTranslation::listing(const Cpu& cpu) const {
         "interpreter's semantics)\n",
         all.size(), identity + inl + callouts, identity, inl, callouts);
     for (const auto* tu : all) {
-        out += fmt::format("\nunit {:#x}: {} instruction{}, {} bytes, executed {} time{}{}\n",
-                           tu->eip, tu->guest.size(), tu->guest.size() == 1 ? "" : "s", tu->bytes,
-                           thousands(tu->executions), tu->executions == 1 ? "" : "s",
-                           tu->version > 1 ? fmt::format(", translated {} times", tu->version)
-                                           : "");
+        out +=
+            fmt::format("\nunit {:#x}: {} instruction{}, {} bytes, executed {} time{}{}\n", tu->eip,
+                        tu->guest.size(), tu->guest.size() == 1 ? "" : "s", tu->bytes,
+                        thousands(tu->executions), tu->executions == 1 ? "" : "s",
+                        tu->version > 1 ? fmt::format(", translated {} times", tu->version) : "");
         for (size_t i = 0; i < tu->guest.size(); ++i) {
             const uint32_t eip = tu->code[i].eip;
             const std::string guest = cpu.decoder().disassemble(tu->guest[i].bytes, eip);
@@ -104,7 +103,8 @@ std::string BinaryTranslation::dot() const {
     for (const auto* tu : units()) {
         if (tu->callout)
             s += fmt::format(
-                "  {} [label=\"{:#x}\\ncallout: {}\\nx{}\", style=filled, fillcolor=\"#f6c6c6\"];\n",
+                "  {} [label=\"{:#x}\\ncallout: {}\\nx{}\", style=filled, "
+                "fillcolor=\"#f6c6c6\"];\n",
                 id(tu), tu->eip, tu->callout_name, tu->executions);
         else
             s += fmt::format("  {} [label=\"{:#x}\\n{} instructions\\nx{}\"];\n", id(tu), tu->eip,

@@ -67,15 +67,15 @@ struct TranslationUnit : TranslatedBlock {
 };
 
 struct TranslationCounters {
-    uint64_t translations = 0;    // units translated (retranslations included)
+    uint64_t translations = 0;  // units translated (retranslations included)
     uint64_t translated_instructions = 0;
-    uint64_t retranslations = 0;  // units found stale and translated again
-    uint64_t invalidations = 0;   // guest writes into lines holding decoded code
-    uint64_t tc_hits = 0;         // lookup() found a current translation
-    uint64_t tc_misses = 0;       // lookup() had to translate
-    uint64_t chained = 0;         // transfers that followed a chain
-    uint64_t lookups = 0;         // transfers through lookup() (indirect, or not yet chained)
-    uint64_t indirect = 0;        // of those, indirect jumps, calls and returns
+    uint64_t retranslations = 0;    // units found stale and translated again
+    uint64_t invalidations = 0;     // guest writes into lines holding decoded code
+    uint64_t tc_hits = 0;           // lookup() found a current translation
+    uint64_t tc_misses = 0;         // lookup() had to translate
+    uint64_t chained = 0;           // transfers that followed a chain
+    uint64_t lookups = 0;           // transfers through lookup() (indirect, or not yet chained)
+    uint64_t indirect = 0;          // of those, indirect jumps, calls and returns
     uint64_t direct_execution = 0;  // CPL 3 instructions run directly
     uint64_t identity_executed = 0, inline_executed = 0;
     std::map<std::string, uint64_t> callouts;  // by instruction
