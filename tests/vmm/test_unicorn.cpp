@@ -1031,8 +1031,9 @@ Snapshot translated_run(Harness& h, const Sequence& s, const Initial& init, uint
             at += in.length;
         }
         TranslatedBlock block;
-        block.ops = ops.data();
         block.count = uint32_t(ops.size());
+        ops.push_back(end_of_block());
+        block.ops = ops.data();
         TranslatedBlock* b = &block;
         cpu.run_chained(b, 0);
     }

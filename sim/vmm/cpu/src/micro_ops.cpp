@@ -321,6 +321,7 @@ struct MicroOps {
 
     // Everything else: the interpreter's own semantics for the instruction.
     static void generic(Cpu& c, const MicroOp& op) {
+        c.bt_op_ = &op;  // if it faults
         c.materialize_flags();
         c.s_.eip = op.eip;
         c.bt_esp_ = c.s_.gpr[ESP];
@@ -338,6 +339,26 @@ struct MicroOps {
             c.bt_break_ = true;  // an unfinished REP chunk
         }
     }
+
+    // ------------------------------------------------------ threading --
+    // Each op ends by calling the next one's handler (threaded code): every
+    // handler has an indirect call site of its own, which the host's branch
+    // predictor learns per instruction form, and there is no loop to run.
+    // A block ends with end_of_block(), whose handler just returns; an op
+    // after which the CPU must look around (bt_break_) returns early and
+    // leaves itself in bt_op_. A block is at most 13 ops deep, with or
+    // without the sibling-call optimisation.
+    template <OpHandler Body>
+    static void threaded(Cpu& c, const MicroOp& op) {
+        Body(c, op);
+        if (c.bt_break_) {
+            c.bt_op_ = &op;
+            return;
+        }
+        const MicroOp& next = (&op)[1];
+        next.fn(c, next);
+    }
+    static void block_end(Cpu& c, const MicroOp& op) { c.bt_op_ = &op; }
 
     // ---------------------------------------------------------- lower --
     template <template <Form, uint8_t> class Pick, Form F>
@@ -357,12 +378,12 @@ struct MicroOps {
     struct ArithPick {
         template <Form F, uint8_t S>
         struct Of {
-            static constexpr OpHandler fn = &arith<K, F, S>;
+            static constexpr OpHandler fn = &threaded<&arith<K, F, S>>;
         };
     };
     template <Form F, uint8_t S>
     struct MovPick {
-        static constexpr OpHandler fn = &mov<F, S>;
+        static constexpr OpHandler fn = &threaded<&mov<F, S>>;
     };
 
     static bool gpr(const Operand& o) {
@@ -430,7 +451,7 @@ struct MicroOps {
         op.size = size;
         switch (in.mnemonic) {
             case ZYDIS_MNEMONIC_NOP:
-                return &nop;
+                return &threaded<&nop>;
             case ZYDIS_MNEMONIC_MOV: {
                 if (in.privileged || in.sensitive) return nullptr;  // CRn, sreg
                 const auto f = form(in, op);
@@ -466,12 +487,13 @@ struct MicroOps {
                 if (!gpr(a) || size != 4 || !memory(in.op[1], op)) return nullptr;
                 op.dst = a.reg;
                 op.seg = 0xff;  // an address, not a memory access
-                return &lea;
+                return &threaded<&lea>;
             case ZYDIS_MNEMONIC_INC:
             case ZYDIS_MNEMONIC_DEC:
                 if (!gpr(a) || size != 4) return nullptr;
                 op.dst = a.reg;
-                return in.mnemonic == ZYDIS_MNEMONIC_INC ? &incdec<true> : &incdec<false>;
+                return in.mnemonic == ZYDIS_MNEMONIC_INC ? &threaded<&incdec<true>>
+                                                         : &threaded<&incdec<false>>;
             case ZYDIS_MNEMONIC_SHL:
             case ZYDIS_MNEMONIC_SHR:
             case ZYDIS_MNEMONIC_SAR:
@@ -480,18 +502,19 @@ struct MicroOps {
                 if (!gpr(a) || size != 4 || in.op[1].kind != Operand::Kind::Imm) return nullptr;
                 op.dst = a.reg;
                 op.imm = in.op[1].imm & 0x1f;
-                if (op.imm == 0) return &nop;  // a count of 0 changes nothing, flags included
+                if (op.imm == 0)
+                    return &threaded<&nop>;  // a count of 0 changes nothing, flags included
                 switch (in.mnemonic) {
                     case ZYDIS_MNEMONIC_SHL:
-                        return &shift<ZYDIS_MNEMONIC_SHL>;
+                        return &threaded<&shift<ZYDIS_MNEMONIC_SHL>>;
                     case ZYDIS_MNEMONIC_SHR:
-                        return &shift<ZYDIS_MNEMONIC_SHR>;
+                        return &threaded<&shift<ZYDIS_MNEMONIC_SHR>>;
                     case ZYDIS_MNEMONIC_SAR:
-                        return &shift<ZYDIS_MNEMONIC_SAR>;
+                        return &threaded<&shift<ZYDIS_MNEMONIC_SAR>>;
                     case ZYDIS_MNEMONIC_ROL:
-                        return &rotate<true>;
+                        return &threaded<&rotate<true>>;
                     default:
-                        return &rotate<false>;
+                        return &threaded<&rotate<false>>;
                 }
             case ZYDIS_MNEMONIC_IMUL: {
                 if (!gpr(a) || size != 4 || in.operand_count < 2) return nullptr;
@@ -504,49 +527,58 @@ struct MicroOps {
                 }
                 if (gpr(b)) {
                     op.src = b.reg;
-                    return three ? &imul<Form::RR, true> : &imul<Form::RR, false>;
+                    return three ? &threaded<&imul<Form::RR, true>>
+                                 : &threaded<&imul<Form::RR, false>>;
                 }
-                if (memory(b, op)) return three ? &imul<Form::RM, true> : &imul<Form::RM, false>;
+                if (memory(b, op))
+                    return three ? &threaded<&imul<Form::RM, true>>
+                                 : &threaded<&imul<Form::RM, false>>;
                 return nullptr;
             }
             case ZYDIS_MNEMONIC_PUSH:
                 if (in.operand_size != 4) return nullptr;
-                if (gpr(a) && a.size == 4) return op.src = a.reg, &push_reg;
+                if (gpr(a) && a.size == 4) return op.src = a.reg, OpHandler(&threaded<&push_reg>);
                 if (a.kind == Operand::Kind::Imm) {
                     op.imm = a.size == 1 ? uint32_t(int32_t(int8_t(a.imm))) : a.imm;
-                    return &push_imm;
+                    return &threaded<&push_imm>;
                 }
                 return nullptr;
             case ZYDIS_MNEMONIC_POP:
                 if (in.operand_size != 4 || !gpr(a) || a.size != 4) return nullptr;
-                return op.dst = a.reg, &pop_reg;
+                return op.dst = a.reg, OpHandler(&threaded<&pop_reg>);
             case ZYDIS_MNEMONIC_JMP:
                 if (in.operand_size != 4 || in.far) return nullptr;
-                if (a.kind == Operand::Kind::Imm) return &jump;
+                if (a.kind == Operand::Kind::Imm) return &threaded<&jump>;
                 if (gpr(a) && a.size == 4)
-                    return op.src = a.reg, OpHandler(&indirect<Form::RR, false>);
-                if (a.size == 4 && memory(a, op)) return &indirect<Form::RM, false>;
+                    return op.src = a.reg, OpHandler(&threaded<&indirect<Form::RR, false>>);
+                if (a.size == 4 && memory(a, op)) return &threaded<&indirect<Form::RM, false>>;
                 return nullptr;
             case ZYDIS_MNEMONIC_CALL:
                 if (in.operand_size != 4 || in.far) return nullptr;
-                if (a.kind == Operand::Kind::Imm) return &call;
+                if (a.kind == Operand::Kind::Imm) return &threaded<&call>;
                 if (gpr(a) && a.size == 4)
-                    return op.src = a.reg, OpHandler(&indirect<Form::RR, true>);
-                if (a.size == 4 && memory(a, op)) return &indirect<Form::RM, true>;
+                    return op.src = a.reg, OpHandler(&threaded<&indirect<Form::RR, true>>);
+                if (a.size == 4 && memory(a, op)) return &threaded<&indirect<Form::RM, true>>;
                 return nullptr;
             case ZYDIS_MNEMONIC_RET:
                 if (in.operand_size != 4 || in.far) return nullptr;
                 op.imm = in.operand_count >= 1 && a.kind == Operand::Kind::Imm ? a.imm & 0xffff : 0;
-                return &ret;
+                return &threaded<&ret>;
             default: {
                 const int8_t cc = jcc_condition(in.mnemonic);
                 if (cc < 0 || in.operand_size != 4) return nullptr;
                 op.cc = uint8_t(cc);
-                return &branch;
+                return &threaded<&branch>;
             }
         }
     }
 };
+
+MicroOp end_of_block() {
+    MicroOp op;
+    op.fn = &MicroOps::block_end;
+    return op;
+}
 
 MicroOp lower(const Instruction& in, uint32_t eip) {
     MicroOp op;
@@ -562,7 +594,7 @@ MicroOp lower(const Instruction& in, uint32_t eip) {
         op.target = op.next;
     op.fn = MicroOps::choose(in, op);
     if (!op.fn) {
-        op.fn = &MicroOps::generic;
+        op.fn = &MicroOps::threaded<&MicroOps::generic>;
         op.generic = true;
     }
     return op;
@@ -644,15 +676,13 @@ BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
     for (;;) {
         ++b->executions;
         bt_exit_.kind = BlockExit::Kind::Successor;
-        const MicroOp* op = b->ops;
-        const MicroOp* const end = op + b->count;
+        const MicroOp* const end = b->ops + b->count;
         try {
-            do {
-                op->fn(*this, *op);
-            } while (!bt_break_ && ++op != end);
+            b->ops[0].fn(*this, b->ops[0]);  // runs every op, threaded (ops[count] ends it)
         } catch (const CpuFault& f) {
             // Only generic ops fault; they made the flags real first. The
             // instruction restarts: its own EIP, its ESP.
+            const MicroOp* op = bt_op_;
             const uint32_t done = uint32_t(op - b->ops);
             s_.eip = op->eip;
             s_.gpr[ESP] = bt_esp_;
@@ -661,6 +691,7 @@ BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
             return BlockExit{BlockExit::Kind::Break, 0, true, done, total + done};
         }
         if (bt_break_) {  // left after *op
+            const MicroOp* op = bt_op_;
             const bool unsupported = stop_ && stop_->kind == Stop::Kind::Unsupported;
             if (!op->generic && !op->terminator) s_.eip = op->next;
             const uint32_t done = uint32_t(op - b->ops) + (unsupported ? 0 : 1);

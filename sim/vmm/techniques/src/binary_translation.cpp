@@ -168,10 +168,11 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
         }
     }
     for (size_t i = 0; i < tu.guest.size(); ++i) tu.code.push_back(lower(tu.guest[i], eips[i]));
-    tu.ops = tu.code.data();
     tu.count = tu.callout ? 0 : uint32_t(tu.code.size());
-    if (!tu.code.empty() && tu.code.back().terminator && !tu.callout) {
-        const MicroOp& last = tu.code.back();
+    tu.code.push_back(end_of_block());
+    tu.ops = tu.code.data();
+    if (!tu.guest.empty() && tu.code[tu.guest.size() - 1].terminator && !tu.callout) {
+        const MicroOp& last = tu.code[tu.guest.size() - 1];
         const auto m = ZydisMnemonic(last.insn->mnemonic);
         const bool direct = last.target != last.next;  // JMP/Jcc/CALL rel, LOOP, JECXZ
         if (direct) tu.has_successor[0] = true, tu.successor[0] = last.target;

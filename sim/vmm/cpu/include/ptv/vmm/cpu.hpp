@@ -233,8 +233,9 @@ class Cpu {
     uint32_t private_base_ = 0;
     Instruction scratch_;  // uncached decode (code outside RAM)
     LazyFlags lazy_;
-    bool bt_break_ = false;  // leave the translated block after this op
-    uint32_t bt_esp_ = 0;    // ESP before a generic op, for its faults
+    bool bt_break_ = false;           // leave the translated block after this op
+    uint32_t bt_esp_ = 0;             // ESP before a generic op, for its faults
+    const MicroOp* bt_op_ = nullptr;  // the op that left the block (or faulted)
     struct BlockTarget {
         uint32_t linear = 0;
         TranslatedBlock* block = nullptr;

@@ -51,7 +51,8 @@ struct BlockExit {
     uint64_t total = 0;      // ... in all the blocks run (run_chained)
 };
 
-// A translated block as the CPU runs it: its ops, and the blocks its
+// A translated block as the CPU runs it: its ops (followed by one
+// end_of_block() op, not counted),  and the blocks its
 // successors are chained to (patched in by the translator), so that the
 // CPU goes from block to block without returning to the translator, as
 // translated code jumps from one translation to the next in a real TC.
@@ -72,5 +73,8 @@ struct TranslatedBlock {
 // Chooses the handler for `insn` at `eip` (the translation of one
 // instruction into the pre-decoded form). `insn` must outlive the op.
 MicroOp lower(const Instruction& insn, uint32_t eip);
+// The op after a block's last one: each op calls the next (threaded code),
+// and this one returns.
+MicroOp end_of_block();
 
 }  // namespace ptv::vmm
