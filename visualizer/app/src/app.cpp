@@ -52,6 +52,7 @@ uint32_t color_for(std::string_view name) {
 
 std::string format_us(double us) {
     const double a = std::abs(us);
+    if (a < 5e-4) return "0 ns";
     if (a >= 1e6) return fmt::format("{:.3g} s", us / 1e6);
     if (a >= 1e3) return fmt::format("{:.3g} ms", us / 1e3);
     if (a >= 1) return fmt::format("{:.3g} us", us);
@@ -121,6 +122,21 @@ void App::refresh() {
     }
 }
 
+void App::select_exit(size_t n) {
+    auto exits = model_.events_of("vmexit");
+    if (exits.empty()) exits = model_.events_of("trap");
+    if (n >= exits.size()) return;
+    const uint32_t i = exits[n];
+    timeline.selected = i;
+    // Show a few exits either side of it.
+    const auto& ev = model_.events();
+    const double a = ev[exits[n >= 3 ? n - 3 : 0]].ts;
+    const double b = ev[exits[std::min(exits.size() - 1, n + 4)]].end();
+    timeline.t0 = a - (b - a) * 0.05;
+    timeline.t1 = b + (b - a) * 0.05;
+    timeline.fitted = true;
+}
+
 void App::draw(float width, float height) {
     layout.j = nlohmann::json::object();
     layout.j["view"] = view_name(view);
@@ -153,9 +169,10 @@ void App::draw(float width, float height) {
                                : "this trace has no events: nothing to show");
 
     if (ImGui::BeginTabBar("views")) {
+        const View wanted = view;
         for (size_t i = 0; i < size_t(View::kCount); ++i) {
             const ImGuiTabItemFlags flags =
-                select_view_once && View(i) == view ? ImGuiTabItemFlags_SetSelected : 0;
+                select_view_once && View(i) == wanted ? ImGuiTabItemFlags_SetSelected : 0;
             if (ImGui::BeginTabItem(kViewTitles[i], nullptr, flags)) {
                 view = View(i);
                 switch (view) {
@@ -187,8 +204,10 @@ void App::draw(float width, float height) {
             }
         }
         ImGui::EndTabBar();
+        // ImGui selects a tab one frame after asked: keep asking until it has.
+        if (view == wanted) select_view_once = false;
+        view = select_view_once ? wanted : view;
     }
-    select_view_once = false;
     ImGui::End();
 }
 

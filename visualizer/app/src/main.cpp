@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     std::string file, connect, screenshot, view_arg = "timeline", size = "1280x720", layout;
     int fd = -1;
     double wait_s = 60;
+    long select = -1;
     CLI::App cli{"ptv viz: VM exits, notifications, threads, requests... from a trace"};
     cli.add_option("file", file, "trace file (Chrome trace JSON from any ptvlab command)");
     cli.add_option("--connect", connect, "attach to a command streaming its trace on SOCKET");
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     cli.add_option("--layout", layout, "with --screenshot: write where things were drawn (JSON)");
     cli.add_option("--wait", wait_s, "with --screenshot of a stream: wait at most SECONDS for it")
         ->capture_default_str();
+    cli.add_option("--select", select, "select the N-th exit (from 0) and zoom the timeline on it");
     ptv::cli::parse_or_exit(cli, argc, argv, "ptv viz");
 
     try {
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
             app->attach(std::make_unique<LiveStream>(in));
         }
         app->view = *view;
+        if (select >= 0) app->select_exit(size_t(select));
 
         const bool headless = !screenshot.empty();
         Window window(w, h, !headless, "ptv viz");

@@ -67,6 +67,8 @@ class App {
     // Pulls live lines; returns true when the model changed.
     bool poll_live();
     bool live_ended() const;
+    // Selects the n-th exit (vmexit, else trap) and zooms the timeline on it.
+    void select_exit(size_t n);
 
     View view = View::Timeline;
     bool select_view_once = true;  // make the tab bar show `view`
