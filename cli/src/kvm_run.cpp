@@ -63,12 +63,14 @@ int kvm_run(const KvmRunOptions& o) {
             viz_args.insert(viz_args.end(), {"--screenshot", o.viz_screenshot});
         args.insert(args.end(), {"--trace-stream-fd", "4"});
     }
-    int stream[2] = {-1, -1};
-    if (viz && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream) < 0)
-        throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
 
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
+    // After the control channel: its end is above fd 4, so the dup2 onto 4
+    // below never meets itself (which would leave it close-on-exec).
+    int stream[2] = {-1, -1};
+    if (viz && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream) < 0)
         throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
 
     std::vector<char*> argv;

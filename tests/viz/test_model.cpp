@@ -20,7 +20,7 @@ const Track& track_named(const TraceModel& m, const std::string& name) {
 }
 
 // A KVM-shaped trace of three exits, one per line (as TraceWriter writes).
-const char* kSmall = R"({"traceEvents":[
+const char* kSmall = R"J({"traceEvents":[
 {"args":{"name":"VM hello"},"name":"process_name","ph":"M","pid":1},
 {"args":{"name":"vCPU 0"},"name":"thread_name","ph":"M","pid":1,"tid":1},
 {"args":{"name":"uart (emulated)"},"name":"thread_name","ph":"M","pid":1,"tid":100},
@@ -40,7 +40,7 @@ const char* kSmall = R"({"traceEvents":[
 {"cat":"notification","id":3,"name":"dispatch","ph":"s","pid":1,"tid":1,"ts":30.5},
 {"bp":"e","cat":"notification","id":3,"name":"dispatch","ph":"f","pid":1,"tid":102,"ts":30.5}
 ],
-"metadata":{"exits":3}})";
+"metadata":{"exits":3}})J";
 
 }  // namespace
 
@@ -84,11 +84,11 @@ TEST_CASE("viz model: flows join each exit to its notification") {
 }
 
 TEST_CASE("viz model: a flow end without bp e binds to the next slice") {
-    auto m = parse_text(R"([
+    auto m = parse_text(R"J([
 {"ph":"X","name":"a","cat":"c","pid":1,"tid":1,"ts":0,"dur":5},
 {"ph":"s","name":"f","cat":"c","id":"0x7","pid":1,"tid":1,"ts":1},
 {"ph":"f","name":"f","cat":"c","id":"0x7","pid":1,"tid":2,"ts":2},
-{"ph":"X","name":"b","cat":"c","pid":1,"tid":2,"ts":3,"dur":1}])");
+{"ph":"X","name":"b","cat":"c","pid":1,"tid":2,"ts":3,"dur":1}])J");
     REQUIRE(m.flows().size() == 1);
     CHECK(m.flows()[0].id == 7);
     CHECK(m.str(m.events()[m.flows()[0].from_event].name) == "a");
@@ -96,11 +96,11 @@ TEST_CASE("viz model: a flow end without bp e binds to the next slice") {
 }
 
 TEST_CASE("viz model: B/E pairs become spans and nest with depths") {
-    auto m = parse_text(R"({"ph":"B","name":"outer","pid":1,"tid":1,"ts":0}
+    auto m = parse_text(R"J({"ph":"B","name":"outer","pid":1,"tid":1,"ts":0}
 {"ph":"B","name":"inner","pid":1,"tid":1,"ts":1}
 {"ph":"E","pid":1,"tid":1,"ts":2}
 {"ph":"E","pid":1,"tid":1,"ts":4}
-)");
+)J");
     CHECK(m.error.empty());
     REQUIRE(m.tracks().size() == 1);
     const Track& t = m.tracks()[0];
@@ -134,6 +134,16 @@ TEST_CASE("viz model: a truncated trace loads what was complete") {
     CHECK(m.flows().size() == 2);
 }
 
+TEST_CASE("viz model: a line cut short in the middle costs only its event") {
+    std::string text = kSmall;
+    const auto at = text.find("{\"args\":{\"exit\":2}");
+    text.erase(at + 20, text.find('\n', at) - (at + 20));  // keep '{"args":{"exit":2},"c'
+    auto m = parse_text(text);
+    CHECK(m.skipped == 1);
+    CHECK(m.event_count() == 11);
+    CHECK(m.metadata["exits"] == 3);
+}
+
 TEST_CASE("viz model: garbage between events is counted, not fatal") {
     auto m = parse_text("{\"ph\":\"X\",\"name\":\"a\",\"pid\":1,\"tid\":1,\"ts\":0,\"dur\":1}\n"
                         "this is not json\n"
@@ -160,9 +170,9 @@ TEST_CASE("viz model: a missing file is one clear error") {
 
 TEST_CASE("viz model: live lines, a cut line is skipped") {
     TraceModel m;
-    CHECK(m.add_line(R"({"ph":"X","cat":"vmexit","name":"io","pid":1,"tid":1,"ts":1,"dur":1})"));
-    CHECK_FALSE(m.add_line(R"({"ph":"X","cat":"vmexit","name":"io","pid":1,"ti)"));
-    CHECK(m.add_line(R"({"ph":"X","cat":"vmexit","name":"hlt","pid":1,"tid":1,"ts":3,"dur":1})"));
+    CHECK(m.add_line(R"J({"ph":"X","cat":"vmexit","name":"io","pid":1,"tid":1,"ts":1,"dur":1})J"));
+    CHECK_FALSE(m.add_line(R"J({"ph":"X","cat":"vmexit","name":"io","pid":1,"ti)J"));
+    CHECK(m.add_line(R"J({"ph":"X","cat":"vmexit","name":"hlt","pid":1,"tid":1,"ts":3,"dur":1})J"));
     m.finish();
     CHECK(m.event_count() == 2);
     CHECK(m.skipped == 1);
@@ -213,7 +223,7 @@ TEST_CASE("viz analysis: notification chains exit -> handler -> guest") {
 }
 
 TEST_CASE("viz analysis: thread Gantt, user threads over LWPs over CPUs") {
-    auto m = parse_text(R"({"traceEvents":[
+    auto m = parse_text(R"J({"traceEvents":[
 {"args":{"name":"CPU0"},"name":"thread_name","ph":"M","pid":1,"tid":201},
 {"args":{"name":"L0"},"name":"thread_name","ph":"M","pid":1,"tid":101},
 {"args":{"name":"U0"},"name":"thread_name","ph":"M","pid":1,"tid":1},
@@ -222,7 +232,7 @@ TEST_CASE("viz analysis: thread Gantt, user threads over LWPs over CPUs") {
 {"args":{"state":"BLOCKED"},"cat":"thread","name":"BLOCKED","ph":"X","pid":1,"tid":2,"ts":0,"dur":2000},
 {"args":{"state":"RUNNING","thread":0},"cat":"thread","name":"RUNNING U0","ph":"X","pid":1,"tid":101,"ts":0,"dur":1000},
 {"args":{"state":"RUNNING","thread":0},"cat":"thread","name":"L0 U0","ph":"X","pid":1,"tid":201,"ts":0,"dur":1000}
-]})");
+]})J");
     const Gantt g = thread_gantt(m);
     REQUIRE(g.lanes.size() == 4);
     CHECK(m.tracks()[g.lanes[0].track].name == "U0");
@@ -235,13 +245,13 @@ TEST_CASE("viz analysis: thread Gantt, user threads over LWPs over CPUs") {
 }
 
 TEST_CASE("viz analysis: request spans split into queueing, service and disk") {
-    auto m = parse_text(R"([
+    auto m = parse_text(R"J([
 {"cat":"request","name":"request","ph":"X","pid":1,"tid":3,"ts":0,"dur":10},
 {"cat":"request","name":"queueing","ph":"X","pid":1,"tid":3,"ts":0,"dur":2},
 {"cat":"request","name":"service","ph":"X","pid":1,"tid":3,"ts":2,"dur":8},
 {"cat":"request","name":"disk","ph":"X","pid":1,"tid":3,"ts":4,"dur":5},
 {"cat":"request","name":"request","ph":"X","pid":1,"tid":4,"ts":1,"dur":3},
-{"cat":"request","name":"cpu","ph":"X","pid":1,"tid":4,"ts":1,"dur":3}])");
+{"cat":"request","name":"cpu","ph":"X","pid":1,"tid":4,"ts":1,"dur":3}])J");
     const Requests r = requests(m);
     REQUIRE(r.spans.size() == 2);
     CHECK(r.connections == 2);
@@ -254,10 +264,10 @@ TEST_CASE("viz analysis: request spans split into queueing, service and disk") {
 }
 
 TEST_CASE("viz analysis: migration rounds and downtime, in the expected shape") {
-    auto m = parse_text(R"([
+    auto m = parse_text(R"J([
 {"cat":"migration","name":"round","ph":"X","pid":1,"tid":1,"ts":0,"dur":10,"args":{"round":0,"pages_sent":16384,"pages_dirtied":900}},
 {"cat":"migration","name":"round","ph":"X","pid":1,"tid":1,"ts":10,"dur":2,"args":{"round":1,"pages_sent":900,"pages_dirtied":80}},
-{"cat":"migration","name":"downtime","ph":"X","pid":1,"tid":1,"ts":12,"dur":0.5}])");
+{"cat":"migration","name":"downtime","ph":"X","pid":1,"tid":1,"ts":12,"dur":0.5}])J");
     const Migration g = migration(m);
     REQUIRE(g.rounds.size() == 2);
     CHECK(g.rounds[0].pages_sent == 16384);
@@ -267,12 +277,12 @@ TEST_CASE("viz analysis: migration rounds and downtime, in the expected shape") 
 }
 
 TEST_CASE("viz analysis: translation cache blocks and chains, in the expected shape") {
-    auto m = parse_text(R"([
+    auto m = parse_text(R"J([
 {"cat":"bt","name":"translate","ph":"X","pid":1,"tid":1,"ts":0,"dur":1,"args":{"block":"0x100020","size":12}},
 {"cat":"bt","name":"translate","ph":"X","pid":1,"tid":1,"ts":1,"dur":1,"args":{"block":"0x100010","size":16}},
 {"cat":"bt","name":"chain","ph":"i","pid":1,"tid":1,"ts":2,"args":{"from":"0x100010","to":"0x100020"}},
 {"cat":"bt","name":"cache-hit","ph":"i","pid":1,"tid":1,"ts":3,"args":{"block":"0x100010"}},
-{"cat":"bt","name":"callout","ph":"i","pid":1,"tid":1,"ts":4,"args":{"block":"0x100020"}}])");
+{"cat":"bt","name":"callout","ph":"i","pid":1,"tid":1,"ts":4,"args":{"block":"0x100020"}}])J");
     const TranslationCache c = translation_cache(m);
     REQUIRE(c.blocks.size() == 2);
     CHECK(c.blocks[0].address == 0x100010);
@@ -285,7 +295,7 @@ TEST_CASE("viz analysis: translation cache blocks and chains, in the expected sh
 }
 
 TEST_CASE("viz model: args are read without a full decode") {
-    const std::string_view a = R"({"port":"0x3f8","size":1,"instruction":"mov dword ptr [ebx], eax","q":"a\"b"})";
+    const std::string_view a = R"J({"port":"0x3f8","size":1,"instruction":"mov dword ptr [ebx], eax","q":"a\"b"})J";
     CHECK(arg(a, "port") == "0x3f8");
     CHECK(arg_number(a, "port") == 0x3f8);
     CHECK(arg_number(a, "size") == 1);

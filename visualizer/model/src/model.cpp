@@ -482,6 +482,18 @@ struct Loader {
         };
         for (size_t i = pos; i < s.size(); ++i) {
             const char c = s[i];
+            if (c == '\n' && depth > 0) {
+                // JSON strings hold no raw newline, and an event's own line
+                // never starts another object: either means this event was
+                // cut short. Count it and start again on the next line.
+                const size_t next = s.find_first_not_of(" \t\r", i + 1);
+                if (in_string || (depth == 1 && next != std::string_view::npos && s[next] == '{')) {
+                    bad(obj_start);
+                    in_string = escape = false;
+                    depth = 0;
+                    continue;
+                }
+            }
             if (in_string) {
                 if (escape)
                     escape = false;
