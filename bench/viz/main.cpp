@@ -65,7 +65,9 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     std::vector<Row> rows;
     ptv::viz::Window window(1280, 720, false, "bench-viz");
-    for (size_t events : {size_t(10000), size_t(100000), size_t(1000000)}) {
+    std::vector<size_t> sizes = {10000, 100000, 1000000};
+    if (argc > 1) sizes = {size_t(std::atol(argv[1]))};  // bench-viz N: one size only
+    for (size_t events : sizes) {
         const std::string path = fmt::format("{}/trace-{}.json", dir, events);
         {
             std::ofstream out(path);

@@ -65,7 +65,7 @@ void Window::frame(App& app, bool present) {
     app.draw(float(width), float(height));
     ImGui::Render();
     glViewport(0, 0, width, height);
-    glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
+    glClearColor(15 / 255.0f, 15 / 255.0f, 15 / 255.0f, 1.0f);  // ImGui's dark window colour
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     if (present) glfwSwapBuffers(handle);

@@ -228,19 +228,21 @@ void draw_timeline(App& app, const TraceModel& m) {
     const auto& flows = m.flows();
     auto fit = std::lower_bound(app.flows_by_time.begin(), app.flows_by_time.end(), st.t0,
                                 [&](uint32_t i, double v) { return flows[i].from_ts < v; });
-    int arrows = 0;
-    for (; fit != app.flows_by_time.end() && arrows < 400; ++fit) {
-        const Flow& f = flows[*fit];
-        if (f.from_ts > st.t1) break;
-        if (f.from_track == kNone || f.to_track == kNone) continue;
-        const float fy = track_y[f.from_track], ty = track_y[f.to_track];
-        if (fy < 0 || ty < 0) continue;
-        const ImVec2 a(x_at(f.from_ts), fy + kRowH / 2), b(x_at(f.to_ts), ty + kRowH / 2);
-        dl->AddBezierCubic(a, ImVec2(a.x + 20, a.y), ImVec2(b.x - 20, b.y), b,
-                           IM_COL32(255, 255, 255, 120), 1.0f);
-        dl->AddTriangleFilled(ImVec2(b.x, b.y), ImVec2(b.x - 6, b.y - 3), ImVec2(b.x - 6, b.y + 3),
-                              IM_COL32(255, 255, 255, 160));
-        ++arrows;
+    // Arrows closer than a few pixels apart are noise: then none are drawn
+    // (zoom in to see them).
+    const auto fend = std::upper_bound(fit, app.flows_by_time.end(), st.t1,
+                                       [&](double v, uint32_t i) { return v < flows[i].from_ts; });
+    if (fend - fit < std::ptrdiff_t(plot_w / 6)) {
+        for (; fit != fend; ++fit) {
+            const Flow& f = flows[*fit];
+            if (f.from_track == kNone || f.to_track == kNone) continue;
+            const float fy = track_y[f.from_track], ty = track_y[f.to_track];
+            if (fy < 0 || ty < 0) continue;
+            const ImVec2 a(x_at(f.from_ts), fy + kRowH - 2), b(x_at(f.to_ts), ty + 2);
+            dl->AddLine(a, b, IM_COL32(255, 255, 255, 110));
+            dl->AddTriangleFilled(b, ImVec2(b.x - 3, b.y - 5), ImVec2(b.x + 3, b.y - 5),
+                                  IM_COL32(255, 255, 255, 160));
+        }
     }
     dl->PopClipRect();
     app.layout.j["spans_drawn"] = drawn;
