@@ -4,6 +4,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "ptv/viz/app.hpp"
 
@@ -37,8 +38,18 @@ void Layout::add(const std::string& key, float x, float y, float w, float h) {
 }
 
 uint32_t color_for(std::string_view name) {
-    // A fixed palette picked by a hash of the name: the same name always gets
-    // the same colour, in every view and every run.
+    // The exit reasons get fixed, distinct colours; any other name one of a
+    // palette picked by a hash of the name: the same name always gets the
+    // same colour, in every view and every run.
+    static constexpr std::pair<std::string_view, uint32_t> kReasons[] = {
+        {"io", IM_COL32(78, 121, 167, 255)},          {"mmio", IM_COL32(242, 142, 43, 255)},
+        {"hlt", IM_COL32(89, 161, 79, 255)},          {"shutdown", IM_COL32(225, 87, 89, 255)},
+        {"internal-error", IM_COL32(176, 122, 161, 255)},
+        {"fail-entry", IM_COL32(156, 117, 95, 255)},  {"interrupted", IM_COL32(118, 183, 178, 255)},
+        {"unknown", IM_COL32(186, 176, 172, 255)},
+    };
+    for (auto [reason, colour] : kReasons)
+        if (name == reason) return colour;
     static constexpr uint32_t kPalette[] = {
         IM_COL32(78, 121, 167, 255),  IM_COL32(242, 142, 43, 255), IM_COL32(89, 161, 79, 255),
         IM_COL32(225, 87, 89, 255),   IM_COL32(118, 183, 178, 255), IM_COL32(237, 201, 72, 255),
@@ -100,7 +111,8 @@ bool App::poll_live() {
 void App::refresh() {
     if (cached_generation_ == model_.generation()) return;
     cached_generation_ = model_.generation();
-    exits = exit_stats(model_);
+    // About ten exits per bin, between 10 and 100 bins.
+    exits = exit_stats(model_, std::clamp<size_t>(model_.event_count() / 40, 10, 100));
     notes = notifications(model_);
     gantt = thread_gantt(model_);
     reqs = requests(model_);

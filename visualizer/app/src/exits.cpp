@@ -81,7 +81,10 @@ void draw_exits(App& app, const TraceModel& m) {
     for (int k = 0; k <= 4; ++k) {
         const float y = b.y - ph * float(k) / 4;
         dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), IM_COL32(255, 255, 255, 25));
-        const std::string label = fmt::format("{:.3g}", double(top) * per_s * k / 4);
+        const double v = double(top) * per_s * k / 4;
+        const std::string label = v >= 1e6   ? fmt::format("{:.3g}M", v / 1e6)
+                                  : v >= 1e3 ? fmt::format("{:.3g}k", v / 1e3)
+                                             : fmt::format("{:.3g}", v);
         dl->AddText(ImVec2(p.x, y - 7), IM_COL32(180, 180, 180, 255), label.c_str());
     }
     for (size_t r = 0; r < s.rate.size(); ++r) {

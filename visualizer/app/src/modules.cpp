@@ -35,9 +35,10 @@ void legend(std::initializer_list<std::pair<const char*, uint32_t>> items) {
 void axis(ImDrawList* dl, float x, float y, float w, double t0, double t1) {
     for (int k = 0; k <= 5; ++k) {
         const float xx = x + w * float(k) / 5;
+        const std::string label = format_us(t0 + (t1 - t0) * k / 5);
+        const float tw = k == 5 ? ImGui::CalcTextSize(label.c_str()).x + 4 : -2;
         dl->AddLine(ImVec2(xx, y), ImVec2(xx, y + 4), IM_COL32(160, 160, 160, 255));
-        dl->AddText(ImVec2(xx + 2, y + 3), IM_COL32(170, 170, 170, 255),
-                    format_us(t0 + (t1 - t0) * k / 5).c_str());
+        dl->AddText(ImVec2(xx - tw, y + 3), IM_COL32(170, 170, 170, 255), label.c_str());
     }
 }
 
@@ -92,8 +93,9 @@ void draw_threads(App& app, const TraceModel& m) {
             // Which thread runs there (LWP and CPU lanes): "RUNNING U1" -> "U1".
             std::string_view n = m.str(e.name);
             const size_t sp = n.rfind(' ');
-            if (t.kind != TrackKind::UserThread && sp != std::string_view::npos && b - a > 22) {
-                const std::string who(n.substr(sp + 1));
+            const std::string who(sp == std::string_view::npos ? n : n.substr(sp + 1));
+            if (t.kind != TrackKind::UserThread && b - a > 22 && who.size() <= 6 &&
+                who != "switch") {
                 dl->AddText(ImVec2(a + 3, y + (row_h - 14) / 2), IM_COL32(20, 20, 20, 255),
                             who.c_str());
             }
@@ -126,7 +128,7 @@ void draw_servers(App& app, const TraceModel& m) {
     for (const auto& s : r.spans) longest = std::max(longest, s.total_us);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float label_w = 210, w = avail.x - label_w - 20;
+    const float label_w = 330, w = avail.x - label_w - 20;
     ImGui::BeginChild("requests", ImVec2(0, avail.y - 24), false);
     dl = ImGui::GetWindowDrawList();
     const float row_h = 16;
@@ -138,8 +140,13 @@ void draw_servers(App& app, const TraceModel& m) {
         for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
             const auto& s = r.spans[size_t(i)];
             const ImVec2 p = ImGui::GetCursorScreenPos();
+            // "servers sim: fsm" + "client C2" -> "fsm client C2".
+            const Track& t = m.tracks()[s.track];
+            std::string server = m.process_name(t.pid);
+            server = server.substr(server.rfind(": ") == std::string::npos ? 0
+                                                                          : server.rfind(": ") + 2);
             const std::string label =
-                fmt::format("{:>9} {}", format_us(s.arrive), m.tracks()[s.track].name);
+                fmt::format("{:>9}  {} {}", format_us(s.arrive), server, t.name);
             dl->AddText(ImVec2(p.x, p.y), IM_COL32(210, 210, 210, 255), label.c_str());
             const float x0 = p.x + label_w;
             dl->AddRectFilled(ImVec2(x0, p.y + 2),

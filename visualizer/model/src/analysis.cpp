@@ -158,9 +158,12 @@ ThreadState thread_state(const TraceModel& m, const Event& e) {
     std::string s = arg(e.args, "state");
     if (s.empty()) s = std::string(m.str(e.name));
     for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-    if (s.find("running") != std::string::npos) return ThreadState::Running;
+    // The simulator's words (RUN, READY, BLOCK) and the demos' ("running:
+    // connect", "blocked in read()", "waiting (fiber-aware read)").
+    if (s.rfind("run", 0) == 0 || s.find("running") != std::string::npos)
+        return ThreadState::Running;
     if (s.find("ready") != std::string::npos) return ThreadState::Ready;
-    if (s.find("blocked") != std::string::npos || s.find("waiting") != std::string::npos)
+    if (s.find("block") != std::string::npos || s.find("waiting") != std::string::npos)
         return ThreadState::Blocked;
     return ThreadState::Other;
 }
@@ -209,8 +212,11 @@ Requests requests(const TraceModel& m) {
         }
         r.connections += used;
     }
-    std::sort(r.spans.begin(), r.spans.end(),
-              [](const auto& a, const auto& b) { return a.arrive < b.arrive; });
+    // By server (one pid per architecture in `ptv servers sim`), then arrival.
+    std::sort(r.spans.begin(), r.spans.end(), [&](const auto& a, const auto& b) {
+        const int pa = m.tracks()[a.track].pid, pb = m.tracks()[b.track].pid;
+        return pa < pb || (pa == pb && a.arrive < b.arrive);
+    });
     if (!r.spans.empty()) {
         const double n = double(r.spans.size());
         r.mean_queueing_us = q / n;
