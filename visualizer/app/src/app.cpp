@@ -140,6 +140,8 @@ void App::select_exit(size_t n) {
     if (n >= exits.size()) return;
     const uint32_t i = exits[n];
     timeline.selected = i;
+    for (size_t c = 0; c < notes.chains.size(); ++c)
+        if (notes.chains[c].exit_event == i) selected_chain = int(c);
     // Show a few exits either side of it.
     const auto& ev = model_.events();
     const double a = ev[exits[n >= 3 ? n - 3 : 0]].ts;

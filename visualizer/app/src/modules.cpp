@@ -233,6 +233,9 @@ void draw_bt(App& app, const TraceModel&) {
     ImGui::Text("%zu blocks, %zu chains; %llu translations, %llu cache hits, %llu callouts",
                 c.blocks.size(), c.chains.size(), (unsigned long long)translations,
                 (unsigned long long)hits, (unsigned long long)callouts);
+    legend({{"translated block (size: cache hits)", IM_COL32(89, 161, 79, 255)},
+            {"block with callouts", IM_COL32(225, 87, 89, 255)},
+            {"chain (direct jump between translations)", IM_COL32(200, 200, 255, 220)}});
     // Blocks on a circle by address, chains as arrows between them; a block's
     // size on screen grows with its cache hits.
     ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -247,9 +250,18 @@ void draw_bt(App& app, const TraceModel&) {
     }
     for (const auto& ch : c.chains) {
         const ImVec2 a = at[ch.from], b = at[ch.to];
-        dl->AddBezierQuadratic(a, ImVec2((a.x + b.x) / 2 * 0.8f + centre.x * 0.2f,
-                                         (a.y + b.y) / 2 * 0.8f + centre.y * 0.2f),
-                               b, IM_COL32(200, 200, 255, 140), 1.5f);
+        const ImVec2 mid((a.x + b.x) / 2 * 0.8f + centre.x * 0.2f,
+                         (a.y + b.y) / 2 * 0.8f + centre.y * 0.2f);
+        dl->AddBezierQuadratic(a, mid, b, IM_COL32(200, 200, 255, 140), 1.5f);
+        // An arrowhead where the chain jumps in, pointing along the curve.
+        const float dx = b.x - mid.x, dy = b.y - mid.y, len = std::sqrt(dx * dx + dy * dy);
+        if (len > 1) {
+            const float ux = dx / len, uy = dy / len;
+            const ImVec2 tip(b.x - ux * 20, b.y - uy * 20);
+            dl->AddTriangleFilled(tip, ImVec2(tip.x - ux * 10 - uy * 5, tip.y - uy * 10 + ux * 5),
+                                  ImVec2(tip.x - ux * 10 + uy * 5, tip.y - uy * 10 - ux * 5),
+                                  IM_COL32(200, 200, 255, 220));
+        }
     }
     uint32_t top = 1;
     for (const auto& b : c.blocks) top = std::max(top, b.hits);

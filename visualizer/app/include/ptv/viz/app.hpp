@@ -67,7 +67,8 @@ class App {
     // Pulls live lines; returns true when the model changed.
     bool poll_live();
     bool live_ended() const;
-    // Selects the n-th exit (vmexit, else trap) and zooms the timeline on it.
+    // Selects the n-th exit (vmexit, else trap) in the timeline, zoomed on it,
+    // and in the notifications view.
     void select_exit(size_t n);
 
     View view = View::Timeline;
