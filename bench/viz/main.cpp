@@ -123,9 +123,10 @@ int main(int argc, char** argv) {
     }
     std::filesystem::remove_all(dir);
 
-    std::printf("bench-viz: ptv-viz load and frame time (KVM-shaped trace, 4 events per exit;\n"
-                "frames at 1280x720, %s, panning 1%% per frame)\n\n",
-                reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
+    std::printf(
+        "bench-viz: ptv-viz load and frame time (KVM-shaped trace, 4 events per exit;\n"
+        "frames at 1280x720, %s, panning 1%% per frame)\n\n",
+        reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
     ptv::Table t({"events", "file", "load", "trace::load", "faster", "load/1 s", "frame med",
                   "frame p95", "zoomed p95", "p95/16 ms"});
     t.right_align({0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
@@ -137,7 +138,8 @@ int main(int argc, char** argv) {
                fmt::format("{:.2f} ms", r.zoomed_ms),
                fmt::format("{:.2f}", std::max(r.frame_p95_ms, r.zoomed_ms) / 16.0)});
     std::printf("%s", t.render().c_str());
-    std::printf("\ntargets: 1,000,000 events load in under 1 s (load/1 s < 1); a frame in under\n"
-                "16 ms while panning (p95/16 ms < 1). trace::load is common/'s nlohmann reader.\n");
+    std::printf(
+        "\ntargets: 1,000,000 events load in under 1 s (load/1 s < 1); a frame in under\n"
+        "16 ms while panning (p95/16 ms < 1). trace::load is common/'s nlohmann reader.\n");
     return 0;
 }

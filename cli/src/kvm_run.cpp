@@ -32,6 +32,14 @@ std::string describe_wait_status(int status) {
     return fmt::format("exited with status {} without reporting a result", WEXITSTATUS(status));
 }
 
+// execve's argv: pointers into `args`, then a null.
+std::vector<char*> c_argv(std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return argv;
+}
+
 }  // namespace
 
 int kvm_run(const KvmRunOptions& o) {
@@ -73,9 +81,7 @@ int kvm_run(const KvmRunOptions& o) {
     if (viz && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream) < 0)
         throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
 
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    std::vector<char*> argv = c_argv(args);
 
     // The worker: control channel on fd 3, serial output on stdout (on
     // stderr with --json, so stdout carries only the JSON document).
@@ -105,9 +111,7 @@ int kvm_run(const KvmRunOptions& o) {
     pid_t viz_pid = -1;
     if (viz) {
         // The viewer: serial output and results stay on our terminal.
-        std::vector<char*> vargv;
-        for (auto& a : viz_args) vargv.push_back(a.data());
-        vargv.push_back(nullptr);
+        std::vector<char*> vargv = c_argv(viz_args);
         posix_spawn_file_actions_t va;
         posix_spawn_file_actions_init(&va);
         posix_spawn_file_actions_adddup2(&va, stream[0], 3);

@@ -63,8 +63,9 @@ int main(int argc, char** argv) {
     run_cmd->add_flag("--viz", run.viz, "watch the trace live in the visualizer (ptv viz)");
     run_cmd->add_option("--viz-screenshot", run.viz_screenshot,
                         "with --viz, headless: write the timeline as PNG when the guest stops");
-    run_cmd->add_option("--trace-socket", run.trace_socket,
-                        "stream the trace live on a Unix socket at PATH ('ptv viz --connect PATH')");
+    run_cmd->add_option(
+        "--trace-socket", run.trace_socket,
+        "stream the trace live on a Unix socket at PATH ('ptv viz --connect PATH')");
     run_cmd->add_flag("--json", run.json,
                       "print the result as JSON on stdout (serial output goes to stderr)");
 
@@ -74,8 +75,7 @@ int main(int argc, char** argv) {
     app.add_subcommand("vmm",
                        "an x86 CPU model: trap-and-emulate, a VMX model, paravirtualization "
                        "('ptv vmm --help')");
-    app.add_subcommand("viz",
-                       "the visualizer: ptv viz FILE | --connect SOCKET ('ptv viz --help')");
+    app.add_subcommand("viz", "the visualizer: ptv viz FILE | --connect SOCKET ('ptv viz --help')");
 
     auto* threads = app.add_subcommand(
         "threads", "threading models: simulated with exact answers, and measured for real");

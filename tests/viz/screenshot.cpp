@@ -23,8 +23,7 @@ uint32_t Screenshot::at(int x, int y) const {
 size_t Screenshot::busy(const nlohmann::json& r) const {
     size_t n = 0;
     for (int y = int(r[1].get<double>()); y < int(r[1].get<double>() + r[3].get<double>()); ++y)
-        for (int x = int(r[0].get<double>()); x < int(r[0].get<double>() + r[2].get<double>());
-             ++x)
+        for (int x = int(r[0].get<double>()); x < int(r[0].get<double>() + r[2].get<double>()); ++x)
             if (x >= 0 && y >= 0 && x < width && y < height) {
                 const uint32_t c = at(x, y);
                 // Near-background greys (grid lines, track shading) do not count.
@@ -38,8 +37,7 @@ size_t Screenshot::busy(const nlohmann::json& r) const {
 size_t Screenshot::colours(const nlohmann::json& r) const {
     std::set<uint32_t> seen;
     for (int y = int(r[1].get<double>()); y < int(r[1].get<double>() + r[3].get<double>()); ++y)
-        for (int x = int(r[0].get<double>()); x < int(r[0].get<double>() + r[2].get<double>());
-             ++x)
+        for (int x = int(r[0].get<double>()); x < int(r[0].get<double>() + r[2].get<double>()); ++x)
             if (x >= 0 && y >= 0 && x < width && y < height) seen.insert(at(x, y));
     return seen.size();
 }
@@ -51,7 +49,8 @@ Screenshot screenshot(const std::vector<std::string>& args, const TempDir& dir, 
                                      bin("ptv")};
     if (!raw) argv.push_back("viz");
     argv.insert(argv.end(), args.begin(), args.end());
-    if (!raw) argv.insert(argv.end(), {"--screenshot", png, "--layout", layout, "--size", "1280x720"});
+    if (!raw)
+        argv.insert(argv.end(), {"--screenshot", png, "--layout", layout, "--size", "1280x720"});
     ::unlink(png.c_str());
     s.run = run(argv, {}, 90);
     int n = 0;

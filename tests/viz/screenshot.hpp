@@ -28,7 +28,6 @@ struct Screenshot {
 
 // `ptv viz ARGS --screenshot OUT --layout L --size 1280x720` under xvfb-run,
 // or `ptv ARGS` (e.g. kvm run GUEST --viz-screenshot OUT) with raw = true.
-Screenshot screenshot(const std::vector<std::string>& args, const TempDir& dir,
-                      bool raw = false);
+Screenshot screenshot(const std::vector<std::string>& args, const TempDir& dir, bool raw = false);
 
 }  // namespace ptv::test

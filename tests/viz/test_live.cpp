@@ -12,7 +12,7 @@
 
 using namespace ptv::test;
 
-TEST_CASE("viz live: ptv kvm run --viz shows the guest's exits as they stream") {
+TEST_CASE("ptv kvm run --viz shows the guest's exits as they stream") {
     TempDir dir;
     const std::string png = dir.file("shot.png");
     auto s = screenshot({"kvm", "run", "hello", "--viz-screenshot", png}, dir, true);
@@ -24,13 +24,13 @@ TEST_CASE("viz live: ptv kvm run --viz shows the guest's exits as they stream") 
     CHECK(s.busy(nlohmann::json::array({210, 100, 1050, 80})) > 300);
 }
 
-TEST_CASE("viz live: ptv viz --connect attaches to a running worker's stream") {
+TEST_CASE("ptv viz --connect attaches to a running worker's stream") {
     TempDir dir;
     const std::string sock = dir.file("trace.sock"), png = dir.file("c.png");
     // A guest that spins until the watchdog stops it: the viewer attaches
     // while it runs and gets the whole log from the start.
-    const pid_t guest = spawn({bin("ptv"), "kvm", "run", "fault-forever",
-                               "--timeout", "3", "--trace-socket", sock});
+    const pid_t guest = spawn(
+        {bin("ptv"), "kvm", "run", "fault-forever", "--timeout", "3", "--trace-socket", sock});
     for (int i = 0; i < 200 && !std::filesystem::exists(sock); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     REQUIRE(std::filesystem::exists(sock));

@@ -44,7 +44,7 @@ const char* kSmall = R"J({"traceEvents":[
 
 }  // namespace
 
-TEST_CASE("viz model: a KVM trace loads whole, with its metadata") {
+TEST_CASE("a KVM trace loads whole, with its metadata") {
     auto m = parse_text(kSmall);
     CHECK(m.error.empty());
     CHECK(m.skipped == 0);
@@ -57,7 +57,7 @@ TEST_CASE("viz model: a KVM trace loads whole, with its metadata") {
     CHECK_FALSE(m.has_category("migration"));
 }
 
-TEST_CASE("viz model: tracks per (pid, tid), named, ordered and classified") {
+TEST_CASE("tracks per (pid, tid), named, ordered and classified") {
     auto m = parse_text(kSmall);
     REQUIRE(m.tracks().size() == 3);
     std::vector<std::string> order;
@@ -69,7 +69,7 @@ TEST_CASE("viz model: tracks per (pid, tid), named, ordered and classified") {
     CHECK(track_named(m, "uart (emulated)").spans.size() == 2);
 }
 
-TEST_CASE("viz model: flows join each exit to its notification") {
+TEST_CASE("flows join each exit to its notification") {
     auto m = parse_text(kSmall);
     REQUIRE(m.flows().size() == 3);
     for (const auto& f : m.flows()) {
@@ -83,7 +83,7 @@ TEST_CASE("viz model: flows join each exit to its notification") {
     CHECK(m.tracks()[m.flows()[2].to_track].name == "vcpu (worker)");
 }
 
-TEST_CASE("viz model: a flow end without bp e binds to the next slice") {
+TEST_CASE("a flow end without bp e binds to the next slice") {
     auto m = parse_text(R"J([
 {"ph":"X","name":"a","cat":"c","pid":1,"tid":1,"ts":0,"dur":5},
 {"ph":"s","name":"f","cat":"c","id":"0x7","pid":1,"tid":1,"ts":1},
@@ -95,7 +95,7 @@ TEST_CASE("viz model: a flow end without bp e binds to the next slice") {
     CHECK(m.str(m.events()[m.flows()[0].to_event].name) == "b");
 }
 
-TEST_CASE("viz model: B/E pairs become spans and nest with depths") {
+TEST_CASE("B/E pairs become spans and nest with depths") {
     auto m = parse_text(R"J({"ph":"B","name":"outer","pid":1,"tid":1,"ts":0}
 {"ph":"B","name":"inner","pid":1,"tid":1,"ts":1}
 {"ph":"E","pid":1,"tid":1,"ts":2}
@@ -112,7 +112,7 @@ TEST_CASE("viz model: B/E pairs become spans and nest with depths") {
     CHECK(m.span_at(0, 1.5) == t.spans[1]);
 }
 
-TEST_CASE("viz model: a malformed event is skipped and counted, the rest loads") {
+TEST_CASE("a malformed event is skipped and counted, the rest loads") {
     std::string text = kSmall;
     const auto at = text.find("{\"args\":{\"exit\":2}");
     text.insert(at + 1, "\"oops");  // a broken key
@@ -124,7 +124,7 @@ TEST_CASE("viz model: a malformed event is skipped and counted, the rest loads")
     CHECK(m.metadata["exits"] == 3);  // the metadata after the array survives
 }
 
-TEST_CASE("viz model: a truncated trace loads what was complete") {
+TEST_CASE("a truncated trace loads what was complete") {
     std::string text = kSmall;
     text.resize(text.find("{\"args\":{\"instruction\":\"hlt\"") + 40);
     auto m = parse_text(text);
@@ -134,7 +134,7 @@ TEST_CASE("viz model: a truncated trace loads what was complete") {
     CHECK(m.flows().size() == 2);
 }
 
-TEST_CASE("viz model: a line cut short in the middle costs only its event") {
+TEST_CASE("a line cut short in the middle costs only its event") {
     std::string text = kSmall;
     const auto at = text.find("{\"args\":{\"exit\":2}");
     text.erase(at + 20, text.find('\n', at) - (at + 20));  // keep '{"args":{"exit":2},"c'
@@ -144,15 +144,16 @@ TEST_CASE("viz model: a line cut short in the middle costs only its event") {
     CHECK(m.metadata["exits"] == 3);
 }
 
-TEST_CASE("viz model: garbage between events is counted, not fatal") {
-    auto m = parse_text("{\"ph\":\"X\",\"name\":\"a\",\"pid\":1,\"tid\":1,\"ts\":0,\"dur\":1}\n"
-                        "this is not json\n"
-                        "{\"ph\":\"X\",\"name\":\"b\",\"pid\":1,\"tid\":1,\"ts\":2,\"dur\":1}\n");
+TEST_CASE("garbage between events is counted, not fatal") {
+    auto m = parse_text(
+        "{\"ph\":\"X\",\"name\":\"a\",\"pid\":1,\"tid\":1,\"ts\":0,\"dur\":1}\n"
+        "this is not json\n"
+        "{\"ph\":\"X\",\"name\":\"b\",\"pid\":1,\"tid\":1,\"ts\":2,\"dur\":1}\n");
     CHECK(m.event_count() == 2);
     CHECK(m.skipped == 1);
 }
 
-TEST_CASE("viz model: empty traces give an empty model") {
+TEST_CASE("empty traces give an empty model") {
     for (const char* text : {"", "  \n", "{\"traceEvents\":[]}", "[]"}) {
         auto m = parse_text(text);
         CHECK(m.event_count() == 0);
@@ -163,12 +164,12 @@ TEST_CASE("viz model: empty traces give an empty model") {
     }
 }
 
-TEST_CASE("viz model: a missing file is one clear error") {
+TEST_CASE("a missing file is one clear error") {
     CHECK_THROWS_WITH(load_file("/nonexistent/trace.json"),
                       doctest::Contains("cannot read trace file '/nonexistent/trace.json'"));
 }
 
-TEST_CASE("viz model: live lines, a cut line is skipped") {
+TEST_CASE("live lines, a cut line is skipped") {
     TraceModel m;
     CHECK(m.add_line(R"J({"ph":"X","cat":"vmexit","name":"io","pid":1,"tid":1,"ts":1,"dur":1})J"));
     CHECK_FALSE(m.add_line(R"J({"ph":"X","cat":"vmexit","name":"io","pid":1,"ti)J"));
@@ -179,7 +180,7 @@ TEST_CASE("viz model: live lines, a cut line is skipped") {
     CHECK(exit_stats(m).by_reason.size() == 2);
 }
 
-TEST_CASE("viz model: 1,000,000 events load whole") {
+TEST_CASE("1,000,000 events load whole") {
     const std::string text = synthetic_kvm_trace(250000);  // 4 events per exit
     auto m = parse_text(text);
     CHECK(m.error.empty());
@@ -190,7 +191,7 @@ TEST_CASE("viz model: 1,000,000 events load whole") {
     CHECK(s.by_reason.size() == 3);
 }
 
-TEST_CASE("viz analysis: exits by reason, by device and over time") {
+TEST_CASE("analysis: exits by reason, by device and over time") {
     auto m = parse_text(kSmall);
     const ExitStats s = exit_stats(m, 10);
     CHECK(s.total == 3);
@@ -207,7 +208,7 @@ TEST_CASE("viz analysis: exits by reason, by device and over time") {
     CHECK(sum == 3);
 }
 
-TEST_CASE("viz analysis: notification chains exit -> handler -> guest") {
+TEST_CASE("analysis: notification chains exit -> handler -> guest") {
     auto m = parse_text(kSmall);
     const Notifications n = notifications(m);
     REQUIRE(n.chains.size() == 3);
@@ -222,7 +223,7 @@ TEST_CASE("viz analysis: notification chains exit -> handler -> guest") {
     CHECK(n.devices[0].handler_us == doctest::Approx(0.75));
 }
 
-TEST_CASE("viz analysis: thread Gantt, user threads over LWPs over CPUs") {
+TEST_CASE("analysis: thread Gantt, user threads over LWPs over CPUs") {
     auto m = parse_text(R"J({"traceEvents":[
 {"args":{"name":"CPU0"},"name":"thread_name","ph":"M","pid":1,"tid":201},
 {"args":{"name":"L0"},"name":"thread_name","ph":"M","pid":1,"tid":101},
@@ -244,7 +245,7 @@ TEST_CASE("viz analysis: thread Gantt, user threads over LWPs over CPUs") {
     CHECK(thread_state(m, m.events()[u1.spans[0]]) == ThreadState::Blocked);
 }
 
-TEST_CASE("viz analysis: request spans split into queueing, service and disk") {
+TEST_CASE("analysis: request spans split into queueing, service and disk") {
     auto m = parse_text(R"J([
 {"cat":"request","name":"request","ph":"X","pid":1,"tid":3,"ts":0,"dur":10},
 {"cat":"request","name":"queueing","ph":"X","pid":1,"tid":3,"ts":0,"dur":2},
@@ -263,7 +264,7 @@ TEST_CASE("viz analysis: request spans split into queueing, service and disk") {
     CHECK(r.mean_disk_us == doctest::Approx(2.5));
 }
 
-TEST_CASE("viz analysis: migration rounds and downtime, in the expected shape") {
+TEST_CASE("analysis: migration rounds and downtime, in the expected shape") {
     auto m = parse_text(R"J([
 {"cat":"migration","name":"round","ph":"X","pid":1,"tid":1,"ts":0,"dur":10,"args":{"round":0,"pages_sent":16384,"pages_dirtied":900}},
 {"cat":"migration","name":"round","ph":"X","pid":1,"tid":1,"ts":10,"dur":2,"args":{"round":1,"pages_sent":900,"pages_dirtied":80}},
@@ -276,7 +277,7 @@ TEST_CASE("viz analysis: migration rounds and downtime, in the expected shape") 
     CHECK(migration(parse_text(kSmall)).rounds.empty());
 }
 
-TEST_CASE("viz analysis: translation cache blocks and chains, in the expected shape") {
+TEST_CASE("analysis: translation cache blocks and chains, in the expected shape") {
     auto m = parse_text(R"J([
 {"cat":"bt","name":"translate","ph":"X","pid":1,"tid":1,"ts":0,"dur":1,"args":{"block":"0x100020","size":12}},
 {"cat":"bt","name":"translate","ph":"X","pid":1,"tid":1,"ts":1,"dur":1,"args":{"block":"0x100010","size":16}},
@@ -294,8 +295,9 @@ TEST_CASE("viz analysis: translation cache blocks and chains, in the expected sh
     CHECK(c.chains[0].to == 1);
 }
 
-TEST_CASE("viz model: args are read without a full decode") {
-    const std::string_view a = R"J({"port":"0x3f8","size":1,"instruction":"mov dword ptr [ebx], eax","q":"a\"b"})J";
+TEST_CASE("args are read without a full decode") {
+    const std::string_view a =
+        R"J({"port":"0x3f8","size":1,"instruction":"mov dword ptr [ebx], eax","q":"a\"b"})J";
     CHECK(arg(a, "port") == "0x3f8");
     CHECK(arg_number(a, "port") == 0x3f8);
     CHECK(arg_number(a, "size") == 1);

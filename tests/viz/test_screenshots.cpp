@@ -24,7 +24,7 @@ std::string kvm_trace(const TempDir& dir) {
 
 }  // namespace
 
-TEST_CASE("viz screenshot: the timeline of a KVM trace is not blank") {
+TEST_CASE("screenshot: the timeline of a KVM trace is not blank") {
     TempDir dir;
     auto s = screenshot({kvm_trace(dir), "--view", "timeline"}, dir);
     INFO(s.run.err);
@@ -38,7 +38,7 @@ TEST_CASE("viz screenshot: the timeline of a KVM trace is not blank") {
     CHECK(s.colours(area) >= 5);
 }
 
-TEST_CASE("viz screenshot: the exit histogram has one bar per exit reason and device") {
+TEST_CASE("screenshot: the exit histogram has one bar per exit reason and device") {
     TempDir dir;
     auto s = screenshot({kvm_trace(dir), "--view", "exits"}, dir);
     INFO(s.run.err);
@@ -54,7 +54,7 @@ TEST_CASE("viz screenshot: the exit histogram has one bar per exit reason and de
     CHECK(s.busy(s.layout["rate_area"]) > 300);
 }
 
-TEST_CASE("viz screenshot: notifications draw the exit's path and each device") {
+TEST_CASE("screenshot: notifications draw the exit's path and each device") {
     TempDir dir;
     auto s = screenshot({kvm_trace(dir), "--view", "notifications"}, dir);
     INFO(s.run.err);
@@ -64,7 +64,7 @@ TEST_CASE("viz screenshot: notifications draw the exit's path and each device") 
     CHECK_FALSE(s.layout.contains("absent"));
 }
 
-TEST_CASE("viz screenshot: views of absent categories say so") {
+TEST_CASE("screenshot: views of absent categories say so") {
     TempDir dir;
     const std::string trace = kvm_trace(dir);
     for (const char* view : {"threads", "servers", "migration", "bt"}) {
@@ -76,7 +76,7 @@ TEST_CASE("viz screenshot: views of absent categories say so") {
     }
 }
 
-TEST_CASE("viz screenshot: threads sim trace as a Gantt of threads over LWPs over CPUs") {
+TEST_CASE("screenshot: threads sim trace as a Gantt of threads over LWPs over CPUs") {
     TempDir dir;
     const std::string trace = dir.file("threads.json");
     auto sim = run({bin("ptv"), "threads", "sim", "--model", "many-to-many", "--cpus", "2", "-s",
@@ -90,7 +90,7 @@ TEST_CASE("viz screenshot: threads sim trace as a Gantt of threads over LWPs ove
     CHECK(s.busy(s.layout["gantt_area"]) > 2000);
 }
 
-TEST_CASE("viz screenshot: servers sim trace as request spans") {
+TEST_CASE("screenshot: servers sim trace as request spans") {
     TempDir dir;
     const std::string trace = dir.file("servers.json");
     auto sim = run({bin("ptv"), "servers", "sim", "-s", "2", "--trace", trace});
@@ -102,7 +102,7 @@ TEST_CASE("viz screenshot: servers sim trace as request spans") {
     CHECK(s.layout["requests"].get<int>() > 0);
 }
 
-TEST_CASE("viz screenshot: a truncated trace shows what was complete and says so") {
+TEST_CASE("screenshot: a truncated trace shows what was complete and says so") {
     TempDir dir;
     std::string text = ptv::viz::synthetic_kvm_trace(50);
     text.resize(text.size() / 2);
@@ -112,7 +112,7 @@ TEST_CASE("viz screenshot: a truncated trace shows what was complete and says so
     CHECK(s.busy(s.layout["timeline_area"]) > 500);
 }
 
-TEST_CASE("viz screenshot: an empty trace is an empty view, not a crash") {
+TEST_CASE("screenshot: an empty trace is an empty view, not a crash") {
     TempDir dir;
     for (const char* text : {"", "{\"traceEvents\":[]}"}) {
         auto s = screenshot({write(dir, "empty.json", text), "--view", "exits"}, dir);
@@ -123,9 +123,10 @@ TEST_CASE("viz screenshot: an empty trace is an empty view, not a crash") {
     }
 }
 
-TEST_CASE("viz: bad use is one clear line and status 2") {
+TEST_CASE("bad use is one clear line and status 2") {
     TempDir dir;
-    auto missing = run({bin("ptv"), "viz", dir.file("nope.json"), "--screenshot", dir.file("x.png")});
+    auto missing =
+        run({bin("ptv"), "viz", dir.file("nope.json"), "--screenshot", dir.file("x.png")});
     CHECK(missing.status == 2);
     CHECK(missing.err.find("cannot read trace file") != std::string::npos);
     auto view = run({bin("ptv"), "viz", kvm_trace(dir), "--view", "nope"});

@@ -57,7 +57,8 @@ TraceStream::TraceStream(const vnd::NotificationDispatcher& dispatcher, Options 
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;
         if (options_.socket_path.size() >= sizeof addr.sun_path)
-            throw UsageError(fmt::format("--trace-socket '{}': path too long", options_.socket_path));
+            throw UsageError(
+                fmt::format("--trace-socket '{}': path too long", options_.socket_path));
         std::memcpy(addr.sun_path, options_.socket_path.c_str(), options_.socket_path.size() + 1);
         listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (listen_fd_ < 0 ||

@@ -21,9 +21,9 @@
 #include "ptv/vmb/multiboot.hpp"
 #include "ptv/vnd/exit_instruction.hpp"
 #include "ptv/vnd/trace_export.hpp"
-#include "ptv/worker/trace_stream.hpp"
 #include "ptv/worker/boot.hpp"
 #include "ptv/worker/stdin_pump.hpp"
+#include "ptv/worker/trace_stream.hpp"
 
 namespace ptv::worker {
 

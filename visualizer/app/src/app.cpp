@@ -12,9 +12,9 @@ namespace ptv::viz {
 
 namespace {
 
-constexpr const char* kViewNames[] = {"timeline", "exits",     "notifications", "threads",
-                                      "servers",  "migration", "bt"};
-constexpr const char* kViewTitles[] = {"Timeline", "Exits",     "Notifications",      "Threads",
+constexpr const char* kViewNames[] = {"timeline",  "exits", "notifications", "threads", "servers",
+                                      "migration", "bt"};
+constexpr const char* kViewTitles[] = {"Timeline", "Exits",     "Notifications",     "Threads",
                                        "Servers",  "Migration", "Binary translation"};
 
 }  // namespace
@@ -42,16 +42,19 @@ uint32_t color_for(std::string_view name) {
     // palette picked by a hash of the name: the same name always gets the
     // same colour, in every view and every run.
     static constexpr std::pair<std::string_view, uint32_t> kReasons[] = {
-        {"io", IM_COL32(78, 121, 167, 255)},          {"mmio", IM_COL32(242, 142, 43, 255)},
-        {"hlt", IM_COL32(89, 161, 79, 255)},          {"shutdown", IM_COL32(225, 87, 89, 255)},
+        {"io", IM_COL32(78, 121, 167, 255)},
+        {"mmio", IM_COL32(242, 142, 43, 255)},
+        {"hlt", IM_COL32(89, 161, 79, 255)},
+        {"shutdown", IM_COL32(225, 87, 89, 255)},
         {"internal-error", IM_COL32(176, 122, 161, 255)},
-        {"fail-entry", IM_COL32(156, 117, 95, 255)},  {"interrupted", IM_COL32(118, 183, 178, 255)},
+        {"fail-entry", IM_COL32(156, 117, 95, 255)},
+        {"interrupted", IM_COL32(118, 183, 178, 255)},
         {"unknown", IM_COL32(186, 176, 172, 255)},
     };
     for (auto [reason, colour] : kReasons)
         if (name == reason) return colour;
     static constexpr uint32_t kPalette[] = {
-        IM_COL32(78, 121, 167, 255),  IM_COL32(242, 142, 43, 255), IM_COL32(89, 161, 79, 255),
+        IM_COL32(78, 121, 167, 255),  IM_COL32(242, 142, 43, 255),  IM_COL32(89, 161, 79, 255),
         IM_COL32(225, 87, 89, 255),   IM_COL32(118, 183, 178, 255), IM_COL32(237, 201, 72, 255),
         IM_COL32(176, 122, 161, 255), IM_COL32(255, 157, 167, 255), IM_COL32(156, 117, 95, 255),
         IM_COL32(186, 176, 172, 255),
@@ -175,10 +178,11 @@ void App::draw(float width, float height) {
                            "| %s", stream_->status().c_str());
     }
     if (!model_.error.empty() || model_.skipped > 0)
-        ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1), "partial load: %s",
-                           model_.error.empty()
-                               ? fmt::format("skipped {} malformed event(s)", model_.skipped).c_str()
-                               : model_.error.c_str());
+        ImGui::TextColored(
+            ImVec4(1.0f, 0.45f, 0.35f, 1), "partial load: %s",
+            model_.error.empty()
+                ? fmt::format("skipped {} malformed event(s)", model_.skipped).c_str()
+                : model_.error.c_str());
     if (model_.event_count() == 0)
         ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1), "%s",
                            stream_ && !stream_->ended()

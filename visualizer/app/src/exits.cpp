@@ -30,8 +30,8 @@ void bars(App& app, const char* title, const std::vector<ExitStats::Row>& rows, 
         dl->AddRectFilled(ImVec2(p.x + label_w, y + 2), ImVec2(p.x + label_w + bw, y + row_h - 2),
                           color_for(r.name));
         app.layout.add(key, p.x + label_w, y + 2, bw, row_h - 4);
-        const std::string text = fmt::format("{}  ({} mean)", r.count,
-                                             format_us(r.total_ns / 1000.0 / double(r.count)));
+        const std::string text =
+            fmt::format("{}  ({} mean)", r.count, format_us(r.total_ns / 1000.0 / double(r.count)));
         dl->AddText(ImVec2(p.x + label_w + bw + 6, y + 3), IM_COL32(200, 200, 200, 255),
                     text.c_str());
     }
@@ -98,7 +98,8 @@ void draw_exits(App& app, const TraceModel& m) {
         }
     }
     dl->AddText(ImVec2(a.x, b.y + 3), IM_COL32(180, 180, 180, 255), format_us(s.t0).c_str());
-    const std::string end = format_us(s.t0 + s.bin_us * double(s.rate.empty() ? 0 : s.rate[0].size()));
+    const std::string end =
+        format_us(s.t0 + s.bin_us * double(s.rate.empty() ? 0 : s.rate[0].size()));
     dl->AddText(ImVec2(b.x - ImGui::CalcTextSize(end.c_str()).x, b.y + 3),
                 IM_COL32(180, 180, 180, 255), end.c_str());
     // Legend.

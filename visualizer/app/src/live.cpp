@@ -83,9 +83,9 @@ bool LiveStream::ended() const {
 
 std::string LiveStream::status() const {
     std::lock_guard lock(shared_->mu);
-    return shared_->ended ? fmt::format("live: {} ({} lines received; kept)", shared_->why,
-                                        shared_->received)
-                          : fmt::format("live: {} lines received", shared_->received);
+    return shared_->ended
+               ? fmt::format("live: {} ({} lines received; kept)", shared_->why, shared_->received)
+               : fmt::format("live: {} lines received", shared_->received);
 }
 
 int connect_stream(const std::string& path) {

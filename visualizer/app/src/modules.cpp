@@ -79,14 +79,15 @@ void draw_threads(App& app, const TraceModel& m) {
         const Track& t = m.tracks()[lane.track];
         dl->AddText(ImVec2(p.x + 12, y + (row_h - 14) / 2), IM_COL32(230, 230, 230, 255),
                     t.name.c_str());
-        dl->AddRectFilled(ImVec2(x0, y), ImVec2(x0 + w, y + row_h - 2), IM_COL32(255, 255, 255, 10));
+        dl->AddRectFilled(ImVec2(x0, y), ImVec2(x0 + w, y + row_h - 2),
+                          IM_COL32(255, 255, 255, 10));
         for (uint32_t i : t.spans) {
             const Event& e = m.events()[i];
             const float a = x0 + float((e.ts - g.t0) / span * w);
             const float b = std::max(a + 1, x0 + float((e.end() - g.t0) / span * w));
             const ThreadState s = thread_state(m, e);
-            const uint32_t col = s == ThreadState::Running ? kRunning
-                                 : s == ThreadState::Ready ? kReady
+            const uint32_t col = s == ThreadState::Running   ? kRunning
+                                 : s == ThreadState::Ready   ? kReady
                                  : s == ThreadState::Blocked ? kBlocked
                                                              : kOther;
             dl->AddRectFilled(ImVec2(a, y), ImVec2(b - 1, y + row_h - 2), col);
@@ -143,8 +144,8 @@ void draw_servers(App& app, const TraceModel& m) {
             // "servers sim: fsm" + "client C2" -> "fsm client C2".
             const Track& t = m.tracks()[s.track];
             std::string server = m.process_name(t.pid);
-            server = server.substr(server.rfind(": ") == std::string::npos ? 0
-                                                                          : server.rfind(": ") + 2);
+            server =
+                server.substr(server.rfind(": ") == std::string::npos ? 0 : server.rfind(": ") + 2);
             const std::string label =
                 fmt::format("{:>9}  {} {}", format_us(s.arrive), server, t.name);
             dl->AddText(ImVec2(p.x, p.y), IM_COL32(210, 210, 210, 255), label.c_str());
@@ -154,7 +155,8 @@ void draw_servers(App& app, const TraceModel& m) {
                               IM_COL32(255, 255, 255, 25));
             for (const auto& seg : s.segments) {
                 const float a = x0 + float(seg.offset_us / longest * w);
-                const float b = std::max(a + 1, x0 + float((seg.offset_us + seg.dur_us) / longest * w));
+                const float b =
+                    std::max(a + 1, x0 + float((seg.offset_us + seg.dur_us) / longest * w));
                 const uint32_t col = seg.part == RequestSpan::Part::Queueing ? kQ
                                      : seg.part == RequestSpan::Part::Disk   ? kD
                                                                              : kS;
@@ -207,8 +209,7 @@ void draw_migration(App& app, const TraceModel&) {
                           ImVec2(a + 2 * bw, base), kDirty);
         app.layout.add("round_bars", a, base - h * float(r.pages_sent / top), bw,
                        h * float(r.pages_sent / top));
-        if (down)
-            dl->AddRect(ImVec2(a - 3, p.y), ImVec2(a + 2 * bw + 3, base), kBlocked, 0, 0, 2);
+        if (down) dl->AddRect(ImVec2(a - 3, p.y), ImVec2(a + 2 * bw + 3, base), kBlocked, 0, 0, 2);
         dl->AddText(ImVec2(a, base + 4), IM_COL32(200, 200, 200, 255),
                     fmt::format("round {}", r.round).c_str());
     }
@@ -268,8 +269,8 @@ void draw_bt(App& app, const TraceModel&) {
     for (size_t i = 0; i < c.blocks.size(); ++i) {
         const auto& b = c.blocks[i];
         const float r = 6 + 14 * std::sqrt(float(b.hits) / float(top));
-        dl->AddCircleFilled(at[i], r, b.callouts ? IM_COL32(225, 87, 89, 255)
-                                                 : IM_COL32(89, 161, 79, 255));
+        dl->AddCircleFilled(at[i], r,
+                            b.callouts ? IM_COL32(225, 87, 89, 255) : IM_COL32(89, 161, 79, 255));
         app.layout.add("blocks", at[i].x - r, at[i].y - r, 2 * r, 2 * r);
         dl->AddText(ImVec2(at[i].x + r + 2, at[i].y - 7), IM_COL32(220, 220, 220, 255),
                     fmt::format("{:#x}", b.address).c_str());

@@ -85,9 +85,10 @@ void draw_notifications(App& app, const TraceModel& m) {
           fmt::format("notify  (+{})", format_us(c.t_notify - c.t_exit)));
     arrow(dl, ImVec2(lx[2], y3), ImVec2(lx[1], y3), IM_COL32(200, 200, 255, 255),
           fmt::format("handled (+{})", format_us(c.t_done - c.t_notify)));
-    arrow(dl, ImVec2(lx[1], y4), ImVec2(lx[0], y4), IM_COL32(89, 161, 79, 255),
-          fmt::format("resume guest (+{}; total {})", format_us(std::max(0.0, c.t_resume - c.t_done)),
-                      format_us(c.t_resume - c.t_exit)));
+    arrow(
+        dl, ImVec2(lx[1], y4), ImVec2(lx[0], y4), IM_COL32(89, 161, 79, 255),
+        fmt::format("resume guest (+{}; total {})", format_us(std::max(0.0, c.t_resume - c.t_done)),
+                    format_us(c.t_resume - c.t_exit)));
     ImGui::Dummy(ImVec2(w, h + 40));
 
     // Per device: mean time to dispatch, in the handler, back to the guest.
@@ -123,10 +124,10 @@ void draw_notifications(App& app, const TraceModel& m) {
         for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
             const auto& ch = n.chains[size_t(i)];
             const Event& e = m.events()[ch.exit_event];
-            const std::string row = fmt::format(
-                "{:>10}  {:<8} -> {:<28} handler {}", format_us(ch.t_exit),
-                std::string(m.str(e.name)), m.tracks()[ch.device_track].name,
-                format_us(ch.t_done - ch.t_notify));
+            const std::string row =
+                fmt::format("{:>10}  {:<8} -> {:<28} handler {}", format_us(ch.t_exit),
+                            std::string(m.str(e.name)), m.tracks()[ch.device_track].name,
+                            format_us(ch.t_done - ch.t_notify));
             if (ImGui::Selectable(row.c_str(), i == app.selected_chain)) app.selected_chain = i;
         }
     ImGui::EndChild();

@@ -251,10 +251,8 @@ void draw_timeline(App& app, const TraceModel& m) {
     if (hit != kNone) {
         const Event& e = ev[hit];
         ImGui::BeginTooltip();
-        ImGui::Text("%s  (%s)", std::string(m.str(e.name)).c_str(),
-                    format_us(e.dur).c_str());
-        if (auto insn = arg(e.args, "instruction"); !insn.empty())
-            ImGui::Text("%s", insn.c_str());
+        ImGui::Text("%s  (%s)", std::string(m.str(e.name)).c_str(), format_us(e.dur).c_str());
+        if (auto insn = arg(e.args, "instruction"); !insn.empty()) ImGui::Text("%s", insn.c_str());
         ImGui::EndTooltip();
         if (clicked) st.selected = hit;
     }

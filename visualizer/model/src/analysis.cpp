@@ -137,8 +137,7 @@ Gantt thread_gantt(const TraceModel& m) {
         for (uint32_t t : m.track_order()) {
             const Track& tr = m.tracks()[t];
             const bool lwp = tr.kind == TrackKind::Lwp, cpu = tr.kind == TrackKind::Cpu;
-            if ((pass == 0 && (lwp || cpu)) || (pass == 1 && !lwp) || (pass == 2 && !cpu))
-                continue;
+            if ((pass == 0 && (lwp || cpu)) || (pass == 1 && !lwp) || (pass == 2 && !cpu)) continue;
             bool has = false;
             for (uint32_t i : tr.spans) {
                 const Event& e = m.events()[i];

@@ -270,7 +270,8 @@ void TraceModel::finish() {
             t.name = n->second;
         else
             t.name = "tid " + std::to_string(t.tid);
-        if (auto s = sort_indexes_.find(k); s != sort_indexes_.end()) t.sort_index = s->second;
+        if (auto s = sort_indexes_.find(k); s != sort_indexes_.end())
+            t.sort_index = s->second;
         else
             t.sort_index = t.tid;
         // Outer spans first at equal start, so nesting depth is right. Traces
@@ -341,8 +342,7 @@ void TraceModel::finish() {
     std::unordered_map<Key, uint32_t, KeyHash> starts;
     for (uint32_t i = 0; i < events_.size(); ++i) {
         const Event& e = events_[i];
-        if (e.ph != Phase::FlowStart && e.ph != Phase::FlowStep && e.ph != Phase::FlowEnd)
-            continue;
+        if (e.ph != Phase::FlowStart && e.ph != Phase::FlowStep && e.ph != Phase::FlowEnd) continue;
         const Key key{e.id, e.cat, e.name};
         if (e.ph == Phase::FlowStart) {
             starts[key] = i;
@@ -551,10 +551,10 @@ struct Loader {
             if (s.find("\"traceEvents\"") != std::string_view::npos || base == 1) truncated = true;
         }
         if (m.skipped > 0 || truncated) {
-            const size_t line = size_t(std::count(s.begin(), s.begin() + std::min<size_t>(
-                                                                             first_bad, s.size()),
-                                                  '\n')) +
-                                1;
+            const size_t line =
+                size_t(std::count(s.begin(), s.begin() + std::min<size_t>(first_bad, s.size()),
+                                  '\n')) +
+                1;
             m.error = m.skipped > 0
                           ? "skipped " + std::to_string(m.skipped) +
                                 " malformed event(s), the first at line " + std::to_string(line)
@@ -564,7 +564,6 @@ struct Loader {
                            "the trace ends early (truncated): showing what was complete";
         }
     }
-
 
     static TraceModel parse(simdjson::padded_string text) {
         TraceModel m;

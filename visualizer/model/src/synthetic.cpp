@@ -10,7 +10,8 @@ std::string synthetic_kvm_trace(size_t exits) {
         s += fmt::format("{{\"args\":{},\"name\":\"{}\",\"ph\":\"M\",\"pid\":1,\"tid\":{}}},\n",
                          args, what, tid);
     };
-    s += "{\"args\":{\"name\":\"VM synthetic\"},\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1},\n";
+    s += "{\"args\":{\"name\":\"VM "
+         "synthetic\"},\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1},\n";
     const char* devices[] = {"uart (emulated)", "mmio-scratch (emulated)", "vcpu (worker)"};
     meta("thread_name", 1, "{\"name\":\"vCPU 0\"}");
     for (int d = 0; d < 3; ++d) {
@@ -46,7 +47,10 @@ std::string synthetic_kvm_trace(size_t exits) {
         s += fmt::format(
             "{{\"args\":{{\"exit\":{}}},\"cat\":\"notification\",\"dur\":{:.3f},\"name\":\"{} "
             "{}\",\"ph\":\"X\",\"pid\":1,\"tid\":{},\"ts\":{:.3f}}},\n",
-            id, hdur, kind == 2 ? "vcpu" : kind == 1 ? "mmio-scratch" : "uart",
+            id, hdur,
+            kind == 2   ? "vcpu"
+            : kind == 1 ? "mmio-scratch"
+                        : "uart",
             kind == 2 ? "hlt" : "write", 100 + kind, notify);
         s += fmt::format(
             "{{\"cat\":\"notification\",\"id\":{},\"name\":\"dispatch\",\"ph\":\"s\",\"pid\":1,"
