@@ -57,11 +57,15 @@ void draw_threads(App& app, const TraceModel& m) {
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float label_w = 190, x0 = p.x + label_w, w = avail.x - label_w - 10;
-    const float row_h = std::clamp((avail.y - 60) / float(g.lanes.size() + 3), 12.0f, 30.0f);
+    const float row_h = std::clamp((avail.y - 80) / float(g.lanes.size() + 4), 10.0f, 30.0f);
     const double span = std::max(g.t1 - g.t0, 1e-6);
     float y = p.y;
     TrackKind group = TrackKind::Other;
     bool first = true;
+    int last_pid = INT32_MIN;
+    bool several_pids = false;
+    for (const auto& lane : g.lanes)
+        several_pids |= m.tracks()[lane.track].pid != m.tracks()[g.lanes[0].track].pid;
     app.layout.rect("gantt_area", x0, p.y, w, 0);
     for (const auto& lane : g.lanes) {
         const TrackKind k = lane.kind == TrackKind::Lwp || lane.kind == TrackKind::Cpu
@@ -74,9 +78,17 @@ void draw_threads(App& app, const TraceModel& m) {
             dl->AddText(ImVec2(p.x, y + 2), IM_COL32(150, 190, 255, 255), title);
             y += 20;
             group = k;
+            last_pid = INT32_MIN;
             first = false;
         }
         const Track& t = m.tracks()[lane.track];
+        if (several_pids && t.pid != last_pid) {
+            // One trace, several runs (e.g. a demo's modes): name each.
+            dl->AddText(ImVec2(p.x + 6, y + 1), IM_COL32(150, 150, 150, 255),
+                        m.process_name(t.pid).c_str());
+            y += 16;
+        }
+        last_pid = t.pid;
         dl->AddText(ImVec2(p.x + 12, y + (row_h - 14) / 2), IM_COL32(230, 230, 230, 255),
                     t.name.c_str());
         dl->AddRectFilled(ImVec2(x0, y), ImVec2(x0 + w, y + row_h - 2),
