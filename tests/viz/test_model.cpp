@@ -206,6 +206,10 @@ TEST_CASE("analysis: exits by reason, by device and over time") {
     for (const auto& row : s.rate)
         for (uint32_t v : row) sum += v;
     CHECK(sum == 3);
+    REQUIRE(s.device_rate.size() == 2);
+    uint32_t uart = 0;
+    for (uint32_t v : s.device_rate[0]) uart += v;
+    CHECK(uart == 2);
 }
 
 TEST_CASE("analysis: notification chains exit -> handler -> guest") {

@@ -38,6 +38,55 @@ void bars(App& app, const char* title, const std::vector<ExitStats::Row>& rows, 
     ImGui::Dummy(ImVec2(w, row_h * float(rows.size()) + 8));
 }
 
+// Exits per second in each time bin, a line per row, with its legend;
+// records the plot's rect under `key`.
+void rate_chart(App& app, const ExitStats& s, const char* title,
+                const std::vector<ExitStats::Row>& rows,
+                const std::vector<std::vector<uint32_t>>& rate, float height, const char* key) {
+    ImGui::Text("rate over time, %s (exits/s, %s bins)", title, format_us(s.bin_us).c_str());
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const float w = ImGui::GetContentRegionAvail().x;
+    const float legend_h = 20.0f * float((rows.size() + 2) / 3);
+    const float pw = w - 60, ph = std::max(40.0f, height - 44 - legend_h);
+    const ImVec2 a(p.x + 56, p.y + 4), b(a.x + pw, a.y + ph);
+    dl->AddRect(a, b, IM_COL32(120, 120, 120, 255));
+    app.layout.rect(key, a.x, a.y, pw, ph);
+    uint32_t top = 1;
+    for (const auto& row : rate)
+        for (uint32_t v : row) top = std::max(top, v);
+    const double per_s = 1e6 / s.bin_us;
+    for (int k = 0; k <= 2; ++k) {
+        const float y = b.y - ph * float(k) / 2;
+        dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), IM_COL32(255, 255, 255, 25));
+        const double v = double(top) * per_s * k / 2;
+        const std::string label = v >= 1e6   ? fmt::format("{:.3g}M", v / 1e6)
+                                  : v >= 1e3 ? fmt::format("{:.3g}k", v / 1e3)
+                                             : fmt::format("{:.3g}", v);
+        dl->AddText(ImVec2(p.x, y - 7), IM_COL32(180, 180, 180, 255), label.c_str());
+    }
+    for (size_t r = 0; r < rate.size(); ++r) {
+        const auto& row = rate[r];
+        const uint32_t col = color_for(rows[r].name);
+        for (size_t i = 0; i + 1 < row.size(); ++i) {
+            const float xa = a.x + pw * float(i + 0.5) / float(row.size());
+            const float xb = a.x + pw * float(i + 1.5) / float(row.size());
+            dl->AddLine(ImVec2(xa, b.y - ph * float(row[i]) / float(top)),
+                        ImVec2(xb, b.y - ph * float(row[i + 1]) / float(top)), col, 2.0f);
+        }
+    }
+    const std::string end = format_us(s.t0 + s.bin_us * double(rate.empty() ? 0 : rate[0].size()));
+    dl->AddText(ImVec2(a.x, b.y + 3), IM_COL32(180, 180, 180, 255), format_us(s.t0).c_str());
+    dl->AddText(ImVec2(b.x - ImGui::CalcTextSize(end.c_str()).x, b.y + 3),
+                IM_COL32(180, 180, 180, 255), end.c_str());
+    for (size_t r = 0; r < rows.size(); ++r) {
+        const float lx = a.x + float(r % 3) * (pw / 3), ly = b.y + 22 + float(r / 3) * 20;
+        dl->AddRectFilled(ImVec2(lx, ly + 3), ImVec2(lx + 14, ly + 15), color_for(rows[r].name));
+        dl->AddText(ImVec2(lx + 20, ly + 1), IM_COL32(220, 220, 220, 255), rows[r].name.c_str());
+    }
+    ImGui::Dummy(ImVec2(w, height - 18));
+}
+
 }  // namespace
 
 void draw_exits(App& app, const TraceModel& m) {
@@ -63,53 +112,13 @@ void draw_exits(App& app, const TraceModel& m) {
     ImGui::EndChild();
     ImGui::SameLine();
 
-    // Rate over time: exits per second in each bin, a line per reason.
+    // Rate over time: exits per second in each bin, a line per reason,
+    // then a line per device.
     ImGui::BeginChild("rate", ImVec2(0, 0));
-    ImGui::Text("rate over time (exits/s, %s bins)", format_us(s.bin_us).c_str());
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const ImVec2 p = ImGui::GetCursorScreenPos();
-    const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float legend_h = 22.0f * float((s.by_reason.size() + 2) / 3);
-    const float pw = avail.x - 60, ph = std::max(80.0f, avail.y - 40 - legend_h);
-    const ImVec2 a(p.x + 56, p.y + 4), b(a.x + pw, a.y + ph);
-    dl->AddRect(a, b, IM_COL32(120, 120, 120, 255));
-    app.layout.rect("rate_area", a.x, a.y, pw, ph);
-    uint32_t top = 1;
-    for (const auto& row : s.rate)
-        for (uint32_t v : row) top = std::max(top, v);
-    const double per_s = 1e6 / s.bin_us;
-    for (int k = 0; k <= 4; ++k) {
-        const float y = b.y - ph * float(k) / 4;
-        dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), IM_COL32(255, 255, 255, 25));
-        const double v = double(top) * per_s * k / 4;
-        const std::string label = v >= 1e6   ? fmt::format("{:.3g}M", v / 1e6)
-                                  : v >= 1e3 ? fmt::format("{:.3g}k", v / 1e3)
-                                             : fmt::format("{:.3g}", v);
-        dl->AddText(ImVec2(p.x, y - 7), IM_COL32(180, 180, 180, 255), label.c_str());
-    }
-    for (size_t r = 0; r < s.rate.size(); ++r) {
-        const auto& row = s.rate[r];
-        const uint32_t col = color_for(s.by_reason[r].name);
-        for (size_t i = 0; i + 1 < row.size(); ++i) {
-            const float xa = a.x + pw * float(i + 0.5) / float(row.size());
-            const float xb = a.x + pw * float(i + 1.5) / float(row.size());
-            dl->AddLine(ImVec2(xa, b.y - ph * float(row[i]) / float(top)),
-                        ImVec2(xb, b.y - ph * float(row[i + 1]) / float(top)), col, 2.0f);
-        }
-    }
-    dl->AddText(ImVec2(a.x, b.y + 3), IM_COL32(180, 180, 180, 255), format_us(s.t0).c_str());
-    const std::string end =
-        format_us(s.t0 + s.bin_us * double(s.rate.empty() ? 0 : s.rate[0].size()));
-    dl->AddText(ImVec2(b.x - ImGui::CalcTextSize(end.c_str()).x, b.y + 3),
-                IM_COL32(180, 180, 180, 255), end.c_str());
-    // Legend.
-    for (size_t r = 0; r < s.by_reason.size(); ++r) {
-        const float lx = a.x + float(r % 3) * (pw / 3), ly = b.y + 24 + float(r / 3) * 22;
-        dl->AddRectFilled(ImVec2(lx, ly + 3), ImVec2(lx + 14, ly + 15),
-                          color_for(s.by_reason[r].name));
-        dl->AddText(ImVec2(lx + 20, ly + 1), IM_COL32(220, 220, 220, 255),
-                    s.by_reason[r].name.c_str());
-    }
+    const float h = ImGui::GetContentRegionAvail().y / 2 - 4;
+    rate_chart(app, s, "by exit reason", s.by_reason, s.rate, h, "rate_area");
+    rate_chart(app, s, s.category == "trap" ? "by track" : "by device", s.by_device, s.device_rate,
+               h, "device_rate_area");
     ImGui::EndChild();
 }
 

@@ -45,6 +45,7 @@ ExitStats exit_stats(const TraceModel& m, size_t bins) {
     std::unordered_map<uint32_t, size_t> reason_row;
     std::map<std::string, size_t> device_row;
     std::vector<uint32_t> exits;
+    std::vector<size_t> exit_device;  // row in by_device (before sorting)
     for (uint32_t i = 0; i < ev.size(); ++i) {
         const Event& e = ev[i];
         if (e.cat != *cat || !is_span(e)) continue;
@@ -63,13 +64,17 @@ ExitStats exit_stats(const TraceModel& m, size_t bins) {
         if (dadded) s.by_device.push_back({device});
         s.by_device[d->second].count++;
         s.by_device[d->second].total_ns += ns;
+        exit_device.push_back(d->second);
     }
     s.total = exits.size();
-    // Rates over time, on the sorted reasons.
+    // Rates over time, on the sorted rows.
+    std::vector<std::string> device_names;
+    for (const auto& d : s.by_device) device_names.push_back(d.name);
     sort_rows(s.by_reason);
     sort_rows(s.by_device);
-    std::unordered_map<std::string_view, size_t> order;
+    std::unordered_map<std::string_view, size_t> order, device_order;
     for (size_t r = 0; r < s.by_reason.size(); ++r) order[s.by_reason[r].name] = r;
+    for (size_t r = 0; r < s.by_device.size(); ++r) device_order[s.by_device[r].name] = r;
     bins = std::max<size_t>(bins, 1);
     double t0 = 0, t1 = 0;
     for (size_t k = 0; k < exits.size(); ++k) {
@@ -81,9 +86,12 @@ ExitStats exit_stats(const TraceModel& m, size_t bins) {
     s.t0 = t0;
     s.bin_us = std::max((t1 - t0) / double(bins), 1e-3);
     s.rate.assign(s.by_reason.size(), std::vector<uint32_t>(bins, 0));
-    for (uint32_t i : exits) {
-        const size_t b = std::min(bins - 1, size_t((ev[i].ts - t0) / s.bin_us));
-        s.rate[order[m.str(ev[i].name)]][b]++;
+    s.device_rate.assign(s.by_device.size(), std::vector<uint32_t>(bins, 0));
+    for (size_t k = 0; k < exits.size(); ++k) {
+        const Event& e = ev[exits[k]];
+        const size_t b = std::min(bins - 1, size_t((e.ts - t0) / s.bin_us));
+        s.rate[order[m.str(e.name)]][b]++;
+        s.device_rate[device_order[device_names[exit_device[k]]]][b]++;
     }
     return s;
 }

@@ -21,6 +21,7 @@ struct ExitStats {
     std::vector<Row> by_device;  // the device that handled the exit
     // rate[r][b]: exits of by_reason[r] in time bin b.
     std::vector<std::vector<uint32_t>> rate;
+    std::vector<std::vector<uint32_t>> device_rate;  // the same, by_device[d]
     double t0 = 0, bin_us = 1;
     uint64_t total = 0;
     std::string category;  // "vmexit", or "trap" when the trace has only traps
