@@ -95,14 +95,18 @@ bool App::live_ended() const {
     return !stream_ || stream_->ended();
 }
 
-bool App::poll_live() {
+bool App::poll_live(bool derive) {
     if (!stream_) return false;
     dirty_ |= stream_->drain(model_);
-    // Re-derive tracks and flows at most ten times a second, and once more
-    // when the stream ends.
+    // Re-derive tracks and flows (a pass over every event) at most ten times
+    // a second, and never more than a fifth of the time, so a fast stream of
+    // a million events does not starve the window; once more at the end.
     const auto now = std::chrono::steady_clock::now();
-    if (dirty_ && (now - last_finish_ > std::chrono::milliseconds(100) || stream_->ended())) {
+    const auto gap = std::max<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100),
+                                                                   4 * finish_cost_);
+    if (dirty_ && (stream_->ended() || (derive && now - last_finish_ > gap))) {
         model_.finish();
+        finish_cost_ = std::chrono::steady_clock::now() - now;
         last_finish_ = now;
         dirty_ = false;
         refresh();

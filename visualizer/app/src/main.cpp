@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
             const auto deadline =
                 std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
             while (!app->live_ended() && std::chrono::steady_clock::now() < deadline) {
-                app->poll_live();
+                app->poll_live(false);
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
             }
             app->poll_live();

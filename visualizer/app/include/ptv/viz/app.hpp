@@ -64,8 +64,9 @@ class App {
     void attach(std::unique_ptr<LiveStream> stream);
     // Draws one frame's UI (between ImGui::NewFrame and ImGui::Render).
     void draw(float width, float height);
-    // Pulls live lines; returns true when the model changed.
-    bool poll_live();
+    // Pulls live lines; returns true when the model changed. derive = false:
+    // only collect them (until the stream ends), as a headless wait does.
+    bool poll_live(bool derive = true);
     bool live_ended() const;
     // Selects the n-th exit (vmexit, else trap) in the timeline, zoomed on it,
     // and in the notifications view.
@@ -85,6 +86,7 @@ class App {
     std::unique_ptr<LiveStream> stream_;
     uint64_t cached_generation_ = ~0ull;
     std::chrono::steady_clock::time_point last_finish_{};
+    std::chrono::steady_clock::duration finish_cost_{};
     bool dirty_ = false;
 
   public:
