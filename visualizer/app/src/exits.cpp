@@ -94,7 +94,7 @@ void draw_exits(App& app, const TraceModel& m) {
     if (s.total == 0) {
         absent(app, "This trace has no exits (no `vmexit` or `trap` events).",
                "Exits come from real runs (ptv kvm run GUEST --trace F) and from the CPU model "
-               "(ptv vmm run GUEST -t vmx --trace F; -t trap-and-emulate gives `trap` events).");
+               "(ptv vmm run GUEST -t vmx --trace F; -t trap-emulate gives `trap` events).");
         return;
     }
     ImGui::Text("%llu %s events; %zu reasons, %zu devices", (unsigned long long)s.total,
