@@ -27,6 +27,7 @@ bench:
 	$(BUILD)/bin/bench-threads
 	$(BUILD)/bin/bench-vmm-mips
 	$(BUILD)/bin/bench-servers
+	@if [ -x $(BUILD)/bin/bench-viz ]; then $(BUILD)/bin/bench-viz; else echo "bench: bench-viz not built (scripts/setup.sh installs the visualizer's packages)"; fi
 
 # ASan + UBSan build and the whole suite under it.
 sanitize: setup
@@ -46,7 +47,7 @@ sanitize-thread: setup
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -j$(JOBS) -E '^(demo|measure):|<Fibers>' --output-on-failure
 
 format:
-	find common real-kvm-backend sim cli tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+	find common real-kvm-backend sim visualizer cli tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

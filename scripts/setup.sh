@@ -20,6 +20,11 @@ packages=(
                                      #   (differential tests) and bench/vmm-mips
   libhttp-parser-dev                 # servers: the HTTP/1.1 request parser
   curl                               # servers: the tests and README talk to ptv's servers
+  libsimdjson-dev                    # viz: loading large traces fast
+  libimgui-dev                       # viz: Dear ImGui (its GLFW/OpenGL3 backends as sources)
+  libglfw3-dev libgl-dev libstb-dev  # viz: window, OpenGL 3, PNG screenshots
+  libgl1-mesa-dri                    # viz: Mesa's llvmpipe (software OpenGL under Xvfb)
+  xvfb xauth                         # viz: headless screenshots (tests, docs, bench)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU

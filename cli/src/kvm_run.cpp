@@ -32,6 +32,14 @@ std::string describe_wait_status(int status) {
     return fmt::format("exited with status {} without reporting a result", WEXITSTATUS(status));
 }
 
+// execve's argv: pointers into `args`, then a null.
+std::vector<char*> c_argv(std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return argv;
+}
+
 }  // namespace
 
 int kvm_run(const KvmRunOptions& o) {
@@ -51,14 +59,29 @@ int kvm_run(const KvmRunOptions& o) {
         args.insert(args.end(), {"--trace-capacity", std::to_string(o.trace_capacity)});
     }
     if (o.allow_unclaimed_mmio) args.push_back("--allow-unclaimed-mmio");
+    if (!o.trace_socket.empty()) args.insert(args.end(), {"--trace-socket", o.trace_socket});
+    // --viz: the worker streams its trace on fd 4, ptv-viz reads it on fd 3.
+    const bool viz = o.viz || !o.viz_screenshot.empty();
+    std::vector<std::string> viz_args;
+    if (viz) {
+        viz_args = {viz_path(), "--fd", "3"};
+        if (::access(viz_args[0].c_str(), X_OK) != 0)
+            throw UsageError(fmt::format("'{}' is missing; run 'make build'", viz_args[0]));
+        if (!o.viz_screenshot.empty())
+            viz_args.insert(viz_args.end(), {"--screenshot", o.viz_screenshot});
+        args.insert(args.end(), {"--trace-stream-fd", "4"});
+    }
 
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
+    // After the control channel: its end is above fd 4, so the dup2 onto 4
+    // below never meets itself (which would leave it close-on-exec).
+    int stream[2] = {-1, -1};
+    if (viz && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream) < 0)
+        throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
 
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    std::vector<char*> argv = c_argv(args);
 
     // The worker: control channel on fd 3, serial output on stdout (on
     // stderr with --json, so stdout carries only the JSON document).
@@ -80,10 +103,24 @@ int kvm_run(const KvmRunOptions& o) {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, sv[1], 3);  // the copy is not close-on-exec
     if (o.json) posix_spawn_file_actions_adddup2(&actions, 2, 1);
+    if (viz) posix_spawn_file_actions_adddup2(&actions, stream[1], 4);
     std::fflush(nullptr);
     pid_t pid = -1;
     const int err = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
+    pid_t viz_pid = -1;
+    if (viz) {
+        // The viewer: serial output and results stay on our terminal.
+        std::vector<char*> vargv = c_argv(viz_args);
+        posix_spawn_file_actions_t va;
+        posix_spawn_file_actions_init(&va);
+        posix_spawn_file_actions_adddup2(&va, stream[0], 3);
+        if (err != 0 || ::posix_spawn(&viz_pid, vargv[0], &va, &attr, vargv.data(), environ) != 0)
+            viz_pid = -1;
+        posix_spawn_file_actions_destroy(&va);
+        ::close(stream[0]);
+        ::close(stream[1]);
+    }
     posix_spawnattr_destroy(&attr);
     auto restore_signals = [&] {
         // Consume what is pending (a Ctrl-C the worker has already acted
@@ -129,12 +166,21 @@ int kvm_run(const KvmRunOptions& o) {
     restore_signals();
     ::close(sv[0]);
 
+    // No trace to look at when the worker failed: the viewer goes too.
+    auto end_viewer = [&] {
+        if (viz_pid <= 0) return;
+        ::kill(viz_pid, SIGTERM);
+        while (::waitpid(viz_pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    };
     if (result.is_null()) {
+        end_viewer();
         std::fprintf(stderr, "ptv: worker process ptv-vmwp (pid %d) for '%s' died: %s\n", pid,
                      name.c_str(), describe_wait_status(wstatus).c_str());
         return worker::exit_status(worker::Outcome::WorkerDied);
     }
     if (result["type"] == "error") {
+        end_viewer();
         std::fprintf(stderr, "ptv: %s\n", result.value("message", "").c_str());
         return result.value("status", 2);
     }
@@ -151,6 +197,13 @@ int kvm_run(const KvmRunOptions& o) {
                         std::to_string(result["trace"].value("events", 0ull)).c_str());
     }
     std::fflush(stdout);
+    if (viz_pid > 0) {
+        // The viewer keeps what it received: it ends when its window closes.
+        if (o.viz_screenshot.empty())
+            std::fprintf(stderr, "ptv: the guest has stopped; close the visualizer to end\n");
+        while (::waitpid(viz_pid, &wstatus, 0) < 0 && errno == EINTR) {
+        }
+    }
     return result.value("status", 8);
 }
 

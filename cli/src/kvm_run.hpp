@@ -18,6 +18,9 @@ struct KvmRunOptions {
     size_t trace_capacity = 1u << 20;
     bool allow_unclaimed_mmio = false;
     bool json = false;
+    bool viz = false;            // watch the trace live in ptv-viz
+    std::string viz_screenshot;  // ... headless: a PNG when the guest stops
+    std::string trace_socket;    // stream the trace to `ptv viz --connect PATH`
 };
 
 // Returns the exit status (the worker's outcome, see ptv/worker/outcome.hpp).

@@ -15,9 +15,10 @@
 #include "ptv/common/cli.hpp"
 #include "ptv/common/error.hpp"
 
-// `ptv vmm ...` runs in ptv-vmm, beside ptv (see cli/src/vmm/vmm_commands.hpp).
-[[noreturn]] void exec_vmm(int argc, char** argv) {
-    const std::string path = ptv::cli::executable_dir() + "/ptv-vmm";
+// `ptv vmm ...` runs in ptv-vmm and `ptv viz ...` in ptv-viz, beside ptv:
+// dynamically linked programs (Zydis; Dear ImGui, GLFW, OpenGL), while ptv
+// is static (see cli/src/vmm/vmm_commands.hpp).
+[[noreturn]] void exec_beside(const std::string& path, int argc, char** argv) {
     std::vector<char*> args = {const_cast<char*>(path.c_str())};
     for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
     args.push_back(nullptr);
@@ -28,7 +29,16 @@
 }
 
 int main(int argc, char** argv) {
-    if (argc >= 2 && std::string_view(argv[1]) == "vmm") exec_vmm(argc, argv);
+    if (argc >= 2 && std::string_view(argv[1]) == "vmm")
+        exec_beside(ptv::cli::executable_dir() + "/ptv-vmm", argc, argv);
+    if (argc >= 2 && std::string_view(argv[1]) == "viz") {
+        try {
+            exec_beside(ptv::cli::viz_path(), argc, argv);
+        } catch (const ptv::UsageError& e) {
+            std::fprintf(stderr, "ptv viz: %s\n", e.what());
+            return ptv::kUsageExit;
+        }
+    }
     CLI::App app{"ptv: processes, threads and virtualization, for real and simulated"};
     app.require_subcommand(1);
 
@@ -50,15 +60,22 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run_cmd->add_flag("--allow-unclaimed-mmio", run.allow_unclaimed_mmio,
                       "drop writes to unclaimed MMIO instead of stopping with a bus error");
+    run_cmd->add_flag("--viz", run.viz, "watch the trace live in the visualizer (ptv viz)");
+    run_cmd->add_option("--viz-screenshot", run.viz_screenshot,
+                        "with --viz, headless: write the timeline as PNG when the guest stops");
+    run_cmd->add_option(
+        "--trace-socket", run.trace_socket,
+        "stream the trace live on a Unix socket at PATH ('ptv viz --connect PATH')");
     run_cmd->add_flag("--json", run.json,
                       "print the result as JSON on stdout (serial output goes to stderr)");
 
     auto* guests_cmd = kvm->add_subcommand("guests", "list the built-in guests");
 
-    // Listed for --help; `ptv vmm ...` never reaches the parser (exec_vmm).
+    // Listed for --help; `ptv vmm|viz ...` never reach the parser (exec_beside).
     app.add_subcommand("vmm",
                        "an x86 CPU model: trap-and-emulate, a VMX model, paravirtualization "
                        "('ptv vmm --help')");
+    app.add_subcommand("viz", "the visualizer: ptv viz FILE | --connect SOCKET ('ptv viz --help')");
 
     auto* threads = app.add_subcommand(
         "threads", "threading models: simulated with exact answers, and measured for real");

@@ -21,6 +21,16 @@ std::string worker_path() {
     return (fs::path(executable_dir()) / "ptv-vmwp").string();
 }
 
+std::string viz_path() {
+#ifdef PTV_VIZ_MISSING
+    if (*PTV_VIZ_MISSING)
+        throw UsageError(fmt::format(
+            "the visualizer is not built: install {} (scripts/setup.sh does) and run 'make build'",
+            PTV_VIZ_MISSING));
+#endif
+    return (fs::path(executable_dir()) / "ptv-viz").string();
+}
+
 std::string guest_dir() {
     if (const char* env = std::getenv("PTV_GUEST_DIR"); env && *env) return env;
     return (fs::path(executable_dir()).parent_path() / "guests").string();

@@ -10,6 +10,9 @@ namespace ptv::cli {
 std::string executable_dir();
 std::string worker_path();
 std::string guest_dir();
+// ptv-viz beside ptv; throws ptv::UsageError saying what to install when the
+// visualizer was not built.
+std::string viz_path();
 std::vector<std::string> guest_names();
 // A guest name ("hello") or a path to an image. Throws ptv::UsageError
 // listing the guests when it is neither.

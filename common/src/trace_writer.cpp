@@ -42,10 +42,8 @@ void TraceWriter::write_event(const nlohmann::json& ev) {
     std::string text = ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (mode_ == Mode::File && events_ > 0) std::fputs(",\n", out_);
     std::fputs(text.c_str(), out_);
-    if (mode_ == Mode::Lines) {
-        std::fputc('\n', out_);
-        std::fflush(out_);
-    }
+    if (mode_ != Mode::File) std::fputc('\n', out_);
+    if (mode_ == Mode::Lines) std::fflush(out_);
     ++events_;
 }
 
@@ -120,6 +118,10 @@ void TraceWriter::flow_finish(std::string_view cat, std::string_view name, uint6
 
 void TraceWriter::metadata(std::string_view key, const nlohmann::json& value) {
     metadata_[std::string(key)] = value;
+}
+
+bool TraceWriter::flush() {
+    return out_ && std::fflush(out_) == 0 && !std::ferror(out_);
 }
 
 bool TraceWriter::finish() {

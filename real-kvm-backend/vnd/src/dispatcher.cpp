@@ -125,6 +125,7 @@ Notification NotificationDispatcher::dispatch(Exit& exit) {
             rec->code_rip_offset = exit.code_rip_offset;
             rec->cpu_mode = exit.cpu_mode;
             rec->code = exit.code;
+            log_->publish();  // for the live stream's thread
         }
     }
     return n;

@@ -31,9 +31,8 @@ std::optional<Instruction> record_instruction(const NotificationRecord& rec) {
                                rec.code_rip_offset, rec.rip, CpuMode(rec.cpu_mode));
 }
 
-nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
-                            const NotificationDispatcher& d, uint64_t t0,
-                            const std::string& vm_name, int worker_pid) {
+void write_tracks(trace::TraceWriter& w, const NotificationDispatcher& d,
+                  const std::string& vm_name, int worker_pid) {
     // worker_pid 0: not a worker process (the CPU model's VMX technique).
     w.process_name(kVmPid, worker_pid ? fmt::format("VM {} (ptv-vmwp pid {})", vm_name, worker_pid)
                                       : fmt::format("VM {}", vm_name));
@@ -44,46 +43,53 @@ nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
                       fmt::format("{} ({})", d.target_name(t), d.target_kind(t)));
         w.thread_sort_index(kVmPid, kDeviceTidBase + t, 1 + t);
     }
+}
 
+void write_record(trace::TraceWriter& w, const NotificationDispatcher& d,
+                  const NotificationRecord& rec, uint64_t id, uint64_t t0) {
+    const std::string device = d.target_name(rec.target);
+    const double handling_ns = double(rec.t_done - rec.t_exit);
+    nlohmann::json args = {{"device", device}, {"handling_ns", handling_ns}};
+    const bool io = rec.reason == ExitReason::PortIo || rec.reason == ExitReason::Mmio;
+    if (io) {
+        args[rec.reason == ExitReason::PortIo ? "port" : "address"] = hex(rec.address);
+        args["size"] = rec.size;
+        args["direction"] = rec.is_write ? "write" : "read";
+        args["data"] = hex(rec.data);
+        if (rec.count != 1) args["count"] = rec.count;
+        if (rec.unclaimed) args["unclaimed"] = true;
+    }
+    if (auto insn = record_instruction(rec)) {
+        args["rip"] = hex(insn->address);
+        args["instruction"] = insn->text;
+        if (insn->address != rec.rip) args["rip_after_exit"] = hex(rec.rip);
+    } else if (rec.has_code) {
+        args["rip"] = hex(rec.rip);
+        args["instruction"] = "(unknown)";
+    }
+    w.complete("vmexit", vnd::reason_name(rec.reason), kVmPid, kVcpuTid, us(rec.t_exit, t0),
+               handling_ns / 1000.0, args);
+
+    // The notification: the dispatcher handing the exit to its target.
+    const int dev_tid = kDeviceTidBase + rec.target;
+    const std::string what =
+        io ? fmt::format("{} {} {:#x}", device, rec.is_write ? "write" : "read", rec.address)
+           : fmt::format("{} {}", device, vnd::reason_name(rec.reason));
+    nlohmann::json nargs = {{"exit", id}};
+    if (io) nargs["data"] = hex(rec.data);
+    w.complete("notification", what, kVmPid, dev_tid, us(rec.t_notify, t0),
+               double(rec.t_done - rec.t_notify) / 1000.0, nargs);
+    w.flow_start("notification", "dispatch", id, kVmPid, kVcpuTid, us(rec.t_notify, t0));
+    w.flow_finish("notification", "dispatch", id, kVmPid, dev_tid, us(rec.t_notify, t0));
+}
+
+nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
+                            const NotificationDispatcher& d, uint64_t t0,
+                            const std::string& vm_name, int worker_pid) {
+    write_tracks(w, d, vm_name, worker_pid);
     const auto* log = d.log();
     uint64_t id = 0;
-    for (const auto& rec : log->records()) {
-        ++id;
-        const std::string device = d.target_name(rec.target);
-        const double handling_ns = double(rec.t_done - rec.t_exit);
-        nlohmann::json args = {{"device", device}, {"handling_ns", handling_ns}};
-        const bool io = rec.reason == ExitReason::PortIo || rec.reason == ExitReason::Mmio;
-        if (io) {
-            args[rec.reason == ExitReason::PortIo ? "port" : "address"] = hex(rec.address);
-            args["size"] = rec.size;
-            args["direction"] = rec.is_write ? "write" : "read";
-            args["data"] = hex(rec.data);
-            if (rec.count != 1) args["count"] = rec.count;
-            if (rec.unclaimed) args["unclaimed"] = true;
-        }
-        if (auto insn = record_instruction(rec)) {
-            args["rip"] = hex(insn->address);
-            args["instruction"] = insn->text;
-            if (insn->address != rec.rip) args["rip_after_exit"] = hex(rec.rip);
-        } else if (rec.has_code) {
-            args["rip"] = hex(rec.rip);
-            args["instruction"] = "(unknown)";
-        }
-        w.complete("vmexit", vnd::reason_name(rec.reason), kVmPid, kVcpuTid, us(rec.t_exit, t0),
-                   handling_ns / 1000.0, args);
-
-        // The notification: the dispatcher handing the exit to its target.
-        const int dev_tid = kDeviceTidBase + rec.target;
-        const std::string what =
-            io ? fmt::format("{} {} {:#x}", device, rec.is_write ? "write" : "read", rec.address)
-               : fmt::format("{} {}", device, vnd::reason_name(rec.reason));
-        nlohmann::json nargs = {{"exit", id}};
-        if (io) nargs["data"] = hex(rec.data);
-        w.complete("notification", what, kVmPid, dev_tid, us(rec.t_notify, t0),
-                   double(rec.t_done - rec.t_notify) / 1000.0, nargs);
-        w.flow_start("notification", "dispatch", id, kVmPid, kVcpuTid, us(rec.t_notify, t0));
-        w.flow_finish("notification", "dispatch", id, kVmPid, dev_tid, us(rec.t_notify, t0));
-    }
+    for (const auto& rec : log->records()) write_record(w, d, rec, ++id, t0);
     w.metadata("vm", vm_name);
     w.metadata("exits", d.total_exits());
     w.metadata("recorded_exits", log->size());

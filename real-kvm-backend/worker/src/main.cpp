@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
     app.add_option("--trace", cfg.trace_path, "write a Chrome trace to FILE");
     app.add_option("--trace-capacity", cfg.trace_capacity, "exits the trace buffer holds")
         ->capture_default_str();
+    app.add_option("--trace-stream-fd", cfg.trace_stream_fd,
+                   "stream the trace live, one JSON event per line, to this descriptor");
+    app.add_option("--trace-socket", cfg.trace_socket,
+                   "stream the trace live to clients of a Unix socket at PATH (ptv viz --connect)");
     app.add_flag("--allow-unclaimed-mmio", cfg.allow_unclaimed_mmio,
                  "drop writes to unclaimed MMIO instead of stopping with a bus error");
     app.add_option("--control-fd", control_fd, "control channel socket (from ptv)");

@@ -23,6 +23,7 @@
 #include "ptv/vnd/trace_export.hpp"
 #include "ptv/worker/boot.hpp"
 #include "ptv/worker/stdin_pump.hpp"
+#include "ptv/worker/trace_stream.hpp"
 
 namespace ptv::worker {
 
@@ -89,8 +90,9 @@ WorkerProcess::WorkerProcess(WorkerConfig config)
 
     build_motherboard();
     register_policies();
-    if (!config_.trace_path.empty()) {
-        trace_.emplace(trace::TraceWriter::open(config_.trace_path));
+    if (!config_.trace_path.empty() || streaming()) {
+        if (!config_.trace_path.empty())
+            trace_.emplace(trace::TraceWriter::open(config_.trace_path));
         dispatcher_->enable_log(config_.trace_capacity);
         // Registers and segment state come with every exit, for the RIP and
         // the instruction bytes, without an extra ioctl.
@@ -291,12 +293,20 @@ nlohmann::json WorkerProcess::run() {
     if (config_.input_fd >= 0)
         input.emplace(config_.input_fd, [this](uint8_t b) { devices_.uart.receive(b); });
     t_run_start_ = now_ns();
+    std::optional<TraceStream> stream;
+    if (streaming()) {
+        stream.emplace(*dispatcher_, TraceStream::Options{config_.trace_stream_fd,
+                                                          config_.trace_socket, config_.name,
+                                                          int(::getpid()), t_run_start_});
+        stream->start();
+    }
     try {
         run_loop();
     } catch (const vid::KvmError& e) {
         finish(Outcome::KvmFailure, e.what());
     }
     t_run_end_ = now_ns();
+    stream.reset();  // the last records, then the stream ends
     rip_ = rip_override_ ? rip_override_ : guest_rip();
     final_state_ = capture_final_state();
     if (trace_)

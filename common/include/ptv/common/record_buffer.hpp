@@ -4,6 +4,7 @@
 // counted, and the serialiser reports the count.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -29,6 +30,15 @@ class RecordBuffer {
         return &records_[size_++];
     }
 
+    // The writer's thread, after filling the slot claim() gave: makes every
+    // record so far visible to published() on other threads.
+    void publish() { published_.store(size_, std::memory_order_release); }
+    // Any thread: the records published so far (never rewritten: the buffer
+    // does not wrap), for a live stream while the writer goes on.
+    std::span<const Record> published() const {
+        return {records_.get(), published_.load(std::memory_order_acquire)};
+    }
+
     std::span<const Record> records() const { return {records_.get(), size_}; }
     size_t size() const { return size_; }
     size_t capacity() const { return capacity_; }
@@ -38,6 +48,7 @@ class RecordBuffer {
     std::unique_ptr<Record[]> records_;
     size_t capacity_;
     size_t size_ = 0;
+    std::atomic<size_t> published_{0};
     uint64_t dropped_ = 0;
 };
 

@@ -22,7 +22,10 @@ using Args = nlohmann::json;
 
 class TraceWriter {
   public:
-    enum class Mode { File, Lines };
+    // Lines flushes after every event (a live socket sees each at once);
+    // LinesBatched leaves flushing to the caller's flush(), for a thread
+    // that streams a batch of events at a time.
+    enum class Mode { File, Lines, LinesBatched };
 
     // Writes to an open stdio stream (not closed by the writer).
     explicit TraceWriter(std::FILE* out, Mode mode = Mode::File);
@@ -57,6 +60,9 @@ class TraceWriter {
 
     // File mode: sets a key of the trailing "metadata" object.
     void metadata(std::string_view key, const nlohmann::json& value);
+
+    // Pushes what is buffered to the stream; false if a write failed.
+    bool flush();
 
     // File mode: closes the array and writes the metadata. Called by the
     // destructor if not called before. Returns false if a write failed.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/portmap.h"
 #include "ptv/vmb/boot_area.hpp"
@@ -67,6 +68,7 @@ void SimulatedMachine::boot(CpuState& s) const {
 vnd::Exit SimulatedMachine::make_exit(Cpu& cpu, vnd::ExitReason reason, uint32_t address,
                                       uint8_t size, bool is_write) {
     vnd::Exit e;
+    e.t_exit_ns = now_ns();  // the trace's exit time (0 put exits 19,000 s before t0)
     e.reason = reason;
     e.address = address;
     e.size = size;

@@ -24,6 +24,14 @@ nlohmann::json export_trace(trace::TraceWriter& writer, const std::string& path,
                             const NotificationDispatcher& dispatcher, uint64_t t0_ns,
                             const std::string& vm_name, int worker_pid);
 
+// The pieces of the trace, for a live stream of the log while the guest
+// runs (the worker's TraceStream): the process and track names, then each
+// record (exit, notification, flow; id = its 1-based place in the log).
+void write_tracks(trace::TraceWriter& writer, const NotificationDispatcher& dispatcher,
+                  const std::string& vm_name, int worker_pid);
+void write_record(trace::TraceWriter& writer, const NotificationDispatcher& dispatcher,
+                  const NotificationRecord& record, uint64_t id, uint64_t t0_ns);
+
 // The guest instruction that caused the exit of one record.
 std::optional<Instruction> record_instruction(const NotificationRecord& rec);
 

@@ -30,6 +30,8 @@ struct WorkerConfig {
     std::string cmdline;     // the multiboot command line
     std::string trace_path;  // "" : no trace
     size_t trace_capacity = 1u << 20;
+    int trace_stream_fd = -1;  // stream the trace live here (trace_stream.hpp)
+    std::string trace_socket;  // or to clients of a Unix socket at this path
     bool allow_unclaimed_mmio = false;
     int console_fd = 1;                // where guest serial output goes
     int input_fd = 0;                  // what the UART receives (-1: nothing)
@@ -98,6 +100,7 @@ class WorkerProcess : public vmb::Machine {
     nlohmann::json final_state_ = nullptr;  // see capture_final_state()
     // Opened before the guest runs, so an unwritable path fails up front.
     std::optional<trace::TraceWriter> trace_;
+    bool streaming() const { return config_.trace_stream_fd >= 0 || !config_.trace_socket.empty(); }
 };
 
 }  // namespace ptv::worker

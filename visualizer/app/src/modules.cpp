@@ -1,0 +1,293 @@
+// The module views: threads (Gantt of user threads over LWPs over CPUs),
+// servers (request spans split into queueing, service and disk), migration
+// (pages per pre-copy round, the downtime) and binary translation (the
+// translation cache's blocks and chains). Each says plainly when its trace
+// category is absent.
+#include <fmt/format.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "ptv/viz/app.hpp"
+
+namespace ptv::viz {
+
+namespace {
+
+constexpr uint32_t kRunning = IM_COL32(89, 161, 79, 255), kReady = IM_COL32(237, 201, 72, 255),
+                   kBlocked = IM_COL32(225, 87, 89, 255), kOther = IM_COL32(140, 140, 150, 255);
+
+void legend(std::initializer_list<std::pair<const char*, uint32_t>> items) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    for (auto [name, col] : items) {
+        const ImVec2 p = ImGui::GetCursorScreenPos();
+        dl->AddRectFilled(ImVec2(p.x, p.y + 2), ImVec2(p.x + 14, p.y + 14), col);
+        ImGui::Dummy(ImVec2(18, 14));
+        ImGui::SameLine();
+        ImGui::Text("%s", name);
+        ImGui::SameLine(0, 18);
+    }
+    ImGui::NewLine();
+}
+
+// A time axis under a plot from t0 to t1 over [x, x + w].
+void axis(ImDrawList* dl, float x, float y, float w, double t0, double t1) {
+    for (int k = 0; k <= 5; ++k) {
+        const float xx = x + w * float(k) / 5;
+        const std::string label = format_us(t0 + (t1 - t0) * k / 5);
+        const float tw = k == 5 ? ImGui::CalcTextSize(label.c_str()).x + 4 : -2;
+        dl->AddLine(ImVec2(xx, y), ImVec2(xx, y + 4), IM_COL32(160, 160, 160, 255));
+        dl->AddText(ImVec2(xx - tw, y + 3), IM_COL32(170, 170, 170, 255), label.c_str());
+    }
+}
+
+}  // namespace
+
+void draw_threads(App& app, const TraceModel& m) {
+    const Gantt& g = app.gantt;
+    if (g.lanes.empty()) {
+        absent(app, "This trace has no `thread` events.",
+               "They come from the threading models: ptv threads sim -s 1 --trace F (user threads "
+               "over LWPs over CPUs), ptv threads demo blocking --trace F.");
+        return;
+    }
+    legend({{"running", kRunning}, {"ready", kReady}, {"blocked", kBlocked}, {"other", kOther}});
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float label_w = 190, x0 = p.x + label_w, w = avail.x - label_w - 10;
+    const float row_h = std::clamp((avail.y - 80) / float(g.lanes.size() + 4), 10.0f, 30.0f);
+    const double span = std::max(g.t1 - g.t0, 1e-6);
+    float y = p.y;
+    TrackKind group = TrackKind::Other;
+    bool first = true;
+    int last_pid = INT32_MIN;
+    bool several_pids = false;
+    for (const auto& lane : g.lanes)
+        several_pids |= m.tracks()[lane.track].pid != m.tracks()[g.lanes[0].track].pid;
+    app.layout.rect("gantt_area", x0, p.y, w, 0);
+    for (const auto& lane : g.lanes) {
+        const TrackKind k = lane.kind == TrackKind::Lwp || lane.kind == TrackKind::Cpu
+                                ? lane.kind
+                                : TrackKind::UserThread;
+        if (first || k != group) {
+            const char* title = k == TrackKind::Lwp   ? "LWPs / kernel threads"
+                                : k == TrackKind::Cpu ? "CPUs"
+                                                      : "user threads";
+            dl->AddText(ImVec2(p.x, y + 2), IM_COL32(150, 190, 255, 255), title);
+            y += 20;
+            group = k;
+            last_pid = INT32_MIN;
+            first = false;
+        }
+        const Track& t = m.tracks()[lane.track];
+        if (several_pids && t.pid != last_pid) {
+            // One trace, several runs (e.g. a demo's modes): name each.
+            dl->AddText(ImVec2(p.x + 6, y + 1), IM_COL32(150, 150, 150, 255),
+                        m.process_name(t.pid).c_str());
+            y += 16;
+        }
+        last_pid = t.pid;
+        dl->AddText(ImVec2(p.x + 12, y + (row_h - 14) / 2), IM_COL32(230, 230, 230, 255),
+                    t.name.c_str());
+        dl->AddRectFilled(ImVec2(x0, y), ImVec2(x0 + w, y + row_h - 2),
+                          IM_COL32(255, 255, 255, 10));
+        for (uint32_t i : t.spans) {
+            const Event& e = m.events()[i];
+            const float a = x0 + float((e.ts - g.t0) / span * w);
+            const float b = std::max(a + 1, x0 + float((e.end() - g.t0) / span * w));
+            const ThreadState s = thread_state(m, e);
+            const uint32_t col = s == ThreadState::Running   ? kRunning
+                                 : s == ThreadState::Ready   ? kReady
+                                 : s == ThreadState::Blocked ? kBlocked
+                                                             : kOther;
+            dl->AddRectFilled(ImVec2(a, y), ImVec2(b - 1, y + row_h - 2), col);
+            // Which thread runs there (LWP and CPU lanes): "RUNNING U1" -> "U1".
+            std::string_view n = m.str(e.name);
+            const size_t sp = n.rfind(' ');
+            const std::string who(sp == std::string_view::npos ? n : n.substr(sp + 1));
+            if (t.kind != TrackKind::UserThread && b - a > 22 && who.size() <= 6 &&
+                who != "switch") {
+                dl->AddText(ImVec2(a + 3, y + (row_h - 14) / 2), IM_COL32(20, 20, 20, 255),
+                            who.c_str());
+            }
+        }
+        y += row_h;
+    }
+    app.layout.j["gantt_area"][3] = y - p.y;
+    app.layout.j["lanes"] = g.lanes.size();
+    axis(dl, x0, y + 2, w, g.t0, g.t1);
+    ImGui::Dummy(ImVec2(avail.x, y - p.y + 24));
+}
+
+void draw_servers(App& app, const TraceModel& m) {
+    const Requests& r = app.reqs;
+    if (r.spans.empty()) {
+        absent(app, "This trace has no `request` events.",
+               "They come from the servers: ptv servers run ARCH --trace F under load, or ptv "
+               "servers sim -s 1 --trace F.");
+        return;
+    }
+    ImGui::Text("%zu requests on %zu connections/clients; mean queueing %s, service %s, disk %s",
+                r.spans.size(), r.connections, format_us(r.mean_queueing_us).c_str(),
+                format_us(r.mean_service_us).c_str(), format_us(r.mean_disk_us).c_str());
+    const uint32_t kQ = IM_COL32(237, 201, 72, 255), kS = IM_COL32(78, 121, 167, 255),
+                   kD = IM_COL32(176, 122, 161, 255);
+    legend({{"queueing", kQ}, {"service (CPU)", kS}, {"disk", kD}});
+    // One row per request, in arrival order, its parts at their offsets from
+    // the arrival (so rows line up by what each request waited for).
+    double longest = 1e-6;
+    for (const auto& s : r.spans) longest = std::max(longest, s.total_us);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float label_w = 330, w = avail.x - label_w - 20;
+    ImGui::BeginChild("requests", ImVec2(0, avail.y - 24), false);
+    dl = ImGui::GetWindowDrawList();
+    const float row_h = 16;
+    ImGuiListClipper clip;
+    clip.Begin(int(r.spans.size()), row_h);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    app.layout.rect("requests_area", origin.x + label_w, origin.y, w, 0);
+    while (clip.Step())
+        for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
+            const auto& s = r.spans[size_t(i)];
+            const ImVec2 p = ImGui::GetCursorScreenPos();
+            // "servers sim: fsm" + "client C2" -> "fsm client C2".
+            const Track& t = m.tracks()[s.track];
+            std::string server = m.process_name(t.pid);
+            server =
+                server.substr(server.rfind(": ") == std::string::npos ? 0 : server.rfind(": ") + 2);
+            const std::string label =
+                fmt::format("{:>9}  {} {}", format_us(s.arrive), server, t.name);
+            dl->AddText(ImVec2(p.x, p.y), IM_COL32(210, 210, 210, 255), label.c_str());
+            const float x0 = p.x + label_w;
+            dl->AddRectFilled(ImVec2(x0, p.y + 2),
+                              ImVec2(x0 + float(s.total_us / longest * w), p.y + row_h - 2),
+                              IM_COL32(255, 255, 255, 25));
+            for (const auto& seg : s.segments) {
+                const float a = x0 + float(seg.offset_us / longest * w);
+                const float b =
+                    std::max(a + 1, x0 + float((seg.offset_us + seg.dur_us) / longest * w));
+                const uint32_t col = seg.part == RequestSpan::Part::Queueing ? kQ
+                                     : seg.part == RequestSpan::Part::Disk   ? kD
+                                                                             : kS;
+                dl->AddRectFilled(ImVec2(a, p.y + 2), ImVec2(b, p.y + row_h - 2), col);
+            }
+            ImGui::Dummy(ImVec2(label_w + w, row_h));
+        }
+    ImGui::EndChild();
+    axis(ImGui::GetWindowDrawList(), ImGui::GetCursorScreenPos().x + label_w,
+         ImGui::GetCursorScreenPos().y, w, 0, longest);
+    app.layout.j["requests"] = r.spans.size();
+}
+
+void draw_migration(App& app, const TraceModel&) {
+    const Migration& g = app.mig;
+    if (g.rounds.empty()) {
+        absent(app, "This trace has no `migration` events.",
+               "Live migration traces (issue: migration) will carry, in category `migration`, an "
+               "X span \"round\" per pre-copy round with args round, pages_sent, pages_dirtied, "
+               "and an X span \"downtime\" (or \"stop-and-copy\") for the pause.");
+        return;
+    }
+    if (g.downtime_us >= 0)
+        ImGui::Text("%zu rounds; downtime %s at %s", g.rounds.size(),
+                    format_us(g.downtime_us).c_str(), format_us(g.downtime_ts).c_str());
+    else
+        ImGui::Text("%zu rounds; no downtime event", g.rounds.size());
+    const uint32_t kSent = IM_COL32(78, 121, 167, 255), kDirty = IM_COL32(242, 142, 43, 255);
+    legend({{"pages sent", kSent}, {"pages dirtied", kDirty}, {"downtime", kBlocked}});
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float x0 = p.x + 60, w = avail.x - 80, h = avail.y - 50, base = p.y + h;
+    double top = 1;
+    for (const auto& r : g.rounds) top = std::max({top, r.pages_sent, r.pages_dirtied});
+    const float slot = w / float(g.rounds.size());
+    for (int k = 0; k <= 4; ++k) {
+        const float y = base - h * float(k) / 4;
+        dl->AddLine(ImVec2(x0, y), ImVec2(x0 + w, y), IM_COL32(255, 255, 255, 25));
+        dl->AddText(ImVec2(p.x, y - 7), IM_COL32(180, 180, 180, 255),
+                    fmt::format("{:.0f}", top * k / 4).c_str());
+    }
+    for (size_t i = 0; i < g.rounds.size(); ++i) {
+        const auto& r = g.rounds[i];
+        const float a = x0 + slot * float(i) + slot * 0.1f, bw = slot * 0.38f;
+        const bool down = g.downtime_us >= 0 && r.ts >= g.downtime_ts;
+        dl->AddRectFilled(ImVec2(a, base - h * float(r.pages_sent / top)), ImVec2(a + bw, base),
+                          kSent);
+        dl->AddRectFilled(ImVec2(a + bw, base - h * float(r.pages_dirtied / top)),
+                          ImVec2(a + 2 * bw, base), kDirty);
+        app.layout.add("round_bars", a, base - h * float(r.pages_sent / top), bw,
+                       h * float(r.pages_sent / top));
+        if (down) dl->AddRect(ImVec2(a - 3, p.y), ImVec2(a + 2 * bw + 3, base), kBlocked, 0, 0, 2);
+        dl->AddText(ImVec2(a, base + 4), IM_COL32(200, 200, 200, 255),
+                    fmt::format("round {}", r.round).c_str());
+    }
+    ImGui::Dummy(ImVec2(avail.x, h + 30));
+}
+
+void draw_bt(App& app, const TraceModel&) {
+    const TranslationCache& c = app.bt;
+    if (c.blocks.empty()) {
+        absent(app, "This trace has no `bt` (binary translation) events.",
+               "Binary-translation traces (issue: bt) will carry, in category `bt`: \"translate\" "
+               "with args block (\"0x...\") and size; \"chain\" with args from and to; "
+               "\"cache-hit\" and \"callout\" with args block.");
+        return;
+    }
+    uint64_t translations = 0, hits = 0, callouts = 0;
+    for (const auto& b : c.blocks) {
+        translations += b.translations;
+        hits += b.hits;
+        callouts += b.callouts;
+    }
+    ImGui::Text("%zu blocks, %zu chains; %llu translations, %llu cache hits, %llu callouts",
+                c.blocks.size(), c.chains.size(), (unsigned long long)translations,
+                (unsigned long long)hits, (unsigned long long)callouts);
+    legend({{"translated block (size: cache hits)", IM_COL32(89, 161, 79, 255)},
+            {"block with callouts", IM_COL32(225, 87, 89, 255)},
+            {"chain (direct jump between translations)", IM_COL32(200, 200, 255, 220)}});
+    // Blocks on a circle by address, chains as arrows between them; a block's
+    // size on screen grows with its cache hits.
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const ImVec2 centre(p.x + avail.x / 2, p.y + avail.y / 2);
+    const float radius = std::min(avail.x, avail.y) / 2 - 60;
+    std::vector<ImVec2> at(c.blocks.size());
+    for (size_t i = 0; i < c.blocks.size(); ++i) {
+        const float a = 6.2831853f * float(i) / float(c.blocks.size()) - 1.5707963f;
+        at[i] = ImVec2(centre.x + radius * std::cos(a), centre.y + radius * std::sin(a));
+    }
+    for (const auto& ch : c.chains) {
+        const ImVec2 a = at[ch.from], b = at[ch.to];
+        const ImVec2 mid((a.x + b.x) / 2 * 0.8f + centre.x * 0.2f,
+                         (a.y + b.y) / 2 * 0.8f + centre.y * 0.2f);
+        dl->AddBezierQuadratic(a, mid, b, IM_COL32(200, 200, 255, 140), 1.5f);
+        // An arrowhead where the chain jumps in, pointing along the curve.
+        const float dx = b.x - mid.x, dy = b.y - mid.y, len = std::sqrt(dx * dx + dy * dy);
+        if (len > 1) {
+            const float ux = dx / len, uy = dy / len;
+            const ImVec2 tip(b.x - ux * 20, b.y - uy * 20);
+            dl->AddTriangleFilled(tip, ImVec2(tip.x - ux * 10 - uy * 5, tip.y - uy * 10 + ux * 5),
+                                  ImVec2(tip.x - ux * 10 + uy * 5, tip.y - uy * 10 - ux * 5),
+                                  IM_COL32(200, 200, 255, 220));
+        }
+    }
+    uint32_t top = 1;
+    for (const auto& b : c.blocks) top = std::max(top, b.hits);
+    for (size_t i = 0; i < c.blocks.size(); ++i) {
+        const auto& b = c.blocks[i];
+        const float r = 6 + 14 * std::sqrt(float(b.hits) / float(top));
+        dl->AddCircleFilled(at[i], r,
+                            b.callouts ? IM_COL32(225, 87, 89, 255) : IM_COL32(89, 161, 79, 255));
+        app.layout.add("blocks", at[i].x - r, at[i].y - r, 2 * r, 2 * r);
+        dl->AddText(ImVec2(at[i].x + r + 2, at[i].y - 7), IM_COL32(220, 220, 220, 255),
+                    fmt::format("{:#x}", b.address).c_str());
+    }
+    ImGui::Dummy(avail);
+}
+
+}  // namespace ptv::viz
