@@ -127,11 +127,20 @@ TEST_CASE("ptv vmm run --trace records translations, chains and callouts in the 
     REQUIRE(r.status == 0);
     std::ifstream in(path);
     const auto trace = nlohmann::json::parse(in);
+    // The shape the visualizer's bt view reads (visualizer/model/.../analysis.hpp).
     std::map<std::string, int> bt;
-    for (const auto& e : trace["traceEvents"])
-        if (e.value("cat", "") == "bt") ++bt[e.value("name", "")];
+    int outs = 0;
+    for (const auto& e : trace["traceEvents"]) {
+        if (e.value("cat", "") != "bt") continue;
+        ++bt[e.value("name", "")];
+        CHECK(e["args"].contains("block") != (e["name"] == "chain"));
+        if (e["name"] == "callout" && e["args"]["callout"] == "out") ++outs;
+        if (e["name"] == "translate") CHECK(e["args"]["size"].is_number());
+    }
     CHECK(bt["translate"] == 30);
-    CHECK(bt["callout: out"] == 34);
+    CHECK(bt["callout"] == 63);
+    CHECK(outs == 34);
+    CHECK(bt["cache-hit"] == 27);
     CHECK(bt["chain"] > 0);
 }
 

@@ -203,12 +203,23 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
               tu.eip,
               tu.guest.empty() ? "" : cpu.decoder().disassemble(tu.guest[0].bytes, tu.eip),
               cpu.counters().instructions,
-              {{"unit", fmt::format("{:#x}", tu.eip)},
+              {{"block", fmt::format("{:#x}", tu.eip)},
+               {"size", tu.guest.size()},
                {"instructions", tu.guest.size()},
                {"bytes", tu.bytes},
                {"version", tu.version},
                {"callout", tu.callout}},
               "bt"});
+}
+
+void BinaryTranslation::note_hit(const Cpu& cpu, const TranslationUnit& tu) {
+    note({"cache-hit",
+          "lookup() found the unit",
+          tu.eip,
+          "",
+          cpu.counters().instructions,
+          {{"block", fmt::format("{:#x}", tu.eip)}},
+          "bt"});
 }
 
 TranslationUnit* BinaryTranslation::lookup(Cpu& cpu, uint64_t key) {
@@ -217,12 +228,14 @@ TranslationUnit* BinaryTranslation::lookup(Cpu& cpu, uint64_t key) {
     FastEntry& f = fast_[(key ^ (key >> 12)) & (kFastEntries - 1)];
     if (f.key == key) {
         ++bt_.tc_hits;
+        if (tracing()) note_hit(cpu, *f.unit);
         return f.unit;
     }
     auto it = cache_.find(key);
     if (it != cache_.end()) {
         ++bt_.tc_hits;
         f = {key, it->second.get()};
+        if (tracing()) note_hit(cpu, *it->second);
         return it->second.get();
     }
     ++bt_.tc_misses;
@@ -308,8 +321,8 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
         }
         tu->checked_at = cpu.decode_cache_invalidations();
         // Returns and indirect jumps to it can now stay in translated code
-        // (not when drawing the graph, which records every lookup edge).
-        if (!tu->callout && !keep_graph_) cpu.remember_block(linear, tu);
+        // (not when drawing the graph or tracing, which record every lookup).
+        if (!tu->callout && !keep_graph_ && !tracing()) cpu.remember_block(linear, tu);
         last_indirect_ = false;
         if (tu->callout) {
             // The VMM emulates the instruction on the virtual CPU.
@@ -317,10 +330,14 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
             ++bt_.callouts[tu->callout_name];
             counters_.cycles += cost::kCallout;
             if (tracing())
-                note({"callout", tu->callout_name, tu->eip,
+                note({"callout",
+                      tu->callout_name,
+                      tu->eip,
                       tu->guest.empty() ? ""
                                         : cpu.decoder().disassemble(tu->guest[0].bytes, tu->eip),
-                      cpu.counters().instructions, nullptr, "bt"});
+                      cpu.counters().instructions,
+                      {{"block", fmt::format("{:#x}", tu->eip)}, {"callout", tu->callout_name}},
+                      "bt"});
             cpu.step();
             ++steps;
             from = tu->has_successor[1] && s.eip == tu->successor[1] ? tu : nullptr;

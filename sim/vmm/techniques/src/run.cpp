@@ -68,7 +68,7 @@ void write_trace(const RunOptions& o, const RunResult& r, const Technique& t,
         if (!tr.args.is_null()) args.update(tr.args);
         if (tr.kind == "divergence")
             w.instant(tr.category, "divergence", kPid, kVcpu, double(tr.instructions), args);
-        else if (tr.category == "bt" && tr.kind != "callout")
+        else if (tr.category == "bt")  // the shape the visualizer's bt view reads
             w.instant(tr.category, tr.kind, kPid, kVmm, double(tr.instructions), args);
         else if (o.technique != "vmx" || tr.kind != "vmexit")
             w.complete(tr.category, tr.kind + ": " + tr.cause, kPid, kVmm, double(tr.instructions),

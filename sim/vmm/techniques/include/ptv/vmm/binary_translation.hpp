@@ -109,6 +109,7 @@ class BinaryTranslation : public Technique {
     void translate(Cpu& cpu, TranslationUnit& tu);
     bool current(const Cpu& cpu, const TranslationUnit& tu) const;
     void account(TranslationUnit& tu, const BlockExit& exit);
+    void note_hit(const Cpu& cpu, const TranslationUnit& tu);
 
     void fold(TranslationUnit& tu);
 
