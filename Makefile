@@ -27,6 +27,7 @@ bench:
 	$(BUILD)/bin/bench-threads
 	$(BUILD)/bin/bench-vmm-mips
 	$(BUILD)/bin/bench-servers
+	$(BUILD)/bin/bench-vmms
 
 # ASan + UBSan build and the whole suite under it.
 sanitize: setup

@@ -6,7 +6,7 @@
 ; Boot: prints "counter: working set K KiB\n" once. Then forever: each
 ; iteration stores the iteration count (ECX) into the next page of the
 ; working set (one dword per 4 KiB page, pages at 0x400000 upwards, round
-; robin), and every 2^23 iterations prints "counter N\n" with N = 1, 2, 3...
+; robin), and every 2^14 iterations prints "counter N\n" with N = 1, 2, 3...
 ; So after a restore it goes on from the snapshot's N (no second banner),
 ; and RAM is the same as it was when the snapshot was taken.
 ; K: the command line (--cmdline K), in KiB, default 1024; clamped to the
@@ -19,7 +19,7 @@
 %include "format.inc"
 
 %define WS_BASE 0x400000
-%define PRINT_SHIFT 23
+%define PRINT_SHIFT 14
 
 _start:
         mov esp, guest_stack_top

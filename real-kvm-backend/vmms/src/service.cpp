@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/epoll.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -39,6 +39,14 @@ extern char** environ;
 namespace ptv::vmms {
 
 namespace {
+
+// glibc 2.36's <sys/pidfd.h> lacks extern "C": the system calls directly.
+int pidfd_open(pid_t pid, unsigned flags) {
+    return int(::syscall(SYS_pidfd_open, pid, flags));
+}
+int pidfd_send_signal(int pidfd, int sig, siginfo_t* info, unsigned flags) {
+    return int(::syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags));
+}
 
 // The supervisor's rules (README.md, "Supervision").
 constexpr unsigned kMaxRestartsPerMinute = 5;
@@ -216,7 +224,7 @@ int Service::run() {
     sigemptyset(&mask);
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, sig);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGPIPE, SIG_IGN);
     signals_ = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     watch(kListen, listen_);
