@@ -22,7 +22,7 @@ namespace {
 struct VmOptions {
     std::string socket, name, guest, restart = "never", cmdline, snapshot, test_fault;
     uint32_t memory_mib = 64;
-    bool json = false, paused = false, follow = true;
+    bool json = false, paused = false, dump = false;
     double for_s = 0;
 };
 
@@ -87,7 +87,7 @@ std::string snapshots_table(const nlohmann::json& r) {
 // is typed goes to the guest's UART. Ends when the VM stops, after --for
 // seconds, or with Ctrl-C.
 int console(vmms::Client& c, const VmOptions& o) {
-    auto r = c.request({{"op", "console"}, {"name", o.name}, {"follow", o.follow}});
+    auto r = c.request({{"op", "console"}, {"name", o.name}, {"follow", !o.dump}});
     if (!r.value("ok", false)) {
         std::fprintf(stderr, "ptv: %s\n", r.value("error", "").c_str());
         return r.value("status", 1);
@@ -97,7 +97,7 @@ int console(vmms::Client& c, const VmOptions& o) {
         (void)!::write(1, bytes.data(), bytes.size());
     };
     out(r.value("backlog", ""));
-    if (!o.follow) return 0;
+    if (o.dump) return 0;
     const uint64_t deadline = o.for_s > 0 ? now_ns() + uint64_t(o.for_s * 1e9) : 0;
     bool input_open = true;
     for (;;) {
@@ -190,7 +190,7 @@ Commands vmms_client_commands(CLI::App& vm) {
     {
         auto [cmd, o] = add("console", "attach to the VM's serial console (Ctrl-C detaches)", true);
         cmd->add_option("--for", o->for_s, "detach after SECONDS");
-        cmd->add_flag("!--follow,--dump", o->follow, "print what the console said so far and exit");
+        cmd->add_flag("--dump", o->dump, "print what the console said so far and exit");
     }
     {
         auto [cmd, o] = add("snapshot", "save the VM's state as SNAPSHOT (running or stopped)", true);

@@ -108,6 +108,7 @@ TEST_CASE("a damaged snapshot is refused and the VM keeps its last good one") {
     CHECK(g.err.find("state.json is not a JSON object") != std::string::npos);
     // Damage only the hash can see is found by the worker as it loads.
     auto h = f.vm({"restore", "d", "flipped"});
+    INFO("stderr: " << h.err);
     CHECK(h.status == 1);
     CHECK(h.err.find("memory.bin does not match its hash") != std::string::npos);
     CHECK(std::count(h.err.begin(), h.err.end(), '\n') == 1);

@@ -753,6 +753,7 @@ std::string Service::spawn(Vm& vm) {
     vm.exits = vm.exits_t_ns = 0;
     vm.exits_per_s = 0;
     vm.memory_hash.clear();
+    vm.said.clear();
     vm.console.clear();
     vm.op_start_ns = vm.op_start_ns ? vm.op_start_ns : now_ns();
     worker_fds_[vm.pidfd] = vm.name;
@@ -874,10 +875,10 @@ void Service::on_worker_message(Vm& vm) {
         } else if (type == "error" && m.contains("id")) {
             trace(vm, "request-failed", {{"error", m.value("message", "")}});
         } else if (type == "error") {
-            vm.last_exit = m.value("message", "");
-            trace(vm, "worker-error", {{"error", vm.last_exit}});
+            vm.said = m.value("message", "");
+            trace(vm, "worker-error", {{"error", vm.said}});
         } else if (type == "result") {
-            vm.last_exit = fmt::format("{} ({})", m.value("outcome", ""), m.value("message", ""));
+            vm.said = fmt::format("{} ({})", m.value("outcome", ""), m.value("message", ""));
         }
         // Answers to a client's request.
         if (auto id = m.find("id"); id != m.end() && id->is_number_integer()) {
@@ -948,7 +949,6 @@ void Service::on_worker_death(Vm& vm) {
             }
         }
     }
-    const std::string before = vm.last_exit;
     drop_worker(vm);  // reads the last messages (result)
     if (reason.empty()) {
         // Not our child: the result file is all there is.
@@ -961,8 +961,8 @@ void Service::on_worker_death(Vm& vm) {
             reason = "gone (not a child of this service: exit status unknown)";
         }
     }
-    if (vm.last_exit != before && !vm.last_exit.empty())
-        reason += ": " + vm.last_exit;
+    if (!vm.said.empty()) reason += ": " + vm.said;
+    vm.said.clear();
     vm.last_exit = reason;
     if (vm.stop_requested && vm.busy != "restore") failed = false;
     trace(vm, "worker-died", {{"pid", vm.pid}, {"reason", reason}});
@@ -980,13 +980,16 @@ void Service::on_worker_death(Vm& vm) {
         if (std::string err = spawn(vm); !err.empty()) finish_busy(vm, error(1, err));
         return;
     }
-    if (vm.busy == "start" || vm.busy == "restore") {
+    if (vm.busy == "restore") {
         finish_busy(vm, error(1, fmt::format("VM '{}': worker {}", vm.name, reason)));
         vm.state = "stopped";
         vm.start_paused = false;
         save(vm);
         return;
     }
+    // A worker that dies as it starts: the client hears why, and the
+    // policy decides as for any other death (a crash loop at start).
+    if (vm.busy == "start") finish_busy(vm, error(1, fmt::format("VM '{}': worker {}", vm.name, reason)));
     if (vm.busy == "snapshot") finish_busy(vm, error(1, "the worker died during the snapshot"));
     if (vm.busy == "stop") {
         vm.state = "stopped";

@@ -55,6 +55,7 @@ struct Vm {
     uint64_t exits = 0, exits_t_ns = 0;
     double exits_per_s = 0;
     std::string memory_hash;                // from the last pause
+    std::string said;                       // the worker's error or result message
     std::string console;                    // the last bytes of serial output
     std::set<int> consoles;                 // clients attached to the console
 
