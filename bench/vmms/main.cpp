@@ -136,7 +136,8 @@ int main(int argc, char** argv) {
         console.request({{"op", "console"}, {"name", name}});
         b.vm({"start", name});
         svc.push_back(ms(Bench::first_console_byte(console) - t0));
-        Child run({b.bin + "/ptv", "kvm", "run", "hello"}, Child::Stream::Pipe, Child::Stream::Null);
+        Child run({b.bin + "/ptv", "kvm", "run", "hello"}, Child::Stream::Pipe,
+                  Child::Stream::Null);
         direct.push_back(ms(run.read_until(std::nullopt, 30) - run.started_ns()));
         run.read_to_end(30);
         run.wait(30);
@@ -170,8 +171,8 @@ int main(int argc, char** argv) {
     b.vm({"stop", "r"});
 
     // 3. Snapshot and restore against memory size.
-    ptv::Table table({"memory", "snapshot", "restore", "memcpy", "snapshot/memcpy",
-                      "restore/memcpy"});
+    ptv::Table table(
+        {"memory", "snapshot", "restore", "memcpy", "snapshot/memcpy", "restore/memcpy"});
     table.right_align({0, 1, 2, 3, 4, 5});
     nlohmann::json rows = nlohmann::json::array();
     for (unsigned mib : sizes) {
@@ -201,10 +202,8 @@ int main(int argc, char** argv) {
         table.row({fmt::format("{} MiB", mib), fmt::format("{:.1f} ms", s),
                    fmt::format("{:.1f} ms", r), fmt::format("{:.1f} ms", c),
                    fmt::format("{:.2f}x", s / c), fmt::format("{:.2f}x", r / c)});
-        rows.push_back({{"memory_mib", mib},
-                        {"snapshot_ms", s},
-                        {"restore_ms", r},
-                        {"memcpy_ms", c}});
+        rows.push_back(
+            {{"memory_mib", mib}, {"snapshot_ms", s}, {"restore_ms", r}, {"memcpy_ms", c}});
     }
     out["snapshot_restore"] = rows;
 

@@ -40,7 +40,8 @@ std::string describe(const std::string& verb, const VmOptions& o, const nlohmann
         return fmt::format("created VM {} ({}, {} MiB, restart {})", o.name,
                            std::filesystem::path(vm.value("guest", "")).stem().string(),
                            vm.value("memory_mib", 0), vm.value("restart", ""));
-    if (verb == "start") return fmt::format("started VM {} (worker pid {})", o.name, vm.value("pid", 0));
+    if (verb == "start")
+        return fmt::format("started VM {} (worker pid {})", o.name, vm.value("pid", 0));
     if (verb == "stop") return fmt::format("stopped VM {}", o.name);
     if (verb == "pause")
         return fmt::format("paused VM {} (memory hash {})", o.name, r.value("memory_hash", ""));
@@ -63,7 +64,8 @@ std::string list_table(const nlohmann::json& r) {
     t.right_align({2, 3, 4, 5});
     for (const auto& v : r["vms"]) {
         std::string state = v.value("state", "");
-        if (v.contains("restart_in_ms")) state += fmt::format(" (in {} ms)", v.value("restart_in_ms", 0));
+        if (v.contains("restart_in_ms"))
+            state += fmt::format(" (in {} ms)", v.value("restart_in_ms", 0));
         t.row({v.value("name", ""), state,
                v.value("pid", 0) ? std::to_string(v.value("pid", 0)) : "-",
                uptime(v.value("uptime_s", 0.0)), std::to_string(v.value("restarts", 0)),
@@ -78,7 +80,8 @@ std::string snapshots_table(const nlohmann::json& r) {
     t.right_align({1});
     for (const auto& s : r["snapshots"])
         t.row({s.value("snapshot", "") + (s.value("last", false) ? " *" : ""),
-               s.value("ok", false) ? fmt::format("{} MiB", s.value("memory_bytes", 0ull) >> 20) : "-",
+               s.value("ok", false) ? fmt::format("{} MiB", s.value("memory_bytes", 0ull) >> 20)
+                                    : "-",
                s.value("memory_hash", "-"), s.value("ok", false) ? "ok" : s.value("error", "")});
     return t.render();
 }
@@ -173,7 +176,8 @@ Commands vmms_client_commands(CLI::App& vm) {
     };
     {
         auto [cmd, o] = add("create", "define a VM (it starts with 'ptv vm start')", true);
-        cmd->add_option("--guest", o->guest, "guest name ('ptv kvm guests') or image path")->required();
+        cmd->add_option("--guest", o->guest, "guest name ('ptv kvm guests') or image path")
+            ->required();
         cmd->add_option("-m,--memory", o->memory_mib, "guest memory in MiB")->capture_default_str();
         cmd->add_option("--restart", o->restart, "restart policy when the worker ends")
             ->check(CLI::IsMember({"never", "on-failure", "always"}))
@@ -193,7 +197,8 @@ Commands vmms_client_commands(CLI::App& vm) {
         cmd->add_flag("--dump", o->dump, "print what the console said so far and exit");
     }
     {
-        auto [cmd, o] = add("snapshot", "save the VM's state as SNAPSHOT (running or stopped)", true);
+        auto [cmd, o] =
+            add("snapshot", "save the VM's state as SNAPSHOT (running or stopped)", true);
         cmd->add_option("snapshot", o->snapshot, "snapshot name")->required();
     }
     {

@@ -1,8 +1,8 @@
 // `ptv vmms start|stop`: the management service itself runs inside ptv
 // (real-kvm-backend/vmms/), in the foreground or as a daemon.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -84,13 +84,16 @@ int start(const StartOptions& o) {
 Commands vmms_service_commands(CLI::App& vmms) {
     Commands commands;
     auto o = std::make_shared<StartOptions>();
-    auto* s = vmms.add_subcommand("start", "run the management service (foreground unless --daemon)");
-    s->add_option("--socket", o->socket, "Unix socket to listen on (default: $PTV_VMMS_SOCKET, "
-                                         "/run/ptvlab/vmms.sock or $XDG_RUNTIME_DIR/ptvlab)");
+    auto* s =
+        vmms.add_subcommand("start", "run the management service (foreground unless --daemon)");
+    s->add_option("--socket", o->socket,
+                  "Unix socket to listen on (default: $PTV_VMMS_SOCKET, "
+                  "/run/ptvlab/vmms.sock or $XDG_RUNTIME_DIR/ptvlab)");
     s->add_option("--state-dir", o->state_dir,
                   "where VMs, snapshots and the trace live (default: $PTV_VMMS_STATE_DIR, "
                   "/var/lib/ptvlab or ~/.local/state/ptvlab)");
-    s->add_option("--trace", o->trace, "lifecycle trace, one event per line (default STATE/trace.json)");
+    s->add_option("--trace", o->trace,
+                  "lifecycle trace, one event per line (default STATE/trace.json)");
     s->add_flag("--daemon", o->daemon, "run in the background once listening");
     commands.emplace_back(s, [o] { return start(*o); });
 

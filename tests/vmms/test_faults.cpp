@@ -40,8 +40,9 @@ TEST_CASE("kill -9 of a worker under each restart policy, other VMs run on") {
         REQUIRE(pid > 0);
         REQUIRE(kill(pid, SIGKILL) == 0);
         auto r = f.wait_row(policy, [&](const nlohmann::json& v) {
-            return v["restarts"] == 1 && v["state"] == "running" ? true
-                   : policy == "never" && v["state"] == "crashed";
+            return v["restarts"] == 1 && v["state"] == "running"
+                       ? true
+                       : policy == "never" && v["state"] == "crashed";
         });
         CHECK(r["last_exit"] == "killed by signal 9 (Killed)");
         if (policy == "never") {
@@ -92,7 +93,8 @@ TEST_CASE("a damaged snapshot is refused and the VM keeps its last good one") {
     fs::resize_file(snaps + "truncated/memory.bin", 4096);
     std::ofstream(snaps + "garbled/state.json") << "{\"format\": \"ptvlab-snap";
     {
-        std::fstream m(snaps + "flipped/memory.bin", std::ios::in | std::ios::out | std::ios::binary);
+        std::fstream m(snaps + "flipped/memory.bin",
+                       std::ios::in | std::ios::out | std::ios::binary);
         m.seekp(0x400000);
         m.put('\x5a');
     }
@@ -217,9 +219,9 @@ TEST_CASE("a full disk while writing a snapshot keeps the old one whole") {
 
 TEST_CASE("a worker that makes a forbidden system call is killed, not obeyed") {
     VmmsFixture f;
-    REQUIRE(f.vm({"create", "jail", "--guest", "counter", "--memory", "8", "--test-fault",
-                  "syscall"})
-                .status == 0);
+    REQUIRE(
+        f.vm({"create", "jail", "--guest", "counter", "--memory", "8", "--test-fault", "syscall"})
+            .status == 0);
     f.vm({"start", "jail"});  // it may report "started" before it dies
     auto r = f.wait_row("jail", [](const nlohmann::json& v) { return has(v, "state", "crashed"); });
     CHECK(r["state"] == "crashed");

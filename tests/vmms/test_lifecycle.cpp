@@ -72,15 +72,16 @@ TEST_CASE("create, start, console, pause, resume, stop, delete") {
     // Every step is in the trace, under the VM's own track.
     std::vector<std::string> names;
     for (const auto& e : f.trace_events("a")) names.push_back(e["name"]);
-    for (const char* want : {"created", "start", "starting", "paused", "resumed", "worker-died",
-                             "stop", "deleted"})
+    for (const char* want :
+         {"created", "start", "starting", "paused", "resumed", "worker-died", "stop", "deleted"})
         CHECK_MESSAGE(std::find(names.begin(), names.end(), want) != names.end(), want);
 }
 
 TEST_CASE("a snapshot restored goes on from its counter with the same memory") {
     VmmsFixture f;
-    REQUIRE(f.vm({"create", "c", "--guest", "counter", "--memory", "32", "--cmdline", "4096"})
-                .status == 0);
+    REQUIRE(
+        f.vm({"create", "c", "--guest", "counter", "--memory", "32", "--cmdline", "4096"}).status ==
+        0);
     REQUIRE(f.vm({"start", "c"}).status == 0);
     f.wait_console("c", "counter 3\n");
     auto p = f.vmj({"pause", "c"});

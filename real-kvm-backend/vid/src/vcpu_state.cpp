@@ -75,7 +75,8 @@ std::vector<uint8_t> bytes_of(const T& v) {
 template <class T>
 T struct_from(const VcpuState::Sections& s, const std::string& name) {
     auto it = s.find(name);
-    if (it == s.end()) throw std::invalid_argument(fmt::format("vCPU section '{}' is missing", name));
+    if (it == s.end())
+        throw std::invalid_argument(fmt::format("vCPU section '{}' is missing", name));
     if (it->second.size() != sizeof(T))
         throw std::invalid_argument(fmt::format("vCPU section '{}' has {} bytes, expected {}", name,
                                                 it->second.size(), sizeof(T)));
@@ -89,8 +90,9 @@ std::vector<T> array_from(const VcpuState::Sections& s, const std::string& name)
     auto it = s.find(name);
     if (it == s.end()) return {};
     if (it->second.size() % sizeof(T) != 0)
-        throw std::invalid_argument(fmt::format("vCPU section '{}' has {} bytes, not a multiple of {}",
-                                                name, it->second.size(), sizeof(T)));
+        throw std::invalid_argument(
+            fmt::format("vCPU section '{}' has {} bytes, not a multiple of {}", name,
+                        it->second.size(), sizeof(T)));
     std::vector<T> v(it->second.size() / sizeof(T));
     std::memcpy(v.data(), it->second.data(), it->second.size());
     return v;
@@ -127,9 +129,8 @@ VcpuState VcpuState::from_sections(const Sections& s) {
     v.fpu = struct_from<kvm_fpu>(s, "fpu");
     if (auto it = s.find("xsave"); it != s.end()) {
         if (it->second.size() < 4096)
-            throw std::invalid_argument(
-                fmt::format("vCPU section 'xsave' has {} bytes, at least 4096 expected",
-                            it->second.size()));
+            throw std::invalid_argument(fmt::format(
+                "vCPU section 'xsave' has {} bytes, at least 4096 expected", it->second.size()));
         v.xsave = it->second;
     }
     if (s.count("xcrs")) v.xcrs = struct_from<kvm_xcrs>(s, "xcrs");
@@ -220,8 +221,8 @@ void Vcpu::restore_state(const VcpuState& st) {
         const int set = xioctl(fd, kSetMsrs, buf.data());
         if (set < 0) throw KvmError("KVM_SET_MSRS", errno);
         if (size_t(set) != st.msrs.size())
-            throw KvmError(fmt::format("KVM_SET_MSRS refused MSR {:#x}", st.msrs[size_t(set)].index),
-                           EINVAL);
+            throw KvmError(
+                fmt::format("KVM_SET_MSRS refused MSR {:#x}", st.msrs[size_t(set)].index), EINVAL);
     }
     if (st.debugregs && xioctl(fd, KVM_SET_DEBUGREGS, &*st.debugregs) < 0)
         throw KvmError("KVM_SET_DEBUGREGS", errno);

@@ -5,10 +5,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -193,9 +193,9 @@ void Service::open_socket() {
     listen_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     // Someone there already? Then it is not ours to take.
     if (::connect(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
-        throw UsageError(fmt::format(
-            "a vmms service is already running on {}; stop it first ('ptv vmms stop')",
-            cfg_.socket_path));
+        throw UsageError(
+            fmt::format("a vmms service is already running on {}; stop it first ('ptv vmms stop')",
+                        cfg_.socket_path));
     ::close(listen_);
     ::unlink(cfg_.socket_path.c_str());  // a stale socket of a dead service
     listen_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -209,9 +209,10 @@ int Service::run() {
     std::error_code ec;
     fs::create_directories(cfg_.state_dir + "/vms", ec);
     if (ec || ::access((cfg_.state_dir + "/vms").c_str(), W_OK) != 0)
-        throw UsageError(fmt::format("state directory {} is not writable; choose another with "
-                                     "--state-dir",
-                                     cfg_.state_dir));
+        throw UsageError(
+            fmt::format("state directory {} is not writable; choose another with "
+                        "--state-dir",
+                        cfg_.state_dir));
     const std::string trace_path =
         cfg_.trace_path.empty() ? cfg_.state_dir + "/trace.json" : cfg_.trace_path;
     trace_file_ = std::fopen(trace_path.c_str(), "a");
@@ -283,8 +284,13 @@ int Service::run() {
         save(vm);
         if (vm.pidfd >= 0) trace(vm, "service-left", {{"pid", vm.pid}});
     }
-    trace_->event({{"ph", "i"}, {"cat", "vmms"}, {"name", "service-stop"}, {"pid", 0}, {"tid", 1},
-                   {"ts", double(now_ns()) / 1000.0}, {"s", "g"}});
+    trace_->event({{"ph", "i"},
+                   {"cat", "vmms"},
+                   {"name", "service-stop"},
+                   {"pid", 0},
+                   {"tid", 1},
+                   {"ts", double(now_ns()) / 1000.0},
+                   {"s", "g"}});
     for (auto& [fd, c] : clients_) ::close(fd);
     ::close(listen_);
     ::unlink(cfg_.socket_path.c_str());
@@ -409,8 +415,7 @@ nlohmann::json Service::handle(Client& c, const nlohmann::json& req) {
     }
     const std::string name = req.value("name", "");
     Vm* vm = find(name);
-    if (!vm)
-        return error(2, fmt::format("no VM named '{}'; 'ptv vm list' shows them", name));
+    if (!vm) return error(2, fmt::format("no VM named '{}'; 'ptv vm list' shows them", name));
     if (op == "start") return op_start(c, *vm, req);
     if (op == "stop") return op_stop(c, *vm);
     if (op == "pause" || op == "resume") return op_pause_resume(c, *vm, op);
@@ -431,18 +436,20 @@ nlohmann::json Service::op_create(const nlohmann::json& req) {
         return error(2, fmt::format("'{}' is not a VM name; use letters, digits, '.', '_' and "
                                     "'-' (up to 64, starting with a letter or digit)",
                                     vm.name));
-    if (vms_.count(vm.name)) return error(2, fmt::format("a VM named '{}' exists already", vm.name));
+    if (vms_.count(vm.name))
+        return error(2, fmt::format("a VM named '{}' exists already", vm.name));
     vm.guest = req.value("guest", "");
     if (::access(vm.guest.c_str(), R_OK) != 0)
         return error(2, fmt::format("guest image '{}' is not readable", vm.guest));
     vm.memory_mib = req.value("memory_mib", 64u);
     if (vm.memory_mib < 2 || vm.memory_mib > 3072)
-        return error(2, fmt::format("--memory {} is out of range; give 2 to 3072 MiB",
-                                    vm.memory_mib));
+        return error(2,
+                     fmt::format("--memory {} is out of range; give 2 to 3072 MiB", vm.memory_mib));
     vm.restart = req.value("restart", "never");
     if (vm.restart != "never" && vm.restart != "on-failure" && vm.restart != "always")
-        return error(2, fmt::format("--restart {} is not a policy; give never, on-failure or always",
-                                    vm.restart));
+        return error(2,
+                     fmt::format("--restart {} is not a policy; give never, on-failure or always",
+                                 vm.restart));
     vm.cmdline = req.value("cmdline", "");
     vm.test_fault = req.value("test_fault", "");
     vm.id = next_vm_id_++;
@@ -453,17 +460,19 @@ nlohmann::json Service::op_create(const nlohmann::json& req) {
     save(it->second);
     trace_->process_name(it->second.id, "vm " + it->second.name);
     trace(it->second, "created",
-          {{"guest", it->second.guest}, {"memory_mib", it->second.memory_mib},
+          {{"guest", it->second.guest},
+           {"memory_mib", it->second.memory_mib},
            {"restart", it->second.restart}});
     return ok({{"vm", vm_row(it->second)}});
 }
 
 nlohmann::json Service::op_start(Client& c, Vm& vm, const nlohmann::json&) {
     if (!vm.busy.empty())
-        return error(1, fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
+        return error(1,
+                     fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
     if (vm.pidfd >= 0)
-        return error(1, fmt::format("VM '{}' is {} already (worker pid {})", vm.name, vm.state,
-                                    vm.pid));
+        return error(
+            1, fmt::format("VM '{}' is {} already (worker pid {})", vm.name, vm.state, vm.pid));
     vm.restore_next = vm.last_snapshot;
     vm.consecutive_failures = 0;
     vm.restart_times_ms.clear();
@@ -484,7 +493,8 @@ nlohmann::json Service::op_stop(Client& c, Vm& vm) {
     }
     if (vm.pidfd < 0) return error(1, fmt::format("VM '{}' is not running", vm.name));
     if (!vm.busy.empty() && vm.busy != "start")
-        return error(1, fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
+        return error(1,
+                     fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
     vm.stop_requested = true;
     if (vm.conn >= 0)
         worker::send_message(vm.conn, {{"type", "stop"}});
@@ -508,7 +518,8 @@ nlohmann::json Service::op_pause_resume(Client& c, Vm& vm, const std::string& op
     if (vm.conn < 0 || (vm.state != "running" && vm.state != "paused"))
         return error(1, fmt::format("VM '{}' is {}, not running", vm.name, vm.state));
     if (!vm.busy.empty())
-        return error(1, fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
+        return error(1,
+                     fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
     vm.op_start_ns = now_ns();
     send_worker(vm, {{"type", op}}, c.fd, op);
     return nullptr;
@@ -532,7 +543,8 @@ nlohmann::json Service::op_snapshot(Client& c, Vm& vm, const std::string& snap) 
                                     "and '-'",
                                     snap));
     if (!vm.busy.empty())
-        return error(1, fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
+        return error(1,
+                     fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
     vm.op_start_ns = now_ns();
     if (vm.conn >= 0 && (vm.state == "running" || vm.state == "paused")) {
         vm.busy = "snapshot";
@@ -574,11 +586,13 @@ nlohmann::json Service::op_snapshot(Client& c, Vm& vm, const std::string& snap) 
 nlohmann::json Service::op_restore(Client& c, Vm& vm, const std::string& snap, bool paused) {
     if (!valid_name(snap)) return error(2, fmt::format("'{}' is not a snapshot name", snap));
     if (!vm.busy.empty())
-        return error(1, fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
+        return error(1,
+                     fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
     const std::string dir = snap_dir(vm, snap);
     if (!fs::is_directory(dir))
-        return error(2, fmt::format("VM '{}' has no snapshot '{}'; 'ptv vm snapshots {}' lists them",
-                                    vm.name, snap, vm.name));
+        return error(2,
+                     fmt::format("VM '{}' has no snapshot '{}'; 'ptv vm snapshots {}' lists them",
+                                 vm.name, snap, vm.name));
     try {
         worker::read_snapshot_state(dir);  // refuse a damaged one before touching the VM
     } catch (const worker::SnapshotError& e) {
@@ -654,11 +668,11 @@ nlohmann::json Service::vm_row(const Vm& vm) {
                         {"last_snapshot", vm.last_snapshot},
                         {"exits_per_s", vm.exits_per_s},
                         {"exits", vm.exits}};
-    r["uptime_s"] = vm.pidfd >= 0 && vm.started_unix_ms
-                        ? double(unix_ms() - vm.started_unix_ms) / 1000.0
-                        : 0.0;
+    r["uptime_s"] =
+        vm.pidfd >= 0 && vm.started_unix_ms ? double(unix_ms() - vm.started_unix_ms) / 1000.0 : 0.0;
     if (vm.restart_at_ns)
-        r["restart_in_ms"] = vm.restart_at_ns > now_ns() ? (vm.restart_at_ns - now_ns()) / 1000000 : 0;
+        r["restart_in_ms"] =
+            vm.restart_at_ns > now_ns() ? (vm.restart_at_ns - now_ns()) / 1000000 : 0;
     if (!vm.memory_hash.empty()) r["memory_hash"] = vm.memory_hash;
     return r;
 }
@@ -702,8 +716,9 @@ std::string Service::spawn(Vm& vm) {
     ::connect(conn, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     ::unlink((dir + "/result.json").c_str());
 
-    std::vector<std::string> args = {cfg_.worker_path, "--name", vm.name, "--listen-fd", "3",
-                                     "--result-file", dir + "/result.json"};
+    std::vector<std::string> args = {cfg_.worker_path,    "--name", vm.name,
+                                     "--listen-fd",       "3",      "--result-file",
+                                     dir + "/result.json"};
     if (!vm.restore_next.empty()) {
         args.insert(args.end(), {"--restore", snap_dir(vm, vm.restore_next)});
     } else {
@@ -730,8 +745,8 @@ std::string Service::spawn(Vm& vm) {
     posix_spawn_file_actions_adddup2(&actions, lfd, 3);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     const std::string log_path = dir + "/worker.log";
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0600);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     pid_t pid = -1;
     const int err = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
@@ -795,8 +810,9 @@ void Service::adopt(Vm& vm) {
     if (vm.pid <= 0 || vm.state == "stopped" || vm.state == "failed") return;
     const int pidfd = pidfd_open(vm.pid, 0);
     std::error_code ec;
-    const bool ours = pidfd >= 0 && fs::read_symlink(fmt::format("/proc/{}/exe", vm.pid), ec)
-                                            .filename() == fs::path(cfg_.worker_path).filename();
+    const bool ours =
+        pidfd >= 0 && fs::read_symlink(fmt::format("/proc/{}/exe", vm.pid), ec).filename() ==
+                          fs::path(cfg_.worker_path).filename();
     if (!ours) {
         if (pidfd >= 0) ::close(pidfd);
         vm.pidfd = -1;
@@ -886,8 +902,9 @@ void Service::on_worker_message(Vm& vm) {
             if (it != vm.requests.end()) {
                 const Pending p = it->second;
                 vm.requests.erase(it);
-                nlohmann::json r = type == "error" ? error(m.value("status", 1), m.value("message", ""))
-                                                   : ok({{"vm", vm_row(vm)}});
+                nlohmann::json r = type == "error"
+                                       ? error(m.value("status", 1), m.value("message", ""))
+                                       : ok({{"vm", vm_row(vm)}});
                 if (type == "snapshot") {
                     r["snapshot"] = fs::path(m.value("dir", "")).filename().string();
                     r["total_ns"] = m["total_ns"];
@@ -967,7 +984,8 @@ void Service::on_worker_death(Vm& vm) {
     if (vm.stop_requested && vm.busy != "restore") failed = false;
     trace(vm, "worker-died", {{"pid", vm.pid}, {"reason", reason}});
     log(fmt::format("{}: worker {} {}", vm.name, vm.pid, reason));
-    for (int fd : std::set<int>(vm.consoles)) reply(fd, {{"event", "worker-died"}, {"reason", reason}});
+    for (int fd : std::set<int>(vm.consoles))
+        reply(fd, {{"event", "worker-died"}, {"reason", reason}});
     vm.requests.clear();
     vm.pid = 0;
     vm.memory_hash.clear();
@@ -989,7 +1007,8 @@ void Service::on_worker_death(Vm& vm) {
     }
     // A worker that dies as it starts: the client hears why, and the
     // policy decides as for any other death (a crash loop at start).
-    if (vm.busy == "start") finish_busy(vm, error(1, fmt::format("VM '{}': worker {}", vm.name, reason)));
+    if (vm.busy == "start")
+        finish_busy(vm, error(1, fmt::format("VM '{}': worker {}", vm.name, reason)));
     if (vm.busy == "snapshot") finish_busy(vm, error(1, "the worker died during the snapshot"));
     if (vm.busy == "stop") {
         vm.state = "stopped";
@@ -1022,9 +1041,10 @@ void Service::schedule_restart(Vm& vm, bool failed) {
         vm.consecutive_failures = 0;
     if (vm.restart_times_ms.size() >= kMaxRestartsPerMinute) {
         vm.state = "failed";
-        vm.last_exit += fmt::format("; crash loop: {} restarts in the last minute, giving up "
-                                    "('ptv vm start {}' tries again)",
-                                    vm.restart_times_ms.size(), vm.name);
+        vm.last_exit += fmt::format(
+            "; crash loop: {} restarts in the last minute, giving up "
+            "('ptv vm start {}' tries again)",
+            vm.restart_times_ms.size(), vm.name);
         trace(vm, "crash-loop", {{"restarts_last_minute", vm.restart_times_ms.size()}});
         log(fmt::format("{}: crash loop, restarts stopped", vm.name));
         save(vm);
@@ -1039,7 +1059,8 @@ void Service::schedule_restart(Vm& vm, bool failed) {
     vm.state = "restarting";
     vm.restart_at_ns = now_ns() + delay_ms * 1000000;
     trace(vm, "restart-scheduled",
-          {{"delay_ms", delay_ms}, {"attempt", vm.consecutive_failures},
+          {{"delay_ms", delay_ms},
+           {"attempt", vm.consecutive_failures},
            {"from_snapshot", vm.last_snapshot}});
     save(vm);
     if (delay_ms == 0)

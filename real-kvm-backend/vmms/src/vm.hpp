@@ -47,17 +47,17 @@ struct Vm {
     bool stop_requested = false;
     std::string restore_next;  // snapshot the next worker starts from
     bool start_paused = false;
-    std::string busy;                       // the operation in progress, "" when none
-    std::optional<Pending> waiting;         // its client
-    std::map<int64_t, Pending> requests;    // worker request id -> client
-    uint64_t restart_at_ns = 0;             // a scheduled restart (monotonic)
+    std::string busy;                     // the operation in progress, "" when none
+    std::optional<Pending> waiting;       // its client
+    std::map<int64_t, Pending> requests;  // worker request id -> client
+    uint64_t restart_at_ns = 0;           // a scheduled restart (monotonic)
     uint64_t op_start_ns = 0;
     uint64_t exits = 0, exits_t_ns = 0;
     double exits_per_s = 0;
-    std::string memory_hash;                // from the last pause
-    std::string said;                       // the worker's error or result message
-    std::string console;                    // the last bytes of serial output
-    std::set<int> consoles;                 // clients attached to the console
+    std::string memory_hash;  // from the last pause
+    std::string said;         // the worker's error or result message
+    std::string console;      // the last bytes of serial output
+    std::set<int> consoles;   // clients attached to the console
 
     nlohmann::json to_json() const;  // what vm.json holds
     static Vm from_json(const nlohmann::json& j);

@@ -63,7 +63,9 @@ int main(int argc, char** argv) {
     app.add_flag("--json", json, "print the result as JSON (standalone use)");
     // Test-only faults: "crash" aborts at start, "syscall" makes a call the
     // seccomp allow-list forbids once the filter is in place.
-    app.add_option("--test-fault", test_fault)->group("")->check(CLI::IsMember({"crash", "syscall"}));
+    app.add_option("--test-fault", test_fault)
+        ->group("")
+        ->check(CLI::IsMember({"crash", "syscall"}));
     ptv::cli::parse_or_exit(app, argc, argv, "ptv-vmwp");
     if (cfg.image_path.empty() && cfg.restore_dir.empty()) {
         std::fprintf(stderr, "ptv-vmwp: give an image to boot or --restore DIR; see --help\n");
@@ -160,10 +162,10 @@ int main(int argc, char** argv) {
         control->send({{"type", "started"}, {"pid", ::getpid()}, {"guest", cfg.name}});
     } else if (listen_fd >= 0) {
         control = std::make_unique<ControlChannel>(
-            first_conn, listen_fd, on_request, [] {}, hello, [&](ControlChannel& ch) {
-                ch.send({{"type", "status"},
-                         {"state", state_of()},
-                         {"exits", worker->exits_so_far()}});
+            first_conn, listen_fd, on_request, [] {}, hello,
+            [&](ControlChannel& ch) {
+                ch.send(
+                    {{"type", "status"}, {"state", state_of()}, {"exits", worker->exits_so_far()}});
             });
         hello(*control);
     }

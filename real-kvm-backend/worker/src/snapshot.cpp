@@ -47,9 +47,8 @@ void WorkerProcess::run_jobs() {
         if (!paused_.load() || external_.load() != External::None) return;
         // stop() may come from a signal handler, which cannot notify: wake
         // up now and then to look at it.
-        jobs_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] {
-            return !jobs_.empty() || external_.load() != External::None;
-        });
+        jobs_cv_.wait_for(lock, std::chrono::milliseconds(50),
+                          [this] { return !jobs_.empty() || external_.load() != External::None; });
     }
 }
 

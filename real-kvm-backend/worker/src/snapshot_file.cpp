@@ -36,7 +36,8 @@ void write_all(int fd, const uint8_t* p, size_t n, const std::string& what) {
 
 void write_file(const std::string& path, std::span<const uint8_t> bytes, uint64_t* hash) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw SnapshotError(fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+    if (fd < 0)
+        throw SnapshotError(fmt::format("cannot create {}: {}", path, std::strerror(errno)));
     try {
         // The hash is FNV over the whole of RAM, chained chunk by chunk the
         // way memory_hash() runs, while the chunk is still in cache.
@@ -127,9 +128,11 @@ nlohmann::json read_snapshot_state(const std::string& dir) {
     text << in.rdbuf();
     auto j = nlohmann::json::parse(text.str(), nullptr, false);
     if (j.is_discarded() || !j.is_object())
-        throw SnapshotError(corrupt(dir, fmt::format("{} is not a JSON object", kSnapshotStateFile)));
+        throw SnapshotError(
+            corrupt(dir, fmt::format("{} is not a JSON object", kSnapshotStateFile)));
     if (j.value("format", "") != kSnapshotFormat)
-        throw SnapshotError(corrupt(dir, fmt::format("{} is not a ptvlab snapshot", kSnapshotStateFile)));
+        throw SnapshotError(
+            corrupt(dir, fmt::format("{} is not a ptvlab snapshot", kSnapshotStateFile)));
     if (!j["version"].is_number_integer() || j["version"].get<int>() != kSnapshotVersion)
         throw SnapshotError(fmt::format("snapshot {} has format version {}, this ptvlab reads {}",
                                         dir, j["version"].dump(), kSnapshotVersion));
@@ -142,11 +145,13 @@ nlohmann::json read_snapshot_state(const std::string& dir) {
     struct stat st {};
     const std::string mem = dir + "/" + kSnapshotMemoryFile;
     if (::stat(mem.c_str(), &st) < 0)
-        throw SnapshotError(corrupt(dir, fmt::format("{}: {}", kSnapshotMemoryFile, std::strerror(errno))));
+        throw SnapshotError(
+            corrupt(dir, fmt::format("{}: {}", kSnapshotMemoryFile, std::strerror(errno))));
     const uint64_t want = m["bytes"].get<uint64_t>();
     if (uint64_t(st.st_size) != want)
-        throw SnapshotError(corrupt(dir, fmt::format("{} has {} bytes, the state says {} (truncated?)",
-                                                     kSnapshotMemoryFile, st.st_size, want)));
+        throw SnapshotError(
+            corrupt(dir, fmt::format("{} has {} bytes, the state says {} (truncated?)",
+                                     kSnapshotMemoryFile, st.st_size, want)));
     return j;
 }
 
@@ -158,7 +163,8 @@ void read_snapshot_memory(const std::string& dir, const nlohmann::json& state,
         throw SnapshotError(fmt::format("snapshot {} holds {} MiB of RAM, the VM has {} MiB", dir,
                                         bytes >> 20, into.size() >> 20));
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw SnapshotError(corrupt(dir, fmt::format("{}: {}", path, std::strerror(errno))));
+    if (fd < 0)
+        throw SnapshotError(corrupt(dir, fmt::format("{}: {}", path, std::strerror(errno))));
     uint64_t h = 0xcbf29ce484222325ull;
     for (size_t off = 0; off < into.size();) {
         const size_t n = std::min(kChunk, into.size() - off);
@@ -173,9 +179,9 @@ void read_snapshot_memory(const std::string& dir, const nlohmann::json& state,
     }
     ::close(fd);
     if (memory_hash_text(h) != state["memory"]["hash"].get<std::string>())
-        throw SnapshotError(corrupt(dir, fmt::format("{} does not match its hash {}",
-                                                     kSnapshotMemoryFile,
-                                                     state["memory"]["hash"].get<std::string>())));
+        throw SnapshotError(
+            corrupt(dir, fmt::format("{} does not match its hash {}", kSnapshotMemoryFile,
+                                     state["memory"]["hash"].get<std::string>())));
 }
 
 }  // namespace ptv::worker

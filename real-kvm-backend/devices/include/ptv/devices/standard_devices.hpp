@@ -52,7 +52,9 @@ struct StandardDevices {
     MmioScratch mmio_scratch;
 
   private:
-    std::array<vmb::Device*, 5> all() { return {&uart, &post_code, &debug_exit, &pv_console, &mmio_scratch}; }
+    std::array<vmb::Device*, 5> all() {
+        return {&uart, &post_code, &debug_exit, &pv_console, &mmio_scratch};
+    }
     std::array<const vmb::Device*, 5> all() const {
         return {&uart, &post_code, &debug_exit, &pv_console, &mmio_scratch};
     }
