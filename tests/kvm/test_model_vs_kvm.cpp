@@ -14,8 +14,9 @@ using namespace ptv;
 
 namespace {
 
-// Never end by themselves (input, a fault loop) or do not fit (usage error).
-const std::set<std::string> kNotComparable = {"echo", "fault-forever", "fault-too-big"};
+// Never end by themselves (input, a counter, a fault loop) or do not fit
+// (usage error).
+const std::set<std::string> kNotComparable = {"counter", "echo", "fault-forever", "fault-too-big"};
 
 std::string cmdline_for(const std::string& guest) {
     // kvm_pvm's instruction emulator runs neither INT n nor IRET in
