@@ -156,6 +156,11 @@ int run_verb(const std::string& verb, const VmOptions& o) {
         std::printf("%s", list_table(r).c_str());
     else if (verb == "snapshots")
         std::printf("%s", snapshots_table(r).c_str());
+    else if (verb == "info")
+        for (const auto& [key, value] : r["vm"].items())
+            std::printf(
+                "%-14s %s\n", key.c_str(),
+                value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
     else
         std::printf("%s\n", describe(verb, o, r).c_str());
     return 0;
@@ -207,6 +212,7 @@ Commands vmms_client_commands(CLI::App& vm) {
         cmd->add_flag("--paused", o->paused, "leave it paused (for inspection)");
     }
     add("snapshots", "list the VM's snapshots", true);
+    add("info", "the VM's record: configuration and state", true);
     return commands;
 }
 

@@ -149,7 +149,8 @@ class Service {
     }
     void save(const Vm& vm);
     Vm* find(const std::string& name);
-    void trace(const Vm& vm, std::string_view name, const nlohmann::json& args = nullptr);
+    void trace(const Vm& vm, std::string_view name, const nlohmann::json& args = nullptr,
+               uint64_t at_ns = 0);
     void trace_span(const Vm& vm, std::string_view name, uint64_t start_ns,
                     const nlohmann::json& args = nullptr);
 
@@ -372,8 +373,9 @@ void Service::save(const Vm& vm) {
     }
 }
 
-void Service::trace(const Vm& vm, std::string_view name, const nlohmann::json& args) {
-    trace_->instant("vmms", name, vm.id, 1, double(now_ns()) / 1000.0, args);
+void Service::trace(const Vm& vm, std::string_view name, const nlohmann::json& args,
+                    uint64_t at_ns) {
+    trace_->instant("vmms", name, vm.id, 1, double(at_ns ? at_ns : now_ns()) / 1000.0, args);
     std::fflush(trace_file_);
 }
 
@@ -982,7 +984,8 @@ void Service::on_worker_death(Vm& vm) {
     vm.said.clear();
     vm.last_exit = reason;
     if (vm.stop_requested && vm.busy != "restore") failed = false;
-    trace(vm, "worker-died", {{"pid", vm.pid}, {"reason", reason}});
+    // Stamped when the pidfd woke us, not after the bookkeeping above.
+    trace(vm, "worker-died", {{"pid", vm.pid}, {"reason", reason}}, t_detected);
     log(fmt::format("{}: worker {} {}", vm.name, vm.pid, reason));
     for (int fd : std::set<int>(vm.consoles))
         reply(fd, {{"event", "worker-died"}, {"reason", reason}});
@@ -1023,7 +1026,6 @@ void Service::on_worker_death(Vm& vm) {
     const bool restart = !vm.stop_requested && !stopping_ &&
                          (vm.restart == "always" || (vm.restart == "on-failure" && failed));
     if (restart) {
-        (void)t_detected;
         schedule_restart(vm, failed);
     } else {
         if (failed && !vm.stop_requested) vm.state = "crashed";
