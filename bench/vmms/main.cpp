@@ -116,7 +116,20 @@ double memcpy_ms(size_t bytes) {
 
 }  // namespace
 
+int run(int argc, char** argv);
+
+// Whatever goes wrong, the service and its workers are shut down on the way
+// out (Bench's destructor): workers outlive a service by design.
 int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench-vmms: %s\n", e.what());
+        return 1;
+    }
+}
+
+int run(int argc, char** argv) {
     unsigned trials = 3;
     std::vector<unsigned> sizes = {64, 128, 256, 512, 1024};
     bool json = false;
