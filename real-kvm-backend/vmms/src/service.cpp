@@ -323,7 +323,17 @@ void Service::load_vms() {
             log(fmt::format("{}: {}; VM left out", path, ex.what()));
         }
     }
-    for (auto& [name, vm] : vms_) adopt(vm);
+    for (auto& [name, vm] : vms_) {
+        // A snapshot half-written by a worker that has died since (its
+        // temporary directory, SNAP.tmp-PID) is of no use: remove it.
+        for (const auto& e : fs::directory_iterator(vm_dir(vm) + "/snapshots", ec)) {
+            const std::string f = e.path().filename().string();
+            const size_t at = f.rfind(".tmp-");
+            if (at != std::string::npos && !fs::exists("/proc/" + f.substr(at + 5), ec))
+                fs::remove_all(e.path(), ec);
+        }
+        adopt(vm);
+    }
 }
 
 void Service::close_client(int fd) {
