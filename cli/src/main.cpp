@@ -96,6 +96,16 @@ int main(int argc, char** argv) {
         commands.insert(commands.end(), more.begin(), more.end());
     }
 
+    auto* vmms = app.add_subcommand(
+        "vmms", "the management service: one worker per VM, supervised, with snapshots");
+    vmms->require_subcommand(1);
+    auto more = ptv::cli::vmms_service_commands(*vmms);
+    commands.insert(commands.end(), more.begin(), more.end());
+    auto* vm = app.add_subcommand("vm", "VMs of the management service ('ptv vmms start')");
+    vm->require_subcommand(1);
+    more = ptv::cli::vmms_client_commands(*vm);
+    commands.insert(commands.end(), more.begin(), more.end());
+
     ptv::cli::parse_or_exit(app, argc, argv, "ptv");
     try {
         if (run_cmd->parsed()) return ptv::cli::kvm_run(run);

@@ -14,8 +14,9 @@ using namespace ptv;
 
 namespace {
 
-// Never end by themselves (input, a fault loop) or do not fit (usage error).
-const std::set<std::string> kNotComparable = {"echo", "fault-forever", "fault-too-big"};
+// Never end by themselves (input, a counter, a fault loop) or do not fit
+// (usage error).
+const std::set<std::string> kNotComparable = {"counter", "echo", "fault-forever", "fault-too-big"};
 
 // Microbenchmarks built on INT n and IRET (guests/include/microbench.inc),
 // which kvm_pvm's instruction emulator does not run in a non-paged guest:

@@ -30,8 +30,9 @@ const std::map<std::pair<std::string, std::string>, std::string> kKnownViolation
     {{"popf", "paravirt"}, "pushfd"},
 };
 
-// Guests that never end by themselves (they wait for input, or fault forever).
-const std::set<std::string> kRunaway = {"echo", "fault-forever"};
+// Guests that never end by themselves (they wait for input, count, or fault
+// forever).
+const std::set<std::string> kRunaway = {"counter", "echo", "fault-forever"};
 // Guests that do not fit the default memory (a usage error, tested elsewhere).
 const std::set<std::string> kTooBig = {"fault-too-big"};
 

@@ -2,6 +2,8 @@
 
 #include <linux/serial_reg.h>
 
+#include <stdexcept>
+
 namespace ptv::devices {
 
 namespace {
@@ -142,6 +144,43 @@ void Uart16550::write_reg(unsigned reg, uint8_t value) {
             scr_ = value;
             break;
     }
+}
+
+}  // namespace ptv::devices
+
+namespace ptv::devices {
+
+nlohmann::json Uart16550::save_state() const {
+    std::lock_guard lock(rx_lock_);
+    return {{"dll", dll_},
+            {"dlm", dlm_},
+            {"ier", ier_},
+            {"fcr", fcr_},
+            {"lcr", lcr_},
+            {"mcr", mcr_},
+            {"scr", scr_},
+            {"thri_pending", thri_pending_},
+            {"rx", std::vector<uint8_t>(rx_.begin(), rx_.end())},
+            {"line", std::vector<uint8_t>(line_.begin(), line_.end())},
+            {"tx_bytes", tx_bytes_}};
+}
+
+void Uart16550::load_state(const nlohmann::json& s) {
+    std::lock_guard lock(rx_lock_);
+    dll_ = s.at("dll").get<uint8_t>();
+    dlm_ = s.at("dlm").get<uint8_t>();
+    ier_ = s.at("ier").get<uint8_t>();
+    fcr_ = s.at("fcr").get<uint8_t>();
+    lcr_ = s.at("lcr").get<uint8_t>();
+    mcr_ = s.at("mcr").get<uint8_t>();
+    scr_ = s.at("scr").get<uint8_t>();
+    thri_pending_ = s.at("thri_pending").get<bool>();
+    auto rx = s.at("rx").get<std::vector<uint8_t>>();
+    auto line = s.at("line").get<std::vector<uint8_t>>();
+    if (rx.size() > kFifoSize) throw std::invalid_argument("uart: receiver FIFO over 16 bytes");
+    rx_.assign(rx.begin(), rx.end());
+    line_.assign(line.begin(), line.end());
+    tx_bytes_ = s.at("tx_bytes").get<uint64_t>();
 }
 
 }  // namespace ptv::devices

@@ -13,6 +13,8 @@
 #include <memory>
 #include <mutex>
 
+#include "ioctl.hpp"
+
 namespace ptv::vid {
 
 namespace {
@@ -36,12 +38,7 @@ constexpr RequiredCap kRequired[] = {
 // placed just below the 4 GiB BIOS area where no guest RAM or device lives.
 constexpr uint64_t kTssAddr = 0xfffbd000;
 
-int xioctl(int fd, unsigned long req, auto arg) {
-    int r;
-    do r = ::ioctl(fd, req, arg);
-    while (r < 0 && errno == EINTR && req != KVM_RUN);
-    return r;
-}
+using detail::xioctl;
 
 // struct kvm_cpuid2 ends in a flexible array that <linux/kvm.h> declares
 // with __DECLARE_FLEX_ARRAY; in C++ that macro adds an empty struct, which
@@ -217,7 +214,7 @@ std::vector<uint64_t> Vm::dirty_log(uint32_t slot) {
 
 // --- Vcpu --------------------------------------------------------------------
 
-Vcpu::Vcpu(Vm& vm, int id) : id_(id) {
+Vcpu::Vcpu(Vm& vm, int id) : vm_(&vm), id_(id) {
     install_kick_handler();
     int fd = xioctl(vm.fd(), KVM_CREATE_VCPU, id);
     if (fd < 0) throw KvmError(fmt::format("KVM_CREATE_VCPU {}", id), errno);
@@ -281,6 +278,7 @@ void Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
     std::memcpy(buf.get() + kCpuidHeader, entries.data(),
                 entries.size() * sizeof(kvm_cpuid_entry2));
     if (xioctl(fd_.get(), kSetCpuid2, buf.get()) < 0) throw KvmError("KVM_SET_CPUID2", errno);
+    cpuid_ = entries;
 }
 
 bool Vcpu::sync_regs(uint64_t mask) {

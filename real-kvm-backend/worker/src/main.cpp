@@ -1,19 +1,25 @@
 // ptv-vmwp: the worker process, one per VM (Hyper-V's vmwp.exe). Started by
-// `ptv kvm run` (or the management service) with a control channel on an
-// inherited socket; also usable on its own, when it prints its outcome and
-// exit table itself.
+// `ptv kvm run` with a control channel on an inherited socket (--control-fd),
+// or by the management service with a listening socket (--listen-fd) that a
+// restarted service can reconnect to; also usable on its own, when it prints
+// its outcome and exit table itself.
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "ptv/common/cli.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/worker/control.hpp"
 #include "ptv/worker/report.hpp"
+#include "ptv/worker/seccomp.hpp"
+#include "ptv/worker/snapshot_file.hpp"
 #include "ptv/worker/worker.hpp"
 
 namespace {
@@ -29,10 +35,11 @@ void on_signal(int) {
 int main(int argc, char** argv) {
     using namespace ptv::worker;
     WorkerConfig cfg;
-    int control_fd = -1;
-    bool json = false;
+    int control_fd = -1, listen_fd = -1;
+    bool json = false, no_seccomp = false;
+    std::string result_file, test_fault;
     CLI::App app{"ptv-vmwp: the worker process that runs one VM"};
-    app.add_option("image", cfg.image_path, "multiboot v1 image to boot")->required();
+    app.add_option("image", cfg.image_path, "multiboot v1 image to boot");
     app.add_option("--name", cfg.name, "VM name for messages and the trace");
     app.add_option("-m,--memory", cfg.memory_mib, "guest memory in MiB")->capture_default_str();
     app.add_option("--timeout", cfg.timeout_s, "stop the guest after SECONDS (watchdog)");
@@ -47,29 +54,69 @@ int main(int argc, char** argv) {
     app.add_flag("--allow-unclaimed-mmio", cfg.allow_unclaimed_mmio,
                  "drop writes to unclaimed MMIO instead of stopping with a bus error");
     app.add_option("--control-fd", control_fd, "control channel socket (from ptv)");
+    app.add_option("--listen-fd", listen_fd,
+                   "listening control socket (from the management service); serial output "
+                   "goes to the connected peer");
+    app.add_option("--restore", cfg.restore_dir, "start from the snapshot in DIR instead of IMAGE");
+    app.add_option("--result-file", result_file, "also write the result JSON to FILE");
+    bool start_paused = false;
+    app.add_flag("--paused", start_paused, "start paused (control channel: resume)");
     bool no_input = false;
     app.add_flag("--no-input", no_input, "do not feed standard input to the guest's UART");
+    app.add_flag("--no-seccomp", no_seccomp, "do not install the system-call allow-list");
     app.add_flag("--json", json, "print the result as JSON (standalone use)");
+    // Test-only faults: "crash" aborts at start, "syscall" makes a call the
+    // seccomp allow-list forbids once the filter is in place.
+    app.add_option("--test-fault", test_fault)
+        ->group("")
+        ->check(CLI::IsMember({"crash", "syscall"}));
     ptv::cli::parse_or_exit(app, argc, argv, "ptv-vmwp");
-    if (no_input) cfg.input_fd = -1;
+    if (cfg.image_path.empty() && cfg.restore_dir.empty()) {
+        std::fprintf(stderr, "ptv-vmwp: give an image to boot or --restore DIR; see --help\n");
+        return ptv::kUsageExit;
+    }
+    if (test_fault == "crash") std::abort();
+    if (no_input || listen_fd >= 0) cfg.input_fd = -1;
     if (json && control_fd < 0) cfg.console_fd = 2;  // stdout carries only the JSON
-    if (cfg.name.empty()) cfg.name = std::filesystem::path(cfg.image_path).stem().string();
 
-    // Nobody left to watch us: end with the parent (ptv or the service).
+    // Nobody left to watch us: end with the parent (ptv). A service's
+    // worker outlives its service, which re-adopts it when it comes back.
     if (control_fd >= 0) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The service's first connection is queued already: take it, so that
+    // even a start-up error reaches the service.
+    int first_conn = -1;
+    if (listen_fd >= 0) first_conn = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    const int report_fd = control_fd >= 0 ? control_fd : first_conn;
 
     auto report_error = [&](int status, const std::string& msg) {
-        if (control_fd >= 0)
-            send_message(control_fd, {{"type", "error"}, {"status", status}, {"message", msg}});
+        if (report_fd >= 0)
+            send_message(report_fd, {{"type", "error"}, {"status", status}, {"message", msg}});
         else
             std::fprintf(stderr, "ptv-vmwp: %s\n", msg.c_str());
         return status;
     };
 
     std::unique_ptr<WorkerProcess> worker;
+    std::unique_ptr<ControlChannel> control;
     try {
+        if (!cfg.restore_dir.empty()) {
+            // The snapshot says what machine it was taken on.
+            const auto st = read_snapshot_state(cfg.restore_dir);
+            cfg.memory_mib = uint32_t(st["memory"]["bytes"].get<uint64_t>() >> 20);
+            if (cfg.image_path.empty()) cfg.image_path = st.value("image", "");
+            if (cfg.cmdline.empty()) cfg.cmdline = st.value("cmdline", "");
+            if (cfg.name.empty()) cfg.name = st.value("vm", "");
+        }
+        if (cfg.name.empty()) cfg.name = std::filesystem::path(cfg.image_path).stem().string();
+        if (listen_fd >= 0)
+            cfg.console_sink = [&control](std::string_view bytes) {
+                if (control)
+                    control->send({{"type", "console"}, {"data", bytes_to_text(bytes)}}, true);
+            };
         worker = std::make_unique<WorkerProcess>(cfg);
     } catch (const ptv::UsageError& e) {
+        return report_error(ptv::kUsageExit, e.what());
+    } catch (const SnapshotError& e) {
         return report_error(ptv::kUsageExit, e.what());
     } catch (const std::exception& e) {
         return report_error(exit_status(Outcome::KvmFailure), e.what());
@@ -81,24 +128,65 @@ int main(int argc, char** argv) {
     sigemptyset(&sa.sa_mask);
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 
-    std::unique_ptr<ControlChannel> control;
+    auto state_of = [&] { return worker->paused() ? "paused" : "running"; };
+    auto on_request = [&](const nlohmann::json& req, ControlChannel& ch) {
+        const std::string type = req.value("type", "");
+        // Replies go to whoever is connected when they are ready.
+        auto reply = [&ch, id = req.value("id", nlohmann::json())](const nlohmann::json& m) {
+            nlohmann::json r = m;
+            if (!id.is_null()) r["id"] = id;
+            ch.send(r);
+        };
+        if (type == "stop") {
+            worker->stop();
+        } else if (type == "status") {
+            reply({{"type", "status"},
+                   {"state", state_of()},
+                   {"pid", ::getpid()},
+                   {"exits", worker->exits_so_far()}});
+        } else if (type == "pause") {
+            worker->pause(reply);
+        } else if (type == "resume") {
+            worker->resume(reply);
+        } else if (type == "snapshot") {
+            worker->snapshot(req.value("dir", ""), reply);
+        } else if (type == "input") {
+            worker->console_input(text_to_bytes(req.value("data", "")));
+        }
+    };
+    auto hello = [&](ControlChannel& ch) {
+        ch.send({{"type", "started"},
+                 {"pid", ::getpid()},
+                 {"guest", cfg.name},
+                 {"state", state_of()},
+                 {"exits", worker->exits_so_far()}});
+    };
     if (control_fd >= 0) {
-        control = std::make_unique<ControlChannel>(
-            control_fd,
-            [&](const nlohmann::json& req, ControlChannel& ch) {
-                const std::string type = req.value("type", "");
-                if (type == "stop") {
-                    worker->stop();
-                } else if (type == "status") {
-                    ch.send({{"type", "status"},
-                             {"state", "running"},
-                             {"pid", ::getpid()},
-                             {"exits", worker->exits_so_far()}});
-                }
-            },
-            [&] { worker->stop(); });
+        control = std::make_unique<ControlChannel>(control_fd, on_request, [&] { worker->stop(); });
         control->send({{"type", "started"}, {"pid", ::getpid()}, {"guest", cfg.name}});
+    } else if (listen_fd >= 0) {
+        control = std::make_unique<ControlChannel>(
+            first_conn, listen_fd, on_request, [] {}, hello,
+            [&](ControlChannel& ch) {
+                ch.send(
+                    {{"type", "status"}, {"state", state_of()}, {"exits", worker->exits_so_far()}});
+            });
+        hello(*control);
     }
+
+    if (!no_seccomp) {
+        try {
+            enter_seccomp_jail();
+        } catch (const std::exception& e) {
+            return report_error(exit_status(Outcome::KvmFailure), e.what());
+        }
+    }
+    if (test_fault == "syscall") (void)!::socket(AF_INET, SOCK_STREAM, 0);  // SIGSYS
+
+    if (start_paused)
+        worker->pause([&](const nlohmann::json& m) {
+            if (control) control->send(m);
+        });
 
     nlohmann::json result;
     try {
@@ -107,6 +195,13 @@ int main(int argc, char** argv) {
         return report_error(ptv::kUsageExit, e.what());
     }
     const int status = result["status"].get<int>();
+    if (!result_file.empty()) {
+        // Beside the control channel: the service may be away right now.
+        const std::string tmp = result_file + ".tmp";
+        std::ofstream(tmp) << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                           << "\n";
+        std::rename(tmp.c_str(), result_file.c_str());
+    }
     if (control) {
         control->send(result);
         control.reset();

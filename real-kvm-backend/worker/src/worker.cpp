@@ -78,18 +78,20 @@ WorkerProcess::WorkerProcess(WorkerConfig config)
     auto cpuid = std::async(std::launch::async, [this] { return kvm_.supported_cpuid(); });
     // Image first: a bad file is the user's mistake and must say so before
     // anything else happens.
-    const std::vector<uint8_t> file = vmb::read_image_file(config_.image_path);
-    const vmb::MultibootImage image = vmb::parse_multiboot(file, config_.name);
-    vmb::load_multiboot(image, file, memory_.span(), config_.name);
-    vmb::write_boot_area(memory_.span(), config_.cmdline);
-
-    vm_.map_memory(0, 0, memory_);
-    vcpu_ = std::make_unique<vid::Vcpu>(vm_, 0);
-    vcpu_->set_cpuid(cpuid.get());
-    enter_protected_mode(*vcpu_, image.entry);
-
     build_motherboard();
     register_policies();
+    if (!config_.restore_dir.empty()) {
+        restore_snapshot();  // snapshot.cpp
+    } else {
+        const std::vector<uint8_t> file = vmb::read_image_file(config_.image_path);
+        const vmb::MultibootImage image = vmb::parse_multiboot(file, config_.name);
+        vmb::load_multiboot(image, file, memory_.span(), config_.name);
+        vmb::write_boot_area(memory_.span(), config_.cmdline);
+        vm_.map_memory(0, 0, memory_);
+        vcpu_ = std::make_unique<vid::Vcpu>(vm_, 0);
+        vcpu_->set_cpuid(cpuid.get());
+        enter_protected_mode(*vcpu_, image.entry);
+    }
     if (!config_.trace_path.empty() || streaming()) {
         if (!config_.trace_path.empty())
             trace_.emplace(trace::TraceWriter::open(config_.trace_path));
@@ -110,6 +112,10 @@ void WorkerProcess::build_motherboard() {
 }
 
 void WorkerProcess::console_write(std::string_view bytes) {
+    serial_bytes_ += bytes.size();
+    if (serial_.size() < config_.serial_capture)
+        serial_.append(bytes.substr(0, config_.serial_capture - serial_.size()));
+    if (config_.console_sink) return config_.console_sink(bytes);
     // Unbuffered, like a wire: a prompt without a newline shows at once.
     const char* p = bytes.data();
     size_t left = bytes.size();
@@ -120,9 +126,6 @@ void WorkerProcess::console_write(std::string_view bytes) {
         p += n;
         left -= size_t(n);
     }
-    serial_bytes_ += bytes.size();
-    if (serial_.size() < config_.serial_capture)
-        serial_.append(bytes.substr(0, config_.serial_capture - serial_.size()));
 }
 
 void WorkerProcess::request_stop(vmb::StopRequest request) {
@@ -202,6 +205,8 @@ void WorkerProcess::run_loop() {
     // The exit path: enter the guest, describe the exit without KVM types,
     // hand it to the dispatcher, act on the answer.
     for (;;) {
+        if (jobs_waiting_.load()) [[unlikely]]
+            run_jobs();
         if (External ext = external_.load(); ext != External::None) {
             if (ext == External::Timeout)
                 finish(Outcome::Timeout,

@@ -14,8 +14,10 @@
 
 namespace ptv {
 
-inline uint64_t memory_hash(std::span<const uint8_t> bytes) {
-    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
+// Continues a hash over more bytes: memory_hash(a ++ b) ==
+// memory_hash_continue(memory_hash(a), b) when a's size is a multiple of 8,
+// so a file can be hashed chunk by chunk as it is written or read.
+inline uint64_t memory_hash_continue(uint64_t h, std::span<const uint8_t> bytes) {
     constexpr uint64_t kPrime = 0x100000001b3ull;
     size_t i = 0;
     for (; i + 8 <= bytes.size(); i += 8) {
@@ -29,6 +31,10 @@ inline uint64_t memory_hash(std::span<const uint8_t> bytes) {
         h = (h ^ w) * kPrime;
     }
     return h;
+}
+
+inline uint64_t memory_hash(std::span<const uint8_t> bytes) {
+    return memory_hash_continue(0xcbf29ce484222325ull, bytes);  // FNV-1a 64 offset basis
 }
 
 // As printed in results: "0x" and 16 hex digits.

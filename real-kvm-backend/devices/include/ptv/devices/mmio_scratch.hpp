@@ -23,6 +23,9 @@ class MmioScratch : public vmb::Device {
             std::memcpy(regs_.data() + offset, data.data(), data.size());
     }
 
+    nlohmann::json save_state() const override;
+    void load_state(const nlohmann::json& s) override;
+
   private:
     std::array<uint8_t, PTV_MMIO_SCRATCH_SIZE> regs_{};
 };

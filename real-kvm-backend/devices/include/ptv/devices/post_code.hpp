@@ -18,6 +18,8 @@ class PostCode : public vmb::Device {
         if (!data.empty()) last_ = data[0];
     }
     uint8_t last() const { return last_; }
+    nlohmann::json save_state() const override { return {{"last", last_}}; }
+    void load_state(const nlohmann::json& s) override { last_ = s.at("last").get<uint8_t>(); }
 
   private:
     uint8_t last_ = 0;

@@ -29,6 +29,13 @@ class PvConsole : public vmb::Device {
 
     uint64_t messages() const { return messages_; }
     uint64_t bytes() const { return bytes_; }
+    nlohmann::json save_state() const override {
+        return {{"messages", messages_}, {"bytes", bytes_}};
+    }
+    void load_state(const nlohmann::json& s) override {
+        messages_ = s.at("messages").get<uint64_t>();
+        bytes_ = s.at("bytes").get<uint64_t>();
+    }
 
   private:
     void fail(std::string message);

@@ -5,6 +5,8 @@
 // this, so a guest meets the same machine on both.
 #pragma once
 
+#include <array>
+
 #include "ptv/devices/debug_exit.hpp"
 #include "ptv/devices/mmio_scratch.hpp"
 #include "ptv/devices/post_code.hpp"
@@ -29,11 +31,33 @@ struct StandardDevices {
         board.claim(vmb::Space::Mmio, PTV_MMIO_SCRATCH_BASE, PTV_MMIO_SCRATCH_SIZE, mmio_scratch);
     }
 
+    // {"uart": {...}, "post-code": {...}, ...}: each device's save_state()
+    // under its name; load_state() hands each its record back (a device
+    // missing from the record keeps its reset state).
+    nlohmann::json save_state() const {
+        nlohmann::json j = nlohmann::json::object();
+        for (const vmb::Device* d : all()) j[std::string(d->name())] = d->save_state();
+        return j;
+    }
+    void load_state(const nlohmann::json& j) {
+        for (vmb::Device* d : all())
+            if (auto it = j.find(std::string(d->name())); it != j.end() && !it->is_null())
+                d->load_state(*it);
+    }
+
     Uart16550 uart;
     PostCode post_code;
     DebugExit debug_exit;
     PvConsole pv_console;
     MmioScratch mmio_scratch;
+
+  private:
+    std::array<vmb::Device*, 5> all() {
+        return {&uart, &post_code, &debug_exit, &pv_console, &mmio_scratch};
+    }
+    std::array<const vmb::Device*, 5> all() const {
+        return {&uart, &post_code, &debug_exit, &pv_console, &mmio_scratch};
+    }
 };
 
 }  // namespace ptv::devices

@@ -31,6 +31,9 @@ class Uart16550 : public vmb::Device {
     void receive(uint8_t byte);
 
     uint64_t bytes_transmitted() const { return tx_bytes_; }
+    // Every register, the receiver FIFO and what waits on the line.
+    nlohmann::json save_state() const override;
+    void load_state(const nlohmann::json& s) override;
 
   private:
     uint8_t read_reg(unsigned reg);
@@ -42,10 +45,10 @@ class Uart16550 : public vmb::Device {
     vmb::Machine& machine_;
     // The registers, as in the datasheet (reset values from its table 5).
     uint8_t dll_ = 0x0c, dlm_ = 0, ier_ = 0, fcr_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0;
-    bool thri_pending_ = false;  // "THR empty" interrupt, cleared by reading IIR
-    std::mutex rx_lock_;         // the line is filled by the input thread
-    std::deque<uint8_t> line_;   // sent by the terminal, not yet received
-    std::deque<uint8_t> rx_;     // the receiver FIFO
+    bool thri_pending_ = false;   // "THR empty" interrupt, cleared by reading IIR
+    mutable std::mutex rx_lock_;  // the line is filled by the input thread
+    std::deque<uint8_t> line_;    // sent by the terminal, not yet received
+    std::deque<uint8_t> rx_;      // the receiver FIFO
     uint64_t tx_bytes_ = 0;
 };
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ptv/common/error.hpp"
+#include "ptv/vid/vcpu_state.hpp"
 
 namespace ptv::vid {
 
@@ -142,6 +143,18 @@ class Vcpu {
 
     kvm_regs regs() const;
     void set_regs(const kvm_regs& regs);
+
+    // Completes an I/O or MMIO exit that was handed to user space but not
+    // yet finished: KVM finishes the instruction (an IN's register write,
+    // RIP past it) only on the next KVM_RUN. Enters once with immediate_exit
+    // set, so the guest runs no further. Call it on the vCPU's thread
+    // before save_state(), or the saved state sits in the middle of an
+    // instruction (KVM API docs, "KVM_RUN", the note on pending I/O).
+    void complete_pending_io();
+    // Everything architectural (see vcpu_state.hpp); restore_state() puts it
+    // into this vCPU in the documented order.
+    VcpuState save_state() const;
+    void restore_state(const VcpuState& state);
     kvm_sregs sregs() const;
     void set_sregs(const kvm_sregs& sregs);
     void set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
@@ -153,8 +166,10 @@ class Vcpu {
     std::optional<uint64_t> translate(uint64_t linear) const;
 
   private:
+    const Vm* vm_;
     int id_;
     Fd fd_;
+    std::vector<kvm_cpuid_entry2> cpuid_;  // as set, for save_state()
     kvm_run* run_ = nullptr;
     size_t run_size_ = 0;
     uint64_t sync_supported_ = 0;  // KVM_CAP_SYNC_REGS mask

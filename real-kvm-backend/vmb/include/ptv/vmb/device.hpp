@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string_view>
 
@@ -29,6 +30,14 @@ class Device {
     // the access width in bytes (1, 2, 4 or 8). read() fills data.
     virtual void read(Space space, uint64_t offset, std::span<uint8_t> data) = 0;
     virtual void write(Space space, uint64_t offset, std::span<const uint8_t> data) = 0;
+
+    // The device's registers and internal state, for a snapshot or a live
+    // migration (null: a device with no state). load_state() gets back what
+    // save_state() gave, possibly from another process; it throws
+    // std::invalid_argument on a record it cannot use. Called only while
+    // the vCPU is stopped.
+    virtual nlohmann::json save_state() const { return nullptr; }
+    virtual void load_state(const nlohmann::json&) {}
 };
 
 }  // namespace ptv::vmb

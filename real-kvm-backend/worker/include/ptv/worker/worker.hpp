@@ -6,8 +6,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +40,12 @@ struct WorkerConfig {
     int console_fd = 1;                // where guest serial output goes
     int input_fd = 0;                  // what the UART receives (-1: nothing)
     size_t serial_capture = 1u << 20;  // bytes of output kept for the result
+    // Where guest serial output goes instead of console_fd (the service's
+    // control channel); called on the vCPU thread.
+    std::function<void(std::string_view)> console_sink;
+    // Start from this snapshot (snapshot_file.hpp) instead of booting the
+    // image: memory, vCPU and devices as they were saved.
+    std::string restore_dir;
 };
 
 class WorkerProcess : public vmb::Machine {
@@ -51,6 +61,21 @@ class WorkerProcess : public vmb::Machine {
 
     // Thread- and signal-safe: stop the guest (Outcome::Stopped).
     void stop();
+
+    // Thread-safe requests carried out on the vCPU thread between two exits,
+    // after any pending I/O has completed; `reply` gets the answer (a
+    // message for the control channel) on that thread.
+    using Reply = std::function<void(const nlohmann::json&)>;
+    void pause(Reply reply);
+    void resume(Reply reply);
+    // Saves vCPU, devices and memory to `dir` (snapshot_file.hpp) and lets
+    // the guest go on as it was (running or paused).
+    void snapshot(std::string dir, Reply reply);
+    bool paused() const { return paused_.load(); }
+    // Thread-safe: bytes typed at the console, for the UART's receiver.
+    void console_input(std::string_view bytes) {
+        for (char c : bytes) devices_.uart.receive(uint8_t(c));
+    }
     // Exits handled so far (for status queries from other threads).
     uint64_t exits_so_far() const { return exits_.load(std::memory_order_relaxed); }
     const std::string& name() const { return config_.name; }
@@ -61,6 +86,10 @@ class WorkerProcess : public vmb::Machine {
     void request_stop(vmb::StopRequest request) override;
 
   private:
+    void restore_snapshot();
+    void post(std::function<void()> job);
+    void run_jobs();
+    nlohmann::json snapshot_state();
     void build_motherboard();
     void register_policies();
     void run_loop();
@@ -88,6 +117,13 @@ class WorkerProcess : public vmb::Machine {
     enum class External : int { None, Timeout, Stop };
     std::atomic<External> external_{External::None};
     std::optional<vmb::StopRequest> device_stop_;
+
+    // Requests for the vCPU thread (pause, resume, snapshot), see run_jobs().
+    std::mutex jobs_lock_;
+    std::condition_variable jobs_cv_;
+    std::deque<std::function<void()>> jobs_;
+    std::atomic<bool> jobs_waiting_{false};
+    std::atomic<bool> paused_{false};
 
     std::optional<Outcome> outcome_;
     std::string message_;

@@ -1,6 +1,7 @@
-// The KVM suite boots real guests. Where /dev/kvm is missing it skips (exit
-// 77, which CTest reports as skipped, never as passed) -- unless
-// PTV_REQUIRE_KVM=1, as CI sets it, when a missing KVM fails the suite.
+// The main() of every suite that boots real guests (tests/kvm, tests/vmms).
+// Where /dev/kvm is missing it skips (exit 77, which CTest reports as
+// skipped, never as passed) -- unless PTV_REQUIRE_KVM=1, as CI sets it, when
+// a missing KVM fails the suite.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 #include <fcntl.h>
