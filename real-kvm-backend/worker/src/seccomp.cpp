@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include <fmt/format.h>
 #include <cerrno>
@@ -64,6 +65,12 @@ constexpr int kAllowed[] = {
     SCMP_SYS(sendmsg),
     SCMP_SYS(recvmsg),
     SCMP_SYS(shutdown),
+    // the live trace stream (trace_stream.cpp): its listening socket, made
+    // when the run starts, and the send timeout on each viewer
+    SCMP_SYS(bind),
+    SCMP_SYS(listen),
+    SCMP_SYS(setsockopt),
+    SCMP_SYS(rt_sigaction),  // SIGPIPE ignored: a viewer that goes away is not fatal
     // snapshot directories: written beside, renamed into place, old ones removed
     SCMP_SYS(openat),
     SCMP_SYS(mkdir),
@@ -100,6 +107,11 @@ void enter_seccomp_jail() {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                               SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
     if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    // Sockets only on this machine (the trace stream's Unix socket): no
+    // network.
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                              SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
     if (rc == 0) rc = seccomp_load(ctx);
     seccomp_release(ctx);
     if (rc != 0) throw std::runtime_error(fmt::format("seccomp filter: {}", std::strerror(-rc)));
