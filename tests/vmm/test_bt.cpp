@@ -177,3 +177,20 @@ TEST_CASE("ptv vmm microbench: modelled cycles per operation, exactly") {
     CHECK(by["mb-syscall"]["vmx"] == 206.0);
     CHECK(by["mb-divzero"]["native"] == 206.0);
 }
+
+TEST_CASE("the VMX model's trace names the guest instruction of every exit, with its time") {
+    test::TempDir dir;
+    const std::string path = dir.path + "/vmx.json";
+    const auto r = ptv_vmm({"run", "hello", "-t", "vmx", "--trace", path});
+    REQUIRE(r.status == 0);
+    std::ifstream in(path);
+    const auto trace = nlohmann::json::parse(in);
+    std::map<std::string, int> by_instruction;
+    for (const auto& e : trace["traceEvents"])
+        if (e.value("cat", "") == "vmexit") {
+            ++by_instruction[e["args"].value("instruction", "")];
+            CHECK(e["ts"].get<double>() >= 0);
+        }
+    CHECK(by_instruction ==
+          std::map<std::string, int>{{"out dx, al", 34}, {"in al, dx", 27}, {"hlt", 1}});
+}

@@ -37,7 +37,7 @@ vmm::RunOptions run_options(const VmmGuestOptions& o, const std::string& techniq
 int main(int argc, char** argv) {
     CLI::App app{
         "ptv vmm: an x86 CPU model under native execution, trap-and-emulate, a VMX "
-        "model and paravirtualization",
+        "model, paravirtualization and binary translation",
         "ptv vmm"};
     app.require_subcommand(1);
     ptv::cli::Commands commands;

@@ -1,5 +1,7 @@
 #include "ptv/vmm/machine.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -75,14 +77,20 @@ vnd::Exit SimulatedMachine::make_exit(Cpu& cpu, vnd::ExitReason reason, uint32_t
     e.is_write = is_write;
     e.interrupts_enabled = cpu.state().interrupts_enabled();
     if (dispatcher_->logging()) {
-        // The instruction is still at EIP: the model reports exits before
-        // completing it (unlike KVM for OUT), so no backwards decoding.
+        // The model reports a device access from inside the instruction,
+        // with EIP already past it (as KVM does for OUT): the bytes around
+        // EIP, as the worker captures them, let vnd decode the culprit
+        // whichever side of EIP it is on.
         const uint32_t rip = cpu.state().seg[CS].base + cpu.state().eip;
+        const uint32_t before = std::min<uint32_t>(rip, 16);
         e.rip = cpu.state().eip;
         e.cpu_mode = 1;
-        e.code_rip_offset = 0;
-        e.code_len = 15;
-        for (int i = 0; i < 15; ++i) e.code[i] = rip + i < ram_.size() ? ram_[rip + i] : 0xff;
+        e.code_rip_offset = uint8_t(before);
+        e.code_len = 32;
+        for (uint32_t i = 0; i < 32; ++i) {
+            const uint64_t a = uint64_t(rip) - before + i;
+            e.code[i] = a < ram_.size() ? ram_[a] : 0xff;
+        }
         e.has_code = true;
     }
     return e;
