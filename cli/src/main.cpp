@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
 
     // Listed for --help; `ptv vmm|viz ...` never reach the parser (exec_beside).
     app.add_subcommand("vmm",
-                       "an x86 CPU model: trap-and-emulate, a VMX model, paravirtualization "
-                       "('ptv vmm --help')");
+                       "an x86 CPU model: trap-and-emulate, a VMX model, paravirtualization, "
+                       "binary translation ('ptv vmm --help')");
     app.add_subcommand("viz", "the visualizer: ptv viz FILE | --connect SOCKET ('ptv viz --help')");
 
     auto* threads = app.add_subcommand(
