@@ -26,4 +26,7 @@ say "4. A guest fault is an outcome, not a crash: a guest hands the PV console a
 "$PTV" kvm run fault-pv-bad-ring
 echo "(exit status $?: device error)"
 
-say "Trace of pv-hello written to $TRACE: open it in https://ui.perfetto.dev (one track per vCPU and per device, arrows from each exit to its notification)"
+say "5. Why x86 needed new techniques: popf under trap-and-emulate, binary translation, VMX and real KVM"
+"$PTV" vmm compare popf || exit $?
+
+say "Trace of pv-hello written to $TRACE: open it with 'build/bin/ptv viz $TRACE' or in https://ui.perfetto.dev (a track per vCPU and per device, arrows from each exit to its notification)"
