@@ -7,11 +7,15 @@
 ;     eax`), then it is called again: +1 then -1.
 ;  3. Code is copied into a buffer and run there, twice, with different
 ;     bytes the second time (a JIT's pattern: generate, run, regenerate).
+;  4. A routine called (and so chained to) from one place gets a `cli` for
+;     its first byte, is called from another place, then from the first one
+;     again: translated code chained to it must find it a callout now.
 ; Serial (exact):
 ;   smc: sum 5050 (expected 5050)
 ;   smc: patched routine 1 then 0 (expected 1 then 0)
 ;   smc: generated code 7 then 9 (expected 7 then 9)
-; Then EAX = 5050 + 1 + 0 + 7 + 9 = 5067 and `cli; hlt`.
+;   smc: patched routine called 4 times (expected 4)
+; Then EAX = 5050 + 1 + 0 + 7 + 9 + 4 = 5071 and `cli; hlt`.
 
 %include "multiboot.inc"
         MULTIBOOT_IMAGE _start
@@ -54,12 +58,30 @@ _start:
         add esi, eax
         PRINTF printf, `smc: generated code %d then %d (expected 7 then 9)\n`, ebx, eax
 
+        ; 4. `flip` counts its calls in EDX; its first byte becomes `cli`.
+        xor edx, edx
+        call via                        ; via's `call flip` gets chained to flip
+        call via
+        mov byte [flip], 0xFA           ; nop -> cli: flip starts with a callout
+        call flip                       ; another call site translates it again
+        call via                        ; the old chain now leads to a callout
+        add esi, edx
+        PRINTF printf, `smc: patched routine called %d times (expected 4)\n`, edx
+
         mov eax, esi
 .halt:  cli
         hlt
         jmp .halt
 
 bump:   inc eax
+        ret
+
+via:    call flip
+        ret
+
+        align 256                       ; a code line of its own
+flip:   nop
+        inc edx
         ret
 
         DEFINE_PRINTF printf, uart_puts

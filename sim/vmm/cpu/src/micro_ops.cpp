@@ -714,7 +714,9 @@ BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
             const BlockTarget& t = bt_targets_[linear % kBlockTargets];
             if (t.block && t.linear == linear) next = t.block;
         }
-        if (!next || next->checked_at != cache_.invalidations() ||
+        // A block retranslated into a callout since it was chained (count 0)
+        // is the translator's to run.
+        if (!next || next->count == 0 || next->checked_at != cache_.invalidations() ||
             (budget && total + next->count > budget)) {
             counters_.instructions += total;
             return BlockExit{bt_exit_.kind, bt_exit_.successor, false, b->count, total};
