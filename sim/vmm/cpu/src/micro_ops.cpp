@@ -605,7 +605,6 @@ MicroOp lower(const Instruction& in, uint32_t eip) {
 uint32_t Cpu::lazy_carry() const {
     const LazyFlags& f = lazy_;
     if (f.over_mask & flags::CF) return (f.over_bits & flags::CF) ? 1 : 0;
-    const uint32_t m = alu::mask_of(f.size);
     switch (f.kind) {
         case LazyFlags::Add:
             return f.result < f.a ? 1 : 0;  // masked values: the sum wrapped
@@ -624,7 +623,6 @@ uint32_t Cpu::lazy_carry() const {
         case LazyFlags::None:
             break;
     }
-    (void)m;
     return 2;  // EFLAGS has it
 }
 

@@ -173,7 +173,6 @@ class Cpu {
     // them: an indirect jump or a return to a block found here goes on in
     // translated code (the TC's hash table, probed by translated code).
     void remember_block(uint32_t linear, TranslatedBlock* block);
-    void forget_blocks() { bt_targets_.clear(); }
     uint64_t indirect_hits() const { return bt_indirect_hits_; }
     // Makes the lazy flags of translated code real in EFLAGS (for a reader
     // of state() between runs, such as a test).
