@@ -1,7 +1,6 @@
 #include "ptv/migration/protocol.hpp"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -157,64 +156,72 @@ std::pair<std::string, std::string> split_host_port(const std::string& hp) {
 
 }  // namespace
 
+namespace {
+
+// A numeric IPv4 or IPv6 address ("localhost" too). No name service: ptv
+// is a static binary, and glibc's resolver cannot be linked statically.
+sockaddr_storage numeric_address(std::string host, const std::string& port_text, socklen_t& len) {
+    char* end = nullptr;
+    const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
+    if (port_text.empty() || *end || port > 65535)
+        throw UsageError(fmt::format("'{}' is not a port number", port_text));
+    if (host == "localhost") host = "127.0.0.1";
+    sockaddr_storage ss{};
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(uint16_t(port));
+        len = sizeof *v4;
+    } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(uint16_t(port));
+        len = sizeof *v6;
+    } else {
+        throw UsageError(fmt::format("'{}' is not an IP address; give one, e.g. 10.0.0.2", host));
+    }
+    return ss;
+}
+
+}  // namespace
+
 int connect_tcp(const std::string& host_port, double timeout_s) {
     auto [host, port] = split_host_port(host_port);
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0)
-        throw UsageError(fmt::format("cannot resolve '{}': {}", host_port, ::gai_strerror(rc)));
-    std::string last = "no address";
-    int fd = -1;
-    for (addrinfo* a = res; a && fd < 0; a = a->ai_next) {
-        fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) {
-            last = std::strerror(errno);
-            continue;
-        }
-        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-        last = std::strerror(errno);
+    socklen_t len = 0;
+    const sockaddr_storage ss = numeric_address(host, port, len);
+    int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw ProtocolError(fmt::format("socket: {}", std::strerror(errno)));
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) < 0) {
+        const int e = errno;
         ::close(fd);
-        fd = -1;
-    }
-    ::freeaddrinfo(res);
-    if (fd < 0)
         throw ProtocolError(fmt::format("cannot connect to {}: {} (is 'ptv migrate listen' "
                                         "running there?)",
-                                        host_port, last));
+                                        host_port, std::strerror(e)));
+    }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     // Unacknowledged data for longer than this: the path is dead.
     unsigned user_timeout_ms = unsigned(timeout_s * 1000);
     ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
-    timeval tv{long(timeout_s), long((timeout_s - long(timeout_s)) * 1e6)};
+    timeval tv{long(timeout_s), long((timeout_s - double(long(timeout_s))) * 1e6)};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     return fd;
 }
 
 int listen_tcp(const std::string& address, uint16_t port) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
-    addrinfo* res = nullptr;
-    const std::string p = std::to_string(port);
-    if (int rc = ::getaddrinfo(address.empty() ? nullptr : address.c_str(), p.c_str(), &hints, &res);
-        rc != 0)
-        throw UsageError(fmt::format("cannot listen on '{}': {}", address, ::gai_strerror(rc)));
-    int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    socklen_t len = 0;
+    const sockaddr_storage ss = numeric_address(address, std::to_string(port), len);
+    int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) < 0 || ::listen(fd, 8) < 0) {
+    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) < 0 ||
+        ::listen(fd, 8) < 0) {
         const int e = errno;
-        ::freeaddrinfo(res);
         if (fd >= 0) ::close(fd);
-        throw UsageError(fmt::format("cannot listen on port {}: {} (choose another --port)", port,
-                                     std::strerror(e)));
+        throw UsageError(fmt::format("cannot listen on {} port {}: {} (choose another --port)",
+                                     address, port, std::strerror(e)));
     }
-    ::freeaddrinfo(res);
     return fd;
 }
 

@@ -114,6 +114,7 @@ SourceReport MigrationSource::run() {
     report.memory_bytes = vm_.ram.size();
     report.policy = mode_ == Mode::PreCopy ? policy_.name() : "";
 
+    std::vector<uint64_t> dirty;  // dirtied since it was last sent
     std::vector<uint64_t> all(memory_pages);
     for (uint64_t p = 0; p < memory_pages; ++p) all[p] = p;
 
@@ -122,7 +123,6 @@ SourceReport MigrationSource::run() {
         // later round sends what the dirty log says changed meanwhile.
         vm_.start_dirty_log();
         uint64_t total_sent = 0;
-        std::vector<uint64_t> dirty;
         for (uint32_t round = 1;; ++round) {
             RoundRecord r;
             r.round = round;
@@ -155,9 +155,13 @@ SourceReport MigrationSource::run() {
     paused_ = true;
     RoundRecord& sc = report.stop_and_copy;
     sc.round = uint32_t(report.rounds.size() + 1);
+    sc.stop_and_copy = true;
     sc.start_ns = report.pause_ns;
     if (mode_ == Mode::PreCopy) {
-        send_dirty(vm_.dirty_log(), sc);
+        // What the last round left dirty, and what was dirtied since.
+        const auto last = vm_.dirty_log();
+        for (size_t w = 0; w < dirty.size() && w < last.size(); ++w) dirty[w] |= last[w];
+        send_dirty(dirty, sc);
         vm_.stop_dirty_log();
     } else if (mode_ == Mode::StopAndCopy) {
         send_pages(all, sc);

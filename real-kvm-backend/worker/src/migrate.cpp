@@ -91,7 +91,8 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
                            {"pages_dirtied", r.pages_dirtied},
                            {"start_ms", double(r.start_ns) / 1e6},
                            {"duration_ms", double(r.duration_ns) / 1e6},
-                           {"decision", r.decision}});
+                           {"decision", r.decision},
+                           {"stop_and_copy", r.stop_and_copy}});
                 });
             const migration::SourceReport report = source->run();
             migration_fd_.store(-1);

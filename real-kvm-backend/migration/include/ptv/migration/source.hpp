@@ -37,6 +37,7 @@ struct RoundRecord {
     uint64_t pages_dirtied = 0; // dirty when the round ended
     uint64_t start_ns = 0, duration_ns = 0;  // since the migration began
     std::string decision;       // the policy's reason to stop, on the last round
+    bool stop_and_copy = false; // the copy with the guest paused
 };
 
 struct SourceReport {
