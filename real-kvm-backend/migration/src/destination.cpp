@@ -18,7 +18,8 @@ MigrationDestination::MigrationDestination(DestinationVm vm, std::unique_ptr<Con
       conn_(std::move(conn)),
       mode_(mode),
       pages_(vm_.ram.size() / kPageSize),
-      hashes_(pages_, zero_page_hash()) {
+      hashes_(pages_, zero_page_hash()),
+      boot_id_(boot_id()) {
     if (mode_ == Mode::PostCopy) {
         // Before anything touches RAM: every page is missing until it comes.
         present_.assign(pages_, 0);
@@ -129,8 +130,10 @@ void MigrationDestination::tail() {
         // Tell the source when the guest ran here (its downtime's end).
         for (int i = 0; i < 2000 && !t_running_.load(); ++i)
             std::this_thread::sleep_for(std::chrono::microseconds(500));
-        const uint64_t share = t_running_.load() ? t_running_.load() - t_go_ : 0;
-        conn_->send_frame(Frame::Started, &share, sizeof share);
+        const uint64_t running = t_running_.load();
+        conn_->send_json(Frame::Started, {{"start_ns", running ? running - t_go_ : 0},
+                                          {"running_at_ns", running},
+                                          {"boot_id", boot_id_}});
         const FrameHeader h = conn_->read_header();
         if (Frame(h.type) != Frame::Digest || h.length != 8)
             throw ProtocolError(fmt::format("{} broke the protocol: {} instead of the digest",

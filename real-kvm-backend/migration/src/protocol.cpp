@@ -312,6 +312,17 @@ std::string check_hello(const Hello& h) {
     return "";
 }
 
+std::string boot_id() {
+    std::FILE* f = std::fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (!f) return "";
+    char buf[64] = {};
+    const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    std::string id(buf, n);
+    while (!id.empty() && id.back() == '\n') id.pop_back();
+    return id;
+}
+
 uint64_t page_hash(const uint8_t* page) { return memory_hash({page, kPageSize}); }
 
 uint64_t zero_page_hash() {

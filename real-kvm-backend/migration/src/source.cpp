@@ -44,7 +44,8 @@ nlohmann::json SourceReport::to_json() const {
             {"rounds", rounds_j},
             {"stop_and_copy", round_json(stop_and_copy)},
             {"total_ms", double(total_ns) / 1e6},
-            {"downtime_ms", double(downtime_ns + destination_start_ns) / 1e6},
+            {"downtime_ms", double(downtime_total_ns) / 1e6},
+            {"downtime_same_clock", same_clock},
             {"source_downtime_ms", double(downtime_ns) / 1e6},
             {"destination_start_ms", double(destination_start_ns) / 1e6},
             {"pause_ms", double(pause_ns) / 1e6},
@@ -52,7 +53,8 @@ nlohmann::json SourceReport::to_json() const {
             {"memory_bytes", memory_bytes},
             {"pages_pushed", pages_pushed},
             {"pages_requested", pages_requested},
-            {"digest", fmt::format("{:#018x}", digest)}};
+            {"digest", fmt::format("{:#018x}", digest)},
+            {"downtime_parts", downtime_parts}};
 }
 
 MigrationSource::MigrationSource(SourceVm vm, Connection& conn, Mode mode, PreCopyPolicy policy,
@@ -61,7 +63,8 @@ MigrationSource::MigrationSource(SourceVm vm, Connection& conn, Mode mode, PreCo
       conn_(conn),
       mode_(mode),
       policy_(std::move(policy)),
-      progress_(std::move(progress)) {}
+      progress_(std::move(progress)),
+      boot_id_(boot_id()) {}
 
 uint64_t MigrationSource::elapsed() const { return now_ns() - t0_; }
 
@@ -151,8 +154,10 @@ SourceReport MigrationSource::run() {
     // Stop-and-copy: the guest stops here and runs next on the destination.
     report.pause_ns = elapsed();
     const uint64_t t_pause = now_ns();
+    t_pause_ = t_pause;
     nlohmann::json state = vm_.pause_and_save();
     paused_ = true;
+    report.downtime_parts["pause_and_save_ms"] = double(now_ns() - t_pause) / 1e6;
     RoundRecord& sc = report.stop_and_copy;
     sc.round = uint32_t(report.rounds.size() + 1);
     sc.stop_and_copy = true;
@@ -166,6 +171,7 @@ SourceReport MigrationSource::run() {
     } else if (mode_ == Mode::StopAndCopy) {
         send_pages(all, sc);
     }  // post-copy: no pages now, all of them after the switch
+    report.downtime_parts["last_pages_ms"] = double(now_ns() - t_pause) / 1e6;
     const std::string s = state.dump();
     conn_.send_frame(Frame::State, s.data(), s.size());
     bytes_ += sizeof(FrameHeader) + s.size();
@@ -180,10 +186,12 @@ SourceReport MigrationSource::run() {
         throw ProtocolError(fmt::format("{} broke the protocol: {} instead of ready", conn_.peer(),
                                         frame_name(Frame(ready.type))));
     conn_.read_payload(ready, 4096);
+    report.downtime_parts["ready_ms"] = double(now_ns() - t_pause) / 1e6;
     // From here on the guest belongs to the destination.
+    report.downtime_ns = now_ns() - t_pause;
     conn_.send_frame(Frame::Go);
     switched_ = true;
-    report.downtime_ns = now_ns() - t_pause;
+    report.downtime_parts["go_ms"] = double(report.downtime_ns) / 1e6;
     sc.duration_ns = elapsed() - sc.start_ns;
     if (progress_) progress_(sc);
 
@@ -193,14 +201,24 @@ SourceReport MigrationSource::run() {
     report.digest = memory_digest(vm_.ram);
     conn_.send_frame(Frame::Digest, &report.digest, sizeof report.digest);
     report.bytes_sent = bytes_ + sizeof(FrameHeader) + 8;
-    // The destination says how long it took from Go to running the guest:
-    // the rest of the downtime.
+    // The destination says when the guest ran there. On the same host (one
+    // CLOCK_MONOTONIC: same boot id) the downtime is exact: our pause to
+    // its first run. Between hosts it is our share plus its share, without
+    // Go's one-way network delay.
     try {
         const FrameHeader h = conn_.read_header();
-        if (Frame(h.type) == Frame::Started && h.length == 8)
-            conn_.read_all(&report.destination_start_ns, 8);
+        if (Frame(h.type) == Frame::Started) {
+            const nlohmann::json j = conn_.read_json(h);
+            report.destination_start_ns = j.value("start_ns", uint64_t(0));
+            const uint64_t running = j.value("running_at_ns", uint64_t(0));
+            if (!boot_id_.empty() && j.value("boot_id", "") == boot_id_ && running > t_pause_) {
+                report.downtime_total_ns = running - t_pause_;
+                report.same_clock = true;
+            }
+        }
     } catch (const ProtocolError&) {
     }
+    if (!report.same_clock) report.downtime_total_ns = report.downtime_ns + report.destination_start_ns;
     return report;
 }
 

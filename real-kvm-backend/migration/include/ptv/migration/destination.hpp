@@ -67,6 +67,7 @@ class MigrationDestination {
     uint64_t source_digest_ = 0;
     bool have_digest_ = false;
     std::string tail_error_;
+    std::string boot_id_;
 };
 
 }  // namespace ptv::migration

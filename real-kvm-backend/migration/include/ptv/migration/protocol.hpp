@@ -140,6 +140,11 @@ nlohmann::json open_session(Connection& c, Kind kind, Mode mode, uint64_t memory
 // reason it is not (garbage, another version).
 std::string check_hello(const Hello& h);
 
+// This host's boot id: two processes with the same one share
+// CLOCK_MONOTONIC, so a downtime can be measured from A's pause to B's
+// first run on one clock.
+std::string boot_id();
+
 // The page digest both sides compute at the switch-over: ptv::memory_hash
 // of each 4 KiB page, and memory_hash over those hashes. Per page, so the
 // destination can build it from pages as they arrive (post-copy too).

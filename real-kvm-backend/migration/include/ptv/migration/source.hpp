@@ -47,12 +47,16 @@ struct SourceReport {
     uint64_t total_ns = 0;              // connect to Go (post-copy: to the last page)
     uint64_t downtime_ns = 0;           // A's share: paused until Go is sent
     uint64_t destination_start_ns = 0;  // B's share: Go received until the vCPU runs
+    uint64_t downtime_total_ns = 0;     // paused on A until running on B
+    bool same_clock = false;            // ... measured on one clock (one host)
     uint64_t pause_ns = 0;              // when the guest was paused, since the start
     uint64_t bytes_sent = 0;            // everything, headers included
     uint64_t pages_pushed = 0, pages_requested = 0;  // post-copy
     uint64_t digest = 0;                // memory digest at the switch-over
     uint64_t memory_bytes = 0;
     std::string policy, stop_reason;
+    // Where A's share of the downtime went (cumulative ms since the pause).
+    nlohmann::json downtime_parts = nlohmann::json::object();
     nlohmann::json to_json() const;
 };
 
@@ -81,7 +85,8 @@ class MigrationSource {
     Mode mode_;
     PreCopyPolicy policy_;
     Progress progress_;
-    uint64_t t0_ = 0;
+    uint64_t t0_ = 0, t_pause_ = 0;
+    std::string boot_id_;
     uint64_t bytes_ = 0;
     bool switched_ = false, paused_ = false;
 };
