@@ -229,6 +229,7 @@ json summary_of(const LiveOptions& o, const json& migration, const Tracked& a,
 
 int live(const LiveOptions& o) {
     (void)mig::parse_mode(o.mode);
+    if (!o.to.empty()) mig::check_host_port(o.to);
     (void)mig::PreCopyPolicy::named(o.policy);
     const std::string image = resolve_guest(o.guest);
     const std::string name = std::filesystem::path(image).stem().string();
@@ -369,7 +370,9 @@ int live(const LiveOptions& o) {
             if (s.contains("postcopy"))
                 std::fprintf(stderr, "ptv: post-copy: %llu remote faults, degraded for %.2f ms\n",
                              (unsigned long long)s["postcopy"].value("remote_faults", 0ull),
-                             s["postcopy"].value("degraded_ms", 0.0));
+                             s["postcopy"]["degraded_ms"].is_number()
+                                 ? s["postcopy"]["degraded_ms"].get<double>()
+                                 : -1.0);
             if (s.contains("destination_digest"))
                 std::fprintf(stderr, "ptv: memory digest at the switch-over: %s on A, %s on B: %s\n",
                              s.value("digest", "").c_str(),
@@ -471,7 +474,9 @@ int listen(const ListenOptions& o) {
                 std::fprintf(stderr, "ptv migrate listen: post-copy: %llu remote faults, degraded "
                              "for %.2f ms\n",
                              (unsigned long long)in["postcopy"].value("remote_faults", 0ull),
-                             in["postcopy"].value("degraded_ms", 0.0));
+                             in["postcopy"]["degraded_ms"].is_number()
+                                 ? in["postcopy"]["degraded_ms"].get<double>()
+                                 : -1.0);
             std::fprintf(stderr, "ptv migrate listen: memory digest at the switch-over: %s here, "
                          "%s on the source: %s\n",
                          in.value("digest", "").c_str(),

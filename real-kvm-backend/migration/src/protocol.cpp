@@ -71,7 +71,12 @@ void Connection::write_iov(std::span<const std::pair<const void*, size_t>> parts
     while (i < iov.size()) {
         // At most IOV_MAX (1024) entries per call.
         const int cnt = int(std::min<size_t>(iov.size() - i, 1024));
-        ssize_t n = ::writev(fd_, iov.data() + i, cnt);
+        // sendmsg, not writev: MSG_NOSIGNAL turns a reset peer into EPIPE
+        // instead of a SIGPIPE that would end the whole worker.
+        msghdr msg{};
+        msg.msg_iov = iov.data() + i;
+        msg.msg_iovlen = size_t(cnt);
+        ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0)
             throw ProtocolError(fmt::format("connection to {} lost while sending: {}", peer_,
@@ -184,6 +189,12 @@ sockaddr_storage numeric_address(std::string host, const std::string& port_text,
 }
 
 }  // namespace
+
+void check_host_port(const std::string& host_port) {
+    auto [host, port] = split_host_port(host_port);
+    socklen_t len = 0;
+    (void)numeric_address(host, port, len);
+}
 
 int connect_tcp(const std::string& host_port, double timeout_s) {
     auto [host, port] = split_host_port(host_port);

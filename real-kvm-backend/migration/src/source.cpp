@@ -34,7 +34,8 @@ nlohmann::json SourceReport::to_json() const {
                               {"bytes", r.bytes},
                               {"pages_dirtied", r.pages_dirtied},
                               {"start_ms", double(r.start_ns) / 1e6},
-                              {"duration_ms", double(r.duration_ns) / 1e6}};
+                              {"duration_ms", double(r.duration_ns) / 1e6},
+                              {"decision", r.decision}};
     };
     nlohmann::json rounds_j = nlohmann::json::array();
     for (const auto& r : rounds) rounds_j.push_back(round_json(r));

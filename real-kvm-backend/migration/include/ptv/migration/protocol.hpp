@@ -117,6 +117,8 @@ class Connection {
 // dead network path is noticed within `timeout_s`). Throws UsageError for a
 // malformed address, ProtocolError when nobody answers.
 int connect_tcp(const std::string& host_port, double timeout_s);
+// Throws UsageError unless `host_port` is a numeric HOST:PORT.
+void check_host_port(const std::string& host_port);
 // A listening TCP socket on ADDRESS:PORT (port 0: any free one).
 int listen_tcp(const std::string& address, uint16_t port);
 uint16_t local_port(int fd);
