@@ -100,7 +100,12 @@ TEST_CASE("live migration, each mode: the guest goes on with no gap and no repea
             // Every page crossed exactly once: pushed or asked for.
             CHECK(j["pages_pushed"].get<uint64_t>() + j["pages_requested"].get<uint64_t>() ==
                   pages);
-            CHECK(j["postcopy"]["pages_requested"] == j["pages_requested"]);
+            // B asked for each page it faulted on; A answered those it had not
+            // pushed yet (a request can cross the page on the wire).
+            CHECK(j["postcopy"]["pages_requested"].get<uint64_t>() >=
+                  j["pages_requested"].get<uint64_t>());
+            CHECK(j["postcopy"]["remote_faults"].get<uint64_t>() >=
+                  j["postcopy"]["pages_requested"].get<uint64_t>());
             CHECK(j["postcopy"]["degraded_ms"].get<double>() > 0);
         }
         // The migration trace, for the visualizer.
