@@ -71,6 +71,7 @@ void PvConsole::drain(uint64_t gpa) {
     for (uint32_t i = 0; i < pending; ++i) message[i] = char(data[(tail + i) & (size - 1)]);
     machine_.console_write(message);
     store32(ring + PTV_PVCON_OFF_TAIL, head);
+    machine_.mark_dirty(gpa + PTV_PVCON_OFF_TAIL, 4);
     ++messages_;
     bytes_ += pending;
 }

@@ -35,6 +35,14 @@ nlohmann::json WorkerProcess::pause_and_save() {
     return result.get();
 }
 
+// On the vCPU thread (devices run there).
+void WorkerProcess::mark_dirty(uint64_t gpa, uint64_t bytes) {
+    if (!device_dirty_on_.load(std::memory_order_acquire) || bytes == 0) return;
+    const uint64_t end = std::min<uint64_t>(gpa + bytes, memory_.size());
+    for (uint64_t p = gpa / migration::kPageSize; p * migration::kPageSize < end; ++p)
+        device_dirty_[p / 64].fetch_or(1ull << (p % 64), std::memory_order_relaxed);
+}
+
 void WorkerProcess::end_migration(External why, std::string message) {
     {
         std::lock_guard lock(migration_lock_);
@@ -71,12 +79,24 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
             migration::open_session(conn, migration::Kind::Live, mode, memory_.size(), meta);
             migration::SourceVm vm;
             vm.ram = memory_.span();
+            const size_t words = (memory_.size() / migration::kPageSize + 63) / 64;
+            device_dirty_.reset(new std::atomic<uint64_t>[words]());
             vm.start_dirty_log = [this] {
+                device_dirty_on_.store(true, std::memory_order_release);
                 vm_.set_dirty_logging(0, true);
                 vm_.dirty_log(0);  // what was dirty before does not count
             };
-            vm.dirty_log = [this] { return vm_.dirty_log(0); };
-            vm.stop_dirty_log = [this] { vm_.set_dirty_logging(0, false); };
+            // KVM's log (the vCPU's writes) and the devices' own writes.
+            vm.dirty_log = [this, words] {
+                auto bitmap = vm_.dirty_log(0);
+                for (size_t w = 0; w < words && w < bitmap.size(); ++w)
+                    bitmap[w] |= device_dirty_[w].exchange(0, std::memory_order_relaxed);
+                return bitmap;
+            };
+            vm.stop_dirty_log = [this] {
+                device_dirty_on_.store(false, std::memory_order_release);
+                vm_.set_dirty_logging(0, false);
+            };
             vm.pause_and_save = [this] { return pause_and_save(); };
             vm.resume = [this] {
                 post([this] { paused_.store(false); });
@@ -126,6 +146,7 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
             }
             // Before the switch-over nothing is lost: the guest runs on here.
             try {
+                device_dirty_on_.store(false);
                 vm_.set_dirty_logging(0, false);
             } catch (const std::exception&) {
             }

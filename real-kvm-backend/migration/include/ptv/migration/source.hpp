@@ -86,6 +86,7 @@ class MigrationSource {
     PreCopyPolicy policy_;
     Progress progress_;
     uint64_t t0_ = 0, t_pause_ = 0;
+    std::vector<uint8_t> populated_;  // see populated_pages() in source.cpp
     std::string boot_id_;
     uint64_t bytes_ = 0;
     bool switched_ = false, paused_ = false;

@@ -27,6 +27,10 @@ class Machine {
     virtual ~Machine() = default;
     // Guest-physical RAM, starting at address 0.
     virtual std::span<uint8_t> ram() = 0;
+    // A device wrote guest RAM itself (not through the vCPU): KVM's dirty
+    // log does not see such writes, so a live migration must be told (as
+    // QEMU's devices call cpu_physical_memory_set_dirty).
+    virtual void mark_dirty(uint64_t /*gpa*/, uint64_t /*bytes*/) {}
     // Guest console output (UART and PV console both end up here).
     virtual void console_write(std::string_view bytes) = 0;
     // Ends the VM after the current exit has been handled.

@@ -102,6 +102,7 @@ class WorkerProcess : public vmb::Machine {
     std::span<uint8_t> ram() override { return memory_.span(); }
     void console_write(std::string_view bytes) override;
     void request_stop(vmb::StopRequest request) override;
+    void mark_dirty(uint64_t gpa, uint64_t bytes) override;
 
   private:
     void restore_snapshot();
@@ -150,6 +151,10 @@ class WorkerProcess : public vmb::Machine {
     // the result reports, and why the run ended (Migrated, Lost).
     std::thread migration_thread_;
     std::atomic<int> migration_fd_{-1};
+    // Pages devices wrote while a pre-copy runs (mark_dirty), one bit each;
+    // empty when no migration is under way.
+    std::unique_ptr<std::atomic<uint64_t>[]> device_dirty_;
+    std::atomic<bool> device_dirty_on_{false};
     std::atomic<bool> loop_done_{false};
     std::unique_ptr<migration::MigrationDestination> incoming_;
     std::mutex migration_lock_;
