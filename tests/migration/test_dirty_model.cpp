@@ -21,7 +21,7 @@ std::vector<std::pair<double, uint64_t>> first(const std::string& spec, size_t n
     std::vector<std::pair<double, uint64_t>> out;
     for (size_t i = 0; i < n && s.peek().at != kNever; ++i) {
         auto w = s.pop();
-        out.push_back({seconds(w.at, bw) * 1e3, w.page});
+        out.push_back({milliseconds(w.at, bw), w.page});
     }
     return out;
 }

@@ -20,7 +20,7 @@ Config config(Policy policy, const std::string& dirty) {
     return c;
 }
 
-double ms(Time t) { return seconds(t, 1000) * 1e3; }
+double ms(Time t) { return milliseconds(t, 1000); }
 
 }  // namespace
 
@@ -141,7 +141,7 @@ TEST_CASE("post-copy: a sweep behind, level with, and ahead of the push") {
     // 1000 pages = 1000 ms; each page moves once.
     for (const char* dirty : {"sweep:500", "sweep:1000", "idle"}) {
         Result r = simulate(config(Policy::PostCopy, dirty), 0);
-        INFO(dirty);
+        INFO(std::string(dirty));
         CHECK(ms(r.downtime) == 1);
         CHECK(ms(r.degraded) == 1000);
         CHECK(ms(r.total) == 1001);

@@ -12,7 +12,7 @@ namespace {
 bool has_rounds(Policy p) { return p == Policy::PreCopy || p == Policy::Hybrid; }
 bool has_postcopy(Policy p) { return p == Policy::PostCopy || p == Policy::Hybrid; }
 
-double ms_of(Time t, const Config& c) { return seconds(t, c.bandwidth) * 1e3; }
+double ms_of(Time t, const Config& c) { return milliseconds(t, c.bandwidth); }
 std::string ms(Time t, const Config& c) { return fmt::format("{:.3f} ms", ms_of(t, c)); }
 
 std::string policy_words(const Config& c) {
@@ -202,7 +202,7 @@ nlohmann::json to_json(const Problem& p, const Result& r, bool answers) {
 
 void write_trace(trace::TraceWriter& tw, const Problem& p, const Result& r) {
     const Config& c = p.cfg;
-    auto us = [&](Time t) { return seconds(t, c.bandwidth) * 1e6; };
+    auto us = [&](Time t) { return microseconds(t, c.bandwidth); };
     constexpr int kPid = 1, kSource = 1, kGuest = 2;
     tw.process_name(kPid, fmt::format("migration sim: {}", to_string(c.policy)));
     tw.thread_name(kPid, kSource, "source: pages sent");

@@ -17,8 +17,14 @@ inline constexpr Time kPageTime = 1'000'000;  // u per page sent
 inline constexpr Time kNever = INT64_MAX;
 
 // Seconds of a time in u at B pages/s.
+// One division each, so that whole values come out whole (1001 ms, not
+// 1000.9999...).
 inline double seconds(Time t, uint64_t bandwidth) {
     return double(t) / (double(bandwidth) * 1e6);
 }
+inline double milliseconds(Time t, uint64_t bandwidth) {
+    return double(t) / (double(bandwidth) * 1e3);
+}
+inline double microseconds(Time t, uint64_t bandwidth) { return double(t) / double(bandwidth); }
 
 }  // namespace ptv::migration::sim
