@@ -81,11 +81,10 @@ int run_sim(SimArgs& a) {
     if (given("--latency")) p.cfg.latency_us = a.cfg.latency_us;
     if (given("--hybrid-rounds")) p.cfg.hybrid_rounds = a.cfg.hybrid_rounds;
     ms::validate(p.cfg);
-    ms::DirtyModel::parse(p.cfg.dirty).check(p.cfg.memory_pages);
+    // Simulate first: a bad --dirty leaves no trace file behind.
+    const ms::Result r = ms::simulate(p.cfg, p.seed);
     std::optional<ptv::trace::TraceWriter> trace;
     if (!a.trace.empty()) trace.emplace(ptv::trace::TraceWriter::open(a.trace));
-
-    const ms::Result r = ms::simulate(p.cfg, p.seed);
     if (a.json)
         std::printf("%s\n", ms::to_json(p, r, a.compute).dump(2).c_str());
     else if (a.compute)

@@ -1,5 +1,10 @@
 // One migration under each policy, from the parts in precopy_sim.cpp and
 // postcopy_sim.cpp.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ptv/common/error.hpp"
 #include "ptv/migration/sim/simulator.hpp"
 
 namespace ptv::migration::sim {
@@ -8,6 +13,16 @@ Result simulate(const Config& c, uint64_t seed) {
     validate(c);
     const DirtyModel model = DirtyModel::parse(c.dirty);
     model.check(c.memory_pages);
+    // Every write is simulated: refuse what would take minutes. The longest
+    // migration sends memory 31 times (30 rounds and a stop-and-copy).
+    uint64_t rate = 0;
+    for (const auto& p : model.phases) rate = std::max(rate, p.rate);
+    const double writes = double(rate) * 31.0 * double(c.memory_pages) / double(c.bandwidth);
+    if (writes > 2e9)
+        throw UsageError(fmt::format(
+            "--dirty '{}' would write up to {:.0e} pages before the migration ends: lower the "
+            "rate or raise --bandwidth",
+            c.dirty, writes));
     WriteStream writes(model, c.memory_pages, c.bandwidth, seed);
     Result r;
     r.cfg = c;
