@@ -139,8 +139,7 @@ Commands migrate_sim_commands(CLI::App& migrate) {
     sim->add_option("--dirty", a->cfg.dirty, "how the guest writes (default wws:100:500; below)");
     sim->add_option("--bandwidth", a->bandwidth,
                     "link bandwidth, pages/s or with a unit (default 1000)");
-    sim->add_option("--policy", a->policy,
-                    "precopy (default), stopcopy, postcopy or hybrid");
+    sim->add_option("--policy", a->policy, "precopy (default), stopcopy, postcopy or hybrid");
     sim->add_option("--stop", a->cfg.stop,
                     "pre-copy stop rules: xen (30 rounds, 3x memory, < 50 dirty; default) or "
                     "qemu (downtime limit)");

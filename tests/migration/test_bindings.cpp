@@ -41,7 +41,8 @@ TEST_CASE("bindings: exercises are drawn from the seed") {
     auto a = make_exercises(3, 8, "mixed");
     REQUIRE(a.size() == 8);
     CHECK(render_exercises(3, a, true) == render_exercises(3, make_exercises(3, 8, "mixed"), true));
-    CHECK(render_exercises(3, a, false) != render_exercises(4, make_exercises(4, 8, "mixed"), false));
+    CHECK(render_exercises(3, a, false) !=
+          render_exercises(4, make_exercises(4, 8, "mixed"), false));
     CHECK(a[2].kind == Exercise::Kind::Mobility);
     CHECK(a[0].kind == Exercise::Kind::Binding);
     // No resource repeats until the catalogue is used up.

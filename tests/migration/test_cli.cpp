@@ -45,8 +45,9 @@ TEST_CASE("ptv migrate sim: questions, then answers with -c") {
 TEST_CASE("ptv migrate sim: post-copy, JSON, seeds") {
     auto p = ptv_migrate({"sim", "--policy", "postcopy", "--dirty", "sweep:2000", "-c"});
     REQUIRE(p.status == 0);
-    CHECK(has(p.out, "Degraded window: 1000.000 ms (1000 pages pulled after the resume); remote "
-                     "faults: 1000; the guest stalled 500.000 ms"));
+    CHECK(has(p.out,
+              "Degraded window: 1000.000 ms (1000 pages pulled after the resume); remote "
+              "faults: 1000; the guest stalled 500.000 ms"));
     auto j = ptv_migrate({"sim", "--policy", "postcopy", "--dirty", "sweep:2000", "-c", "--json"});
     REQUIRE(j.status == 0);
     auto doc = nlohmann::json::parse(j.out);
@@ -63,7 +64,8 @@ TEST_CASE("ptv migrate sim: post-copy, JSON, seeds") {
     bool differ = false;
     for (const char* s : {"12", "13", "14"}) differ |= ptv_migrate({"sim", "-s", s}).out != s1.out;
     CHECK(differ);
-    auto o = nlohmann::json::parse(ptv_migrate({"sim", "-s", "11", "--memory", "777", "--json"}).out);
+    auto o =
+        nlohmann::json::parse(ptv_migrate({"sim", "-s", "11", "--memory", "777", "--json"}).out);
     CHECK(o["config"]["memory_pages"] == 777);
 }
 
@@ -93,8 +95,8 @@ TEST_CASE("ptv migrate sim: the trace has what the migration view reads") {
     CHECK(stops == 1);
     CHECK(t.metadata["simulation"]["answers"]["total_ms"] == 1376.0);
 
-    r = ptv_migrate({"sim", "--policy", "postcopy", "--dirty", "sweep:2000", "--trace",
-                     dir.file("post.json")});
+    r = ptv_migrate(
+        {"sim", "--policy", "postcopy", "--dirty", "sweep:2000", "--trace", dir.file("post.json")});
     REQUIRE(r.status == 0);
     t = ptv::trace::load(dir.file("post.json"));
     int faults = 0, degraded = 0, downtime = 0;

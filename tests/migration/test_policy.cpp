@@ -80,10 +80,9 @@ TEST_CASE("policy: the order of the rules (convergence first, then the caps)") {
     CHECK(p.after_round(round(30, 100, 5000)) == D::StopAndCopy);
     CHECK(p.reason() == "5000 pages sent >= 3x memory");
     // A policy with every rule: dirty pages, then downtime, then 3x, then rounds.
-    PreCopyPolicy all("all", {.max_rounds = 5,
-                              .max_sent_factor = 2,
-                              .min_dirty_pages = 10,
-                              .downtime_limit_s = 0.05});
+    PreCopyPolicy all(
+        "all",
+        {.max_rounds = 5, .max_sent_factor = 2, .min_dirty_pages = 10, .downtime_limit_s = 0.05});
     CHECK(all.after_round(round(5, 5, 3000)) == D::StopAndCopy);
     CHECK(all.reason() == "5 dirty pages < 10");
     CHECK(all.after_round(round(5, 40, 3000)) == D::StopAndCopy);

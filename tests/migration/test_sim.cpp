@@ -20,7 +20,9 @@ Config config(Policy policy, const std::string& dirty) {
     return c;
 }
 
-double ms(Time t) { return milliseconds(t, 1000); }
+double ms(Time t) {
+    return milliseconds(t, 1000);
+}
 
 }  // namespace
 

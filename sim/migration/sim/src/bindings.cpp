@@ -15,38 +15,52 @@ namespace ptv::migration::sim {
 
 const char* to_string(Binding b) {
     switch (b) {
-        case Binding::ByIdentifier: return "by identifier";
-        case Binding::ByValue: return "by value";
-        case Binding::ByType: return "by type";
+        case Binding::ByIdentifier:
+            return "by identifier";
+        case Binding::ByValue:
+            return "by value";
+        case Binding::ByType:
+            return "by type";
     }
     return "?";
 }
 
 const char* to_string(Attachment a) {
     switch (a) {
-        case Attachment::Unattached: return "unattached";
-        case Attachment::Fastened: return "fastened";
-        case Attachment::Fixed: return "fixed";
+        case Attachment::Unattached:
+            return "unattached";
+        case Attachment::Fastened:
+            return "fastened";
+        case Attachment::Fixed:
+            return "fixed";
     }
     return "?";
 }
 
 const char* code(Action a) {
     switch (a) {
-        case Action::MV: return "MV";
-        case Action::GR: return "GR";
-        case Action::CP: return "CP";
-        case Action::RB: return "RB";
+        case Action::MV:
+            return "MV";
+        case Action::GR:
+            return "GR";
+        case Action::CP:
+            return "CP";
+        case Action::RB:
+            return "RB";
     }
     return "?";
 }
 
 const char* words(Action a) {
     switch (a) {
-        case Action::MV: return "move the resource";
-        case Action::GR: return "establish a global systemwide reference";
-        case Action::CP: return "copy the value of the resource";
-        case Action::RB: return "rebind the process to a locally available resource";
+        case Action::MV:
+            return "move the resource";
+        case Action::GR:
+            return "establish a global systemwide reference";
+        case Action::CP:
+            return "copy the value of the resource";
+        case Action::RB:
+            return "rebind the process to a locally available resource";
     }
     return "?";
 }
@@ -92,21 +106,19 @@ const std::vector<Resource>& resource_catalogue() {
          A::Fastened, "it must update that particular database, not a copy or another one",
          "it could be moved in principle, but moving tens of GB is too costly (the book's "
          "example of a fastened resource)"},
-        {"the document tree of a local web site (200 GB) whose pages it maintains",
-         B::ByIdentifier, A::Fastened,
-         "it must edit that site's documents: clients reach them by their names",
+        {"the document tree of a local web site (200 GB) whose pages it maintains", B::ByIdentifier,
+         A::Fastened, "it must edit that site's documents: clients reach them by their names",
          "movable in principle, at a prohibitive cost, and other processes use it too"},
         {"a local communication endpoint: the TCP port on which its clients reach it",
          B::ByIdentifier, A::Fixed,
          "the clients know this endpoint, so it must be exactly this one",
          "a port belongs to the host's network stack and cannot leave the machine (the book's "
          "example of a fixed resource)"},
-        {"the URL of a specific web site from which it fetches its data", B::ByIdentifier,
-         A::Fixed, "a URL names exactly one site (the book's example of binding by identifier)",
+        {"the URL of a specific web site from which it fetches its data", B::ByIdentifier, A::Fixed,
+         "a URL names exactly one site (the book's example of binding by identifier)",
          "the site lives on its own server, which does not move with the program; the URL is "
          "already a global reference"},
-        {"the standard C library it was linked with (a given version)", B::ByValue,
-         A::Unattached,
+        {"the standard C library it was linked with (a given version)", B::ByValue, A::Unattached,
          "any copy with the same content will do, wherever it is in the file system (the "
          "book's example of binding by value)",
          "a few MB of files, cheap to copy"},
@@ -118,12 +130,12 @@ const std::vector<Resource>& resource_catalogue() {
         {"a local mirror (30 GB) of a software repository from which it installs packages",
          B::ByValue, A::Fastened, "any mirror with the same packages will do",
          "too large to copy cheaply, and shared with other local processes"},
-        {"a memory segment it shares with other processes on its machine", B::ByValue,
-         A::Fixed, "it needs the segment's current content, wherever that is mapped",
+        {"a memory segment it shares with other processes on its machine", B::ByValue, A::Fixed,
+         "it needs the segment's current content, wherever that is mapped",
          "it is the host's physical memory, shared with local processes: it cannot go with "
          "one of them (GR here means distributed shared memory)"},
-        {"the signing key kept in the machine's hardware security module", B::ByValue,
-         A::Fixed, "only the key's value counts: any module holding that key would do",
+        {"the signing key kept in the machine's hardware security module", B::ByValue, A::Fixed,
+         "only the key's value counts: any module holding that key would do",
          "the key never leaves its hardware module, which is part of the machine"},
         {"a temporary scratch file for intermediate results", B::ByType, A::Unattached,
          "any empty file will do: it needs a file of a kind, not a particular one",
@@ -133,8 +145,8 @@ const std::vector<Resource>& resource_catalogue() {
          "a few MB that belong to the program alone"},
         {"the local spelling-dictionary service it queries", B::ByType, A::Fastened,
          "any dictionary service of that kind will do", "a large service, too costly to move"},
-        {"the site's local time-series database into which it stores sensor readings",
-         B::ByType, A::Fastened,
+        {"the site's local time-series database into which it stores sensor readings", B::ByType,
+         A::Fastened,
          "any instance of the site's database of that kind will do (readings are merged later)",
          "a large database that other processes write to as well"},
         {"the local printer", B::ByType, A::Fixed,
@@ -261,25 +273,23 @@ std::string binding_answer(const Resource& r) {
     auto acts = actions(r.binding, r.attachment);
     std::string alt;
     for (size_t i = 1; i < acts.size(); ++i)
-        alt += fmt::format("{}{} ({})", i == 1 ? "; or " : ", or ", code(acts[i]),
-                           words(acts[i]));
+        alt += fmt::format("{}{} ({})", i == 1 ? "; or " : ", or ", code(acts[i]), words(acts[i]));
     return fmt::format(
         "   Answer: {} ({}){}.\n"
         "   Binding: {} -- {}.\n"
         "   Attachment: {} -- {}.\n"
         "   Fig. 3-19: {} x {} -> {}.\n",
         code(acts[0]), words(acts[0]), alt, to_string(r.binding), r.why_binding,
-        to_string(r.attachment), r.why_attachment, to_string(r.binding),
-        to_string(r.attachment), cell(r.binding, r.attachment));
+        to_string(r.attachment), r.why_attachment, to_string(r.binding), to_string(r.attachment),
+        cell(r.binding, r.attachment));
 }
 
 std::string mobility_answer(const Scenario& s) {
-    return fmt::format("   Answer: {} mobility, {}-initiated{} -- {}.\n",
-                       s.mobility == Mobility::Weak ? "weak" : "strong",
-                       s.initiative == Initiative::Sender ? "sender" : "receiver",
-                       s.mobility == Mobility::Strong ? (s.cloning ? ", cloning" : ", migration")
-                                                      : "",
-                       s.why);
+    return fmt::format(
+        "   Answer: {} mobility, {}-initiated{} -- {}.\n",
+        s.mobility == Mobility::Weak ? "weak" : "strong",
+        s.initiative == Initiative::Sender ? "sender" : "receiver",
+        s.mobility == Mobility::Strong ? (s.cloning ? ", cloning" : ", migration") : "", s.why);
 }
 
 }  // namespace

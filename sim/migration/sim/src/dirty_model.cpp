@@ -89,13 +89,15 @@ DirtyPhase one_model(const std::string& spec, const std::string& text) {
 
 std::string phase_words(const DirtyPhase& p) {
     switch (p.kind) {
-        case DirtyPhase::Kind::Idle: return "no writes";
+        case DirtyPhase::Kind::Idle:
+            return "no writes";
         case DirtyPhase::Kind::Uniform:
             return fmt::format("{} pages/s written at random over all memory", p.rate);
         case DirtyPhase::Kind::WritableWorkingSet:
-            return fmt::format("a writable working set of {} pages ({}..{}) rewritten round-robin "
-                               "at {} pages/s",
-                               p.wws_pages, p.wws_first, p.wws_first + p.wws_pages - 1, p.rate);
+            return fmt::format(
+                "a writable working set of {} pages ({}..{}) rewritten round-robin "
+                "at {} pages/s",
+                p.wws_pages, p.wws_first, p.wws_first + p.wws_pages - 1, p.rate);
         case DirtyPhase::Kind::Sweep:
             return fmt::format("a sequential sweep through memory at {} pages/s", p.rate);
     }
@@ -134,10 +136,10 @@ void DirtyModel::check(uint64_t memory_pages) const {
     for (const auto& p : phases)
         if (p.kind == DirtyPhase::Kind::WritableWorkingSet &&
             (p.wws_pages > memory_pages || p.wws_first > memory_pages - p.wws_pages))
-            throw UsageError(fmt::format("--dirty '{}': the working set (pages {}..{}) does not "
-                                         "fit in memory (pages 0..{})",
-                                         spec, p.wws_first, p.wws_first + p.wws_pages - 1,
-                                         memory_pages - 1));
+            throw UsageError(
+                fmt::format("--dirty '{}': the working set (pages {}..{}) does not "
+                            "fit in memory (pages 0..{})",
+                            spec, p.wws_first, p.wws_first + p.wws_pages - 1, memory_pages - 1));
 }
 
 std::string DirtyModel::describe() const {
@@ -177,9 +179,9 @@ void WriteStream::advance() {
     }
     for (;;) {
         const DirtyPhase& p = model_.phases[phase_];
-        const __int128 end = p.duration_us ? __int128(phase_start_) + __int128(p.duration_us) *
-                                                                          __int128(bandwidth_)
-                                           : __int128(kNever);
+        const __int128 end =
+            p.duration_us ? __int128(phase_start_) + __int128(p.duration_us) * __int128(bandwidth_)
+                          : __int128(kNever);
         if (p.rate > 0) {
             const uint64_t j = j_ + 1;
             const __int128 t = __int128(phase_start_) + (__int128(j) * U + p.rate - 1) / p.rate;
@@ -191,10 +193,17 @@ void WriteStream::advance() {
                 j_ = j;
                 uint64_t page = 0;
                 switch (p.kind) {
-                    case DirtyPhase::Kind::Uniform: page = rng_.below(memory_); break;
-                    case DirtyPhase::Kind::WritableWorkingSet: page = p.wws_first + (j - 1) % p.wws_pages; break;
-                    case DirtyPhase::Kind::Sweep: page = (j - 1) % memory_; break;
-                    case DirtyPhase::Kind::Idle: break;
+                    case DirtyPhase::Kind::Uniform:
+                        page = rng_.below(memory_);
+                        break;
+                    case DirtyPhase::Kind::WritableWorkingSet:
+                        page = p.wws_first + (j - 1) % p.wws_pages;
+                        break;
+                    case DirtyPhase::Kind::Sweep:
+                        page = (j - 1) % memory_;
+                        break;
+                    case DirtyPhase::Kind::Idle:
+                        break;
                 }
                 next_ = {Time(t), page};
                 return;

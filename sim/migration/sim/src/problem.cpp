@@ -12,10 +12,14 @@ namespace ptv::migration::sim {
 
 const char* to_string(Policy p) {
     switch (p) {
-        case Policy::PreCopy: return "precopy";
-        case Policy::StopAndCopy: return "stopcopy";
-        case Policy::PostCopy: return "postcopy";
-        case Policy::Hybrid: return "hybrid";
+        case Policy::PreCopy:
+            return "precopy";
+        case Policy::StopAndCopy:
+            return "stopcopy";
+        case Policy::PostCopy:
+            return "postcopy";
+        case Policy::Hybrid:
+            return "hybrid";
     }
     return "?";
 }
@@ -23,8 +27,7 @@ const char* to_string(Policy p) {
 Policy parse_policy(const std::string& name) {
     for (Policy p : {Policy::PreCopy, Policy::StopAndCopy, Policy::PostCopy, Policy::Hybrid})
         if (name == to_string(p)) return p;
-    throw UsageError(
-        fmt::format("--policy '{}': use precopy, stopcopy, postcopy or hybrid", name));
+    throw UsageError(fmt::format("--policy '{}': use precopy, stopcopy, postcopy or hybrid", name));
 }
 
 void validate(const Config& c) {
@@ -69,16 +72,28 @@ Config generate(uint64_t seed) {
             c.dirty = fmt::format("wws:{}:{}", pick({32, 64, 128, 256, 512}),
                                   pick({b / 4, b / 2, b, 2 * b}));
             break;
-        case 2: c.dirty = fmt::format("uniform:{}", pick({b / 20, b / 10, b / 5})); break;
-        default: c.dirty = fmt::format("sweep:{}", pick({b / 4, b / 2, 2 * b})); break;
+        case 2:
+            c.dirty = fmt::format("uniform:{}", pick({b / 20, b / 10, b / 5}));
+            break;
+        default:
+            c.dirty = fmt::format("sweep:{}", pick({b / 4, b / 2, 2 * b}));
+            break;
     }
     switch (rng.below(6)) {
         case 0:
         case 1:
-        case 2: c.policy = Policy::PreCopy; break;
-        case 3: c.policy = Policy::PostCopy; break;
-        case 4: c.policy = Policy::Hybrid; break;
-        default: c.policy = Policy::StopAndCopy; break;
+        case 2:
+            c.policy = Policy::PreCopy;
+            break;
+        case 3:
+            c.policy = Policy::PostCopy;
+            break;
+        case 4:
+            c.policy = Policy::Hybrid;
+            break;
+        default:
+            c.policy = Policy::StopAndCopy;
+            break;
     }
     c.stop = rng.below(2) ? "qemu" : "xen";
     if (c.stop == "qemu") c.downtime_limit_ms = pick({0, 50, 100});
@@ -104,15 +119,15 @@ uint64_t parse_bandwidth(const std::string& text) {
         bytes = 0;
     } else {
         const std::pair<const char*, double> units[] = {
-            {"B", 1},          {"KB", 1e3},          {"MB", 1e6},
-            {"GB", 1e9},       {"KiB", 1024.0},      {"MiB", 1048576.0},
-            {"GiB", 1073741824.0}, {"bit", 1.0 / 8}, {"Kbit", 1e3 / 8},
-            {"Mbit", 1e6 / 8}, {"Gbit", 1e9 / 8}};
+            {"B", 1},          {"KB", 1e3},        {"MB", 1e6},           {"GB", 1e9},
+            {"KiB", 1024.0},   {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"bit", 1.0 / 8},
+            {"Kbit", 1e3 / 8}, {"Mbit", 1e6 / 8},  {"Gbit", 1e9 / 8}};
         for (auto [name, scale] : units)
             if (u == name) bytes = v * scale;
         if (bytes == 0)
-            throw bad("unknown unit: use pages/s (no unit), KB/s, MB/s, GB/s, KiB/s, MiB/s, "
-                      "GiB/s, Kbit, Mbit or Gbit");
+            throw bad(
+                "unknown unit: use pages/s (no unit), KB/s, MB/s, GB/s, KiB/s, MiB/s, "
+                "GiB/s, Kbit, Mbit or Gbit");
     }
     const double pages = bytes > 0 ? std::floor(bytes / double(kPageSize)) : v;
     if (pages != std::floor(pages)) throw bad("pages per second must be a whole number");

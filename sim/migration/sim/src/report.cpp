@@ -9,23 +9,33 @@ namespace ptv::migration::sim {
 
 namespace {
 
-bool has_rounds(Policy p) { return p == Policy::PreCopy || p == Policy::Hybrid; }
-bool has_postcopy(Policy p) { return p == Policy::PostCopy || p == Policy::Hybrid; }
+bool has_rounds(Policy p) {
+    return p == Policy::PreCopy || p == Policy::Hybrid;
+}
+bool has_postcopy(Policy p) {
+    return p == Policy::PostCopy || p == Policy::Hybrid;
+}
 
-double ms_of(Time t, const Config& c) { return milliseconds(t, c.bandwidth); }
-std::string ms(Time t, const Config& c) { return fmt::format("{:.3f} ms", ms_of(t, c)); }
+double ms_of(Time t, const Config& c) {
+    return milliseconds(t, c.bandwidth);
+}
+std::string ms(Time t, const Config& c) {
+    return fmt::format("{:.3f} ms", ms_of(t, c));
+}
 
 std::string policy_words(const Config& c) {
     const PreCopyPolicy policy = make_policy(c);
     const StopConditions& s = policy.conditions();
     std::string rules =
         c.stop == "xen"
-            ? fmt::format("Xen's rules: stop after {} rounds, once {:g}x memory is sent, or when "
-                          "fewer than {} pages are dirty",
-                          s.max_rounds, s.max_sent_factor, s.min_dirty_pages)
-            : fmt::format("QEMU's rule: stop when the dirty pages can be sent within the "
-                          "downtime limit of {:g} ms (or after {} rounds)",
-                          s.downtime_limit_s * 1e3, s.max_rounds);
+            ? fmt::format(
+                  "Xen's rules: stop after {} rounds, once {:g}x memory is sent, or when "
+                  "fewer than {} pages are dirty",
+                  s.max_rounds, s.max_sent_factor, s.min_dirty_pages)
+            : fmt::format(
+                  "QEMU's rule: stop when the dirty pages can be sent within the "
+                  "downtime limit of {:g} ms (or after {} rounds)",
+                  s.downtime_limit_s * 1e3, s.max_rounds);
     switch (c.policy) {
         case Policy::PreCopy:
             return "pre-copy (Clark et al. 2005): round 1 sends all memory, each next round "
@@ -65,8 +75,8 @@ std::string render_problem(const Problem& p) {
         "page takes {}.\n",
         c.memory_pages, double(c.memory_pages * kPageSize) / 1048576.0, c.bandwidth,
         double(c.bandwidth * kPageSize) / 1e6, ms(kPageTime, c));
-    s += fmt::format("The guest writes: {} (--dirty {}).\n",
-                     DirtyModel::parse(c.dirty).describe(), c.dirty);
+    s += fmt::format("The guest writes: {} (--dirty {}).\n", DirtyModel::parse(c.dirty).describe(),
+                     c.dirty);
     s += fmt::format("Policy: {}\n", policy_words(c));
     s += fmt::format("The CPU and device state is {} page{}, sent while the guest is paused.\n",
                      c.state_pages, c.state_pages == 1 ? "" : "s");
@@ -79,15 +89,17 @@ std::string render_problem(const Problem& p) {
             ++n);
         s += fmt::format("  {}. After which round does pre-copy stop, and why?\n", ++n);
     }
-    s += fmt::format("  {}. What is the downtime (the guest paused), and the total time until "
-                     "every page is on the destination?\n",
-                     ++n);
+    s += fmt::format(
+        "  {}. What is the downtime (the guest paused), and the total time until "
+        "every page is on the destination?\n",
+        ++n);
     s += fmt::format("  {}. How many pages are sent in all, as a multiple of memory?\n", ++n);
     if (has_postcopy(c.policy))
-        s += fmt::format("  {}. How long is the degraded window (from the resume until the last "
-                         "page arrives), how many remote faults\n     does the guest take, and "
-                         "how long does it stall on them in all?\n",
-                         ++n);
+        s += fmt::format(
+            "  {}. How long is the degraded window (from the resume until the last "
+            "page arrives), how many remote faults\n     does the guest take, and "
+            "how long does it stall on them in all?\n",
+            ++n);
     return s;
 }
 
@@ -105,8 +117,8 @@ std::string render_answers(const Problem& p, const Result& r) {
     const Config& c = p.cfg;
     std::string s = render_problem(p) + "\nAnswers:\n";
     if (!r.rounds.empty() || c.policy != Policy::PostCopy) {
-        Table t({"round", "start (ms)", "duration (ms)", "pages sent", "pages dirtied",
-                 "decision"});
+        Table t(
+            {"round", "start (ms)", "duration (ms)", "pages sent", "pages dirtied", "decision"});
         t.right_align({0, 1, 2, 3, 4});
         for (const auto& rd : r.rounds)
             t.row({std::to_string(rd.round), fmt::format("{:.3f}", ms_of(rd.start, c)),
@@ -125,9 +137,8 @@ std::string render_answers(const Problem& p, const Result& r) {
                    fmt::format("{:.3f}", ms_of(r.downtime, c)), fmt::format("0+{}", c.state_pages),
                    "-", "state only, then resume"});
             t.row({"post-copy", fmt::format("{:.3f}", ms_of(r.resumed_at, c)),
-                   fmt::format("{:.3f}", ms_of(r.degraded, c)),
-                   std::to_string(r.postcopy_pages), "-",
-                   fmt::format("{} remote faults", r.remote_faults)});
+                   fmt::format("{:.3f}", ms_of(r.degraded, c)), std::to_string(r.postcopy_pages),
+                   "-", fmt::format("{} remote faults", r.remote_faults)});
         }
         s += t.render();
     }
@@ -135,9 +146,8 @@ std::string render_answers(const Problem& p, const Result& r) {
         s += fmt::format("Pre-copy: {} round{}; stopped after round {}: {}.\n", r.rounds.size(),
                          r.rounds.size() == 1 ? "" : "s", r.rounds.back().round,
                          r.rounds.back().reason);
-    s += fmt::format("Downtime: {} ({} pages + {} state page{} while paused).\n",
-                     ms(r.downtime, c), r.stop_copy_pages, c.state_pages,
-                     c.state_pages == 1 ? "" : "s");
+    s += fmt::format("Downtime: {} ({} pages + {} state page{} while paused).\n", ms(r.downtime, c),
+                     r.stop_copy_pages, c.state_pages, c.state_pages == 1 ? "" : "s");
     s += fmt::format("Total time: {} (start until every page is on the destination).\n",
                      ms(r.total, c));
     s += fmt::format("Pages sent: {} = {:.3f}x memory (state not counted).\n", r.pages_sent,
@@ -189,8 +199,7 @@ nlohmann::json to_json(const Problem& p, const Result& r, bool answers) {
                         {"sent_factor", r.sent_factor()},
                         {"stop_reason", r.rounds.empty() ? "" : r.rounds.back().reason},
                         {"plateau", nullptr}};
-    if (r.plateau)
-        a["plateau"] = {{"from_round", r.plateau->first}, {"pages", r.plateau->second}};
+    if (r.plateau) a["plateau"] = {{"from_round", r.plateau->first}, {"pages", r.plateau->second}};
     if (has_postcopy(c.policy))
         a["postcopy"] = {{"pages", r.postcopy_pages},
                          {"degraded_ms", ms_of(r.degraded, c)},

@@ -15,8 +15,8 @@
 
 namespace ptv::migration::sim {
 
-enum class Binding { ByIdentifier, ByValue, ByType };      // process-to-resource
-enum class Attachment { Unattached, Fastened, Fixed };      // resource-to-machine
+enum class Binding { ByIdentifier, ByValue, ByType };   // process-to-resource
+enum class Attachment { Unattached, Fastened, Fixed };  // resource-to-machine
 enum class Action { MV, GR, CP, RB };
 
 const char* to_string(Binding b);

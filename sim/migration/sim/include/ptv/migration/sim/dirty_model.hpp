@@ -30,10 +30,10 @@ namespace ptv::migration::sim {
 struct DirtyPhase {
     enum class Kind { Idle, Uniform, WritableWorkingSet, Sweep };
     Kind kind = Kind::Idle;
-    uint64_t rate = 0;        // pages/s
-    uint64_t wws_pages = 0;   // WritableWorkingSet only: its size
-    uint64_t wws_first = 0;   // and its first page
-    uint64_t duration_us = 0; // 0: for ever (a single model)
+    uint64_t rate = 0;         // pages/s
+    uint64_t wws_pages = 0;    // WritableWorkingSet only: its size
+    uint64_t wws_first = 0;    // and its first page
+    uint64_t duration_us = 0;  // 0: for ever (a single model)
 };
 
 struct DirtyModel {

@@ -31,14 +31,14 @@ Policy parse_policy(const std::string& name);  // throws ptv::UsageError
 
 struct Config {
     uint64_t memory_pages = 1000;
-    uint64_t bandwidth = 1000;        // pages/s
+    uint64_t bandwidth = 1000;          // pages/s
     std::string dirty = "wws:100:500";  // a DirtyModel spec
     Policy policy = Policy::PreCopy;
-    std::string stop = "xen";         // the PreCopyPolicy preset
-    uint64_t downtime_limit_ms = 0;   // --stop qemu: 0 = QEMU's 300 ms
-    uint64_t state_pages = 1;         // CPU and device state, sent while paused
-    uint64_t latency_us = 200;        // post-copy: fault request to the source
-    uint32_t hybrid_rounds = 1;       // hybrid: pre-copy rounds at most
+    std::string stop = "xen";        // the PreCopyPolicy preset
+    uint64_t downtime_limit_ms = 0;  // --stop qemu: 0 = QEMU's 300 ms
+    uint64_t state_pages = 1;        // CPU and device state, sent while paused
+    uint64_t latency_us = 200;       // post-copy: fault request to the source
+    uint32_t hybrid_rounds = 1;      // hybrid: pre-copy rounds at most
 };
 
 // Throws ptv::UsageError (one line) for a configuration out of range.
@@ -50,31 +50,31 @@ struct Round {
     uint32_t round = 0;
     Time start = 0, duration = 0;
     uint64_t pages_sent = 0, pages_dirty = 0;
-    bool stop = false;       // the policy said StopAndCopy after this round
-    std::string reason;      // the policy's reason (or the hybrid's cap)
+    bool stop = false;   // the policy said StopAndCopy after this round
+    std::string reason;  // the policy's reason (or the hybrid's cap)
 };
 
 struct RemoteFault {
-    Time at = 0;    // wall time of the access
+    Time at = 0;  // wall time of the access
     uint64_t page = 0;
     Time wait = 0;  // until the page arrived
 };
 
 struct Result {
     Config cfg;
-    std::vector<Round> rounds;       // pre-copy rounds (none for stop/post-copy)
-    Time paused_at = 0;              // the guest stops on the source
-    uint64_t stop_copy_pages = 0;    // memory pages sent while paused
-    Time downtime = 0;               // paused_at .. resumed on the destination
+    std::vector<Round> rounds;     // pre-copy rounds (none for stop/post-copy)
+    Time paused_at = 0;            // the guest stops on the source
+    uint64_t stop_copy_pages = 0;  // memory pages sent while paused
+    Time downtime = 0;             // paused_at .. resumed on the destination
     Time resumed_at = 0;
     // Post-copy (and hybrid): pages pulled after the resume.
     uint64_t postcopy_pages = 0;
-    Time degraded = 0;               // resume .. the last page present
+    Time degraded = 0;  // resume .. the last page present
     uint64_t remote_faults = 0;
-    Time fault_wait = 0;             // the guest's total stall on faults
-    std::vector<RemoteFault> faults; // the first kMaxFaultsKept, for the trace
-    uint64_t pages_sent = 0;         // memory pages in all (state not counted)
-    Time total = 0;                  // start .. every page on the destination
+    Time fault_wait = 0;              // the guest's total stall on faults
+    std::vector<RemoteFault> faults;  // the first kMaxFaultsKept, for the trace
+    uint64_t pages_sent = 0;          // memory pages in all (state not counted)
+    Time total = 0;                   // start .. every page on the destination
     // Clark et al.'s lesson: the round from which the dirty set stopped
     // shrinking (by more than 10% a round), and its size.
     std::optional<std::pair<uint32_t, uint64_t>> plateau;

@@ -25,6 +25,8 @@ inline double seconds(Time t, uint64_t bandwidth) {
 inline double milliseconds(Time t, uint64_t bandwidth) {
     return double(t) / (double(bandwidth) * 1e3);
 }
-inline double microseconds(Time t, uint64_t bandwidth) { return double(t) / double(bandwidth); }
+inline double microseconds(Time t, uint64_t bandwidth) {
+    return double(t) / double(bandwidth);
+}
 
 }  // namespace ptv::migration::sim
