@@ -17,12 +17,12 @@ Result simulate(const Config& c, uint64_t seed) {
     // migration sends memory 31 times (30 rounds and a stop-and-copy).
     uint64_t rate = 0;
     for (const auto& p : model.phases) rate = std::max(rate, p.rate);
-    const double writes = double(rate) * 31.0 * double(c.memory_pages) / double(c.bandwidth);
-    if (writes > 2e9)
+    const double most = double(rate) * 31.0 * double(c.memory_pages) / double(c.bandwidth);
+    if (most > 2e9)
         throw UsageError(fmt::format(
             "--dirty '{}' would write up to {:.0e} pages before the migration ends: lower the "
             "rate or raise --bandwidth",
-            c.dirty, writes));
+            c.dirty, most));
     WriteStream writes(model, c.memory_pages, c.bandwidth, seed);
     Result r;
     r.cfg = c;
