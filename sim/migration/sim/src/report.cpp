@@ -116,7 +116,7 @@ std::string plateau_observation(const Result& r) {
 std::string render_answers(const Problem& p, const Result& r) {
     const Config& c = p.cfg;
     std::string s = render_problem(p) + "\nAnswers:\n";
-    if (!r.rounds.empty() || c.policy != Policy::PostCopy) {
+    {
         Table t(
             {"round", "start (ms)", "duration (ms)", "pages sent", "pages dirtied", "decision"});
         t.right_align({0, 1, 2, 3, 4});
