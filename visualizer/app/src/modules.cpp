@@ -249,7 +249,9 @@ void draw_migration(App& app, const TraceModel&) {
         for (const auto& r : g.rounds) t0 = std::min(t0, r.ts);
         if (g.downtime_us >= 0) t0 = std::min(t0, g.downtime_ts);
         if (t1 <= t0) t1 = t0 + 1;
-        const float y = base + 30, bh = 22;
+        // Without rounds (pure post-copy) the strip is the whole view.
+        const bool alone = g.rounds.empty();
+        const float y = alone ? p.y + 20 : base + 30, bh = alone ? 80 : 22;
         auto x = [&](double t) { return x0 + w * float((t - t0) / (t1 - t0)); };
         for (const auto& r : g.rounds)
             if (r.ts < g.degraded_ts)
