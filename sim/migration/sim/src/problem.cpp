@@ -98,6 +98,7 @@ Config generate(uint64_t seed) {
     c.stop = rng.below(2) ? "qemu" : "xen";
     if (c.stop == "qemu") c.downtime_limit_ms = pick({0, 50, 100});
     c.latency_us = pick({100, 200, 500});
+    c.hybrid_rounds = uint32_t(pick({1, 2, 3}));
     return c;
 }
 
