@@ -28,7 +28,7 @@ std::vector<std::pair<double, uint64_t>> first(const std::string& spec, size_t n
 
 }  // namespace
 
-TEST_CASE("dirty: writes are evenly spaced; wws is round-robin over its pages") {
+TEST_CASE("dirty: writes are evenly spaced, wws is round-robin over its pages") {
     // 500 pages/s: write j at j x 2 ms.
     auto w = first("wws:3:500", 5);
     REQUIRE(w.size() == 5);
