@@ -108,8 +108,8 @@ std::string plateau_observation(const Result& r) {
     const auto [round, pages] = *r.plateau;
     return fmt::format(
         "Observation: from round {} on the dirty set stopped shrinking (~{} pages a round, "
-        "{:.1f}% of memory):\n  the writable working set is rewritten faster than it is sent; "
-        "more rounds only resend it (Clark et al. 2005, sec. 3.3).\n",
+        "{:.1f}% of memory): the writable working set, rewritten faster than it is sent; more "
+        "rounds only resend it (Clark et al. 2005).\n",
         round, pages, 100.0 * double(pages) / double(r.cfg.memory_pages));
 }
 
