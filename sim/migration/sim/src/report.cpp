@@ -126,13 +126,13 @@ std::string render_answers(const Problem& p, const Result& r) {
                    std::to_string(rd.pages_dirty),
                    rd.stop ? "stop: " + rd.reason : std::string("continue")});
         if (c.policy == Policy::PreCopy || c.policy == Policy::StopAndCopy) {
-            t.rule();
+            if (!r.rounds.empty()) t.rule();
             t.row({"paused", fmt::format("{:.3f}", ms_of(r.paused_at, c)),
                    fmt::format("{:.3f}", ms_of(r.downtime, c)),
                    fmt::format("{}+{}", r.stop_copy_pages, c.state_pages), "-",
                    "stop-and-copy (+ state)"});
         } else {
-            t.rule();
+            if (!r.rounds.empty()) t.rule();
             t.row({"paused", fmt::format("{:.3f}", ms_of(r.paused_at, c)),
                    fmt::format("{:.3f}", ms_of(r.downtime, c)), fmt::format("0+{}", c.state_pages),
                    "-", "state only, then resume"});
