@@ -26,6 +26,9 @@ Commands servers_load_commands(CLI::App& servers);
 // `ptv servers sim`            (cli/src/servers_sim.cpp)
 Commands servers_sim_commands(CLI::App& servers);
 
+// `ptv migrate bindings|sim`  (cli/src/migrate_sim.cpp)
+Commands migrate_sim_commands(CLI::App& migrate);
+
 // `ptv vmms start|stop`        (cli/src/vmms_service.cpp)
 Commands vmms_service_commands(CLI::App& vmms);
 // `ptv vm create|start|...`    (cli/src/vmms_client.cpp)

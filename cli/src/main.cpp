@@ -96,6 +96,13 @@ int main(int argc, char** argv) {
         commands.insert(commands.end(), more.begin(), more.end());
     }
 
+    auto* migrate = app.add_subcommand("migrate", "code and VM migration");
+    migrate->require_subcommand(1);
+    for (auto add : {ptv::cli::migrate_sim_commands}) {
+        auto more = add(*migrate);
+        commands.insert(commands.end(), more.begin(), more.end());
+    }
+
     auto* vmms = app.add_subcommand(
         "vmms", "the management service: one worker per VM, supervised, with snapshots");
     vmms->require_subcommand(1);

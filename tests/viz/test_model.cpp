@@ -279,6 +279,21 @@ TEST_CASE("analysis: migration rounds and downtime, in the expected shape") {
     CHECK(g.rounds[1].pages_dirtied == 80);
     CHECK(g.downtime_us == doctest::Approx(0.5));
     CHECK(migration(parse_text(kSmall)).rounds.empty());
+    CHECK(g.degraded_us == -1);
+}
+
+TEST_CASE("analysis: post-copy's degraded window and remote faults") {
+    auto m = parse_text(R"J([
+{"cat":"migration","name":"downtime","ph":"X","pid":1,"tid":2,"ts":0,"dur":1000},
+{"cat":"migration","name":"degraded","ph":"X","pid":1,"tid":2,"ts":1000,"dur":5000},
+{"cat":"migration","name":"remote-fault","ph":"i","s":"t","pid":1,"tid":2,"ts":1500},
+{"cat":"migration","name":"remote-fault","ph":"i","s":"t","pid":1,"tid":2,"ts":2500}])J");
+    const Migration g = migration(m);
+    CHECK(g.rounds.empty());
+    CHECK(g.downtime_us == doctest::Approx(1000));
+    CHECK(g.degraded_ts == doctest::Approx(1000));
+    CHECK(g.degraded_us == doctest::Approx(5000));
+    CHECK(g.remote_faults == std::vector<double>{1500, 2500});
 }
 
 TEST_CASE("analysis: translation cache blocks and chains, in the expected shape") {

@@ -90,6 +90,29 @@ TEST_CASE("screenshot: threads sim trace as a Gantt of threads over LWPs over CP
     CHECK(s.busy(s.layout["gantt_area"]) > 2000);
 }
 
+TEST_CASE("screenshot: migrate sim traces as round bars and post-copy's degraded window") {
+    TempDir dir;
+    const std::string pre = dir.file("pre.json"), post = dir.file("post.json");
+    REQUIRE(run({bin("ptv"), "migrate", "sim", "--dirty", "wws:200:500", "--trace", pre}).status ==
+            0);
+    auto s = screenshot({pre, "--view", "migration"}, dir);
+    INFO(s.run.err);
+    REQUIRE(s.run.status == 0);
+    CHECK_FALSE(s.layout.contains("absent"));
+    CHECK(s.layout["round_bars"].size() == 5);  // 4 rounds and the stop-and-copy
+    CHECK_FALSE(s.layout.contains("degraded"));
+    REQUIRE(run({bin("ptv"), "migrate", "sim", "--policy", "hybrid", "--dirty", "uniform:500",
+                 "--trace", post})
+                .status == 0);
+    auto h = screenshot({post, "--view", "migration"}, dir);
+    INFO(h.run.err);
+    REQUIRE(h.run.status == 0);
+    CHECK_FALSE(h.layout.contains("absent"));
+    CHECK(h.layout["round_bars"].size() == 1);
+    CHECK(h.layout["remote_faults"].get<int>() > 0);
+    CHECK(h.busy(h.layout["degraded"]) > 100);
+}
+
 TEST_CASE("screenshot: servers sim trace as request spans") {
     TempDir dir;
     const std::string trace = dir.file("servers.json");

@@ -1,6 +1,7 @@
 // The module views: threads (Gantt of user threads over LWPs over CPUs),
 // servers (request spans split into queueing, service and disk), migration
-// (pages per pre-copy round, the downtime) and binary translation (the
+// (pages per pre-copy round, the downtime, post-copy's degraded window
+// and remote faults) and binary translation (the
 // translation cache's blocks and chains). Each says plainly when its trace
 // category is absent.
 #include <fmt/format.h>
@@ -184,7 +185,7 @@ void draw_servers(App& app, const TraceModel& m) {
 
 void draw_migration(App& app, const TraceModel&) {
     const Migration& g = app.mig;
-    if (g.rounds.empty()) {
+    if (g.rounds.empty() && g.degraded_us < 0) {
         absent(app, "This trace has no `migration` events.",
                "Live migration traces (issue: migration) will carry, in category `migration`, an "
                "X span \"round\" per pre-copy round with args round, pages_sent, pages_dirtied, "
@@ -196,36 +197,83 @@ void draw_migration(App& app, const TraceModel&) {
                     format_us(g.downtime_us).c_str(), format_us(g.downtime_ts).c_str());
     else
         ImGui::Text("%zu rounds; no downtime event", g.rounds.size());
+    const bool post = g.degraded_us >= 0;
+    if (post)
+        ImGui::Text("post-copy: degraded window %s from %s; %zu remote faults",
+                    format_us(g.degraded_us).c_str(), format_us(g.degraded_ts).c_str(),
+                    g.remote_faults.size());
     const uint32_t kSent = IM_COL32(78, 121, 167, 255), kDirty = IM_COL32(242, 142, 43, 255);
-    legend({{"pages sent", kSent}, {"pages dirtied", kDirty}, {"downtime", kBlocked}});
+    if (post)
+        legend({{"pages sent", kSent},
+                {"pages dirtied", kDirty},
+                {"downtime", kBlocked},
+                {"degraded (post-copy)", kReady},
+                {"remote fault", IM_COL32(255, 255, 255, 255)}});
+    else
+        legend({{"pages sent", kSent}, {"pages dirtied", kDirty}, {"downtime", kBlocked}});
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float x0 = p.x + 60, w = avail.x - 80, h = avail.y - 50, base = p.y + h;
-    double top = 1;
-    for (const auto& r : g.rounds) top = std::max({top, r.pages_sent, r.pages_dirtied});
-    const float slot = w / float(g.rounds.size());
-    for (int k = 0; k <= 4; ++k) {
-        const float y = base - h * float(k) / 4;
-        dl->AddLine(ImVec2(x0, y), ImVec2(x0 + w, y), IM_COL32(255, 255, 255, 25));
-        dl->AddText(ImVec2(p.x, y - 7), IM_COL32(180, 180, 180, 255),
-                    fmt::format("{:.0f}", top * k / 4).c_str());
+    // Post-copy gets a time strip at the bottom: rounds, downtime, the
+    // degraded window and a tick per remote fault.
+    const float strip_h = post ? 70 : 0;
+    const float x0 = p.x + 60, w = avail.x - 80, h = avail.y - 50 - strip_h, base = p.y + h;
+    if (!g.rounds.empty()) {
+        double top = 1;
+        for (const auto& r : g.rounds) top = std::max({top, r.pages_sent, r.pages_dirtied});
+        const float slot = w / float(g.rounds.size());
+        for (int k = 0; k <= 4; ++k) {
+            const float y = base - h * float(k) / 4;
+            dl->AddLine(ImVec2(x0, y), ImVec2(x0 + w, y), IM_COL32(255, 255, 255, 25));
+            dl->AddText(ImVec2(p.x, y - 7), IM_COL32(180, 180, 180, 255),
+                        fmt::format("{:.0f}", top * k / 4).c_str());
+        }
+        for (size_t i = 0; i < g.rounds.size(); ++i) {
+            const auto& r = g.rounds[i];
+            const float a = x0 + slot * float(i) + slot * 0.1f, bw = slot * 0.38f;
+            const bool down = g.downtime_us >= 0 && r.ts >= g.downtime_ts;
+            dl->AddRectFilled(ImVec2(a, base - h * float(r.pages_sent / top)), ImVec2(a + bw, base),
+                              kSent);
+            dl->AddRectFilled(ImVec2(a + bw, base - h * float(r.pages_dirtied / top)),
+                              ImVec2(a + 2 * bw, base), kDirty);
+            app.layout.add("round_bars", a, base - h * float(r.pages_sent / top), bw,
+                           h * float(r.pages_sent / top));
+            if (down)
+                dl->AddRect(ImVec2(a - 3, p.y), ImVec2(a + 2 * bw + 3, base), kBlocked, 0, 0, 2);
+            dl->AddText(ImVec2(a, base + 4), IM_COL32(200, 200, 200, 255),
+                        fmt::format("round {}", r.round).c_str());
+        }
     }
-    for (size_t i = 0; i < g.rounds.size(); ++i) {
-        const auto& r = g.rounds[i];
-        const float a = x0 + slot * float(i) + slot * 0.1f, bw = slot * 0.38f;
-        const bool down = g.downtime_us >= 0 && r.ts >= g.downtime_ts;
-        dl->AddRectFilled(ImVec2(a, base - h * float(r.pages_sent / top)), ImVec2(a + bw, base),
-                          kSent);
-        dl->AddRectFilled(ImVec2(a + bw, base - h * float(r.pages_dirtied / top)),
-                          ImVec2(a + 2 * bw, base), kDirty);
-        app.layout.add("round_bars", a, base - h * float(r.pages_sent / top), bw,
-                       h * float(r.pages_sent / top));
-        if (down) dl->AddRect(ImVec2(a - 3, p.y), ImVec2(a + 2 * bw + 3, base), kBlocked, 0, 0, 2);
-        dl->AddText(ImVec2(a, base + 4), IM_COL32(200, 200, 200, 255),
-                    fmt::format("round {}", r.round).c_str());
+    if (post) {
+        double t0 = g.degraded_ts, t1 = g.degraded_ts + g.degraded_us;
+        for (const auto& r : g.rounds) t0 = std::min(t0, r.ts);
+        if (g.downtime_us >= 0) t0 = std::min(t0, g.downtime_ts);
+        if (t1 <= t0) t1 = t0 + 1;
+        // Without rounds (pure post-copy) the strip is the whole view.
+        const bool alone = g.rounds.empty();
+        const float y = alone ? p.y + 20 : base + 30, bh = alone ? 80 : 22;
+        auto x = [&](double t) { return x0 + w * float((t - t0) / (t1 - t0)); };
+        for (const auto& r : g.rounds)
+            if (r.ts < g.degraded_ts)
+                dl->AddRectFilled(ImVec2(x(r.ts), y),
+                                  ImVec2(std::max(x(r.ts + r.dur), x(r.ts) + 1), y + bh), kSent);
+        if (g.downtime_us >= 0)
+            dl->AddRectFilled(
+                ImVec2(x(g.downtime_ts), y),
+                ImVec2(std::max(x(g.downtime_ts + g.downtime_us), x(g.downtime_ts) + 2), y + bh),
+                kBlocked);
+        dl->AddRectFilled(ImVec2(x(g.degraded_ts), y),
+                          ImVec2(x(g.degraded_ts + g.degraded_us), y + bh), kReady);
+        app.layout.rect("degraded", x(g.degraded_ts), y,
+                        x(g.degraded_ts + g.degraded_us) - x(g.degraded_ts), bh);
+        for (double f : g.remote_faults)
+            dl->AddLine(ImVec2(x(f), y - 4), ImVec2(x(f), y + bh + 4),
+                        IM_COL32(255, 255, 255, 200));
+        app.layout.j["remote_faults"] = g.remote_faults.size();
+        dl->AddText(ImVec2(p.x, y + 4), IM_COL32(200, 200, 200, 255), "time");
+        axis(dl, x0, y + bh + 2, w, t0, t1);
     }
-    ImGui::Dummy(ImVec2(avail.x, h + 30));
+    ImGui::Dummy(ImVec2(avail.x, h + 30 + strip_h));
 }
 
 void draw_bt(App& app, const TraceModel&) {

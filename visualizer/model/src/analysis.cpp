@@ -242,6 +242,11 @@ Migration migration(const TraceModel& m) {
             g.downtime_ts = e.ts;
             g.downtime_us = e.dur;
         }
+        if (n == "degraded") {
+            g.degraded_ts = e.ts;
+            g.degraded_us = e.dur;
+        }
+        if (n == "remote-fault") g.remote_faults.push_back(e.ts);
         if (n == "round" || n.rfind("round", 0) == 0 || n == "stop-and-copy") {
             Migration::Round r;
             r.round = int(arg_number(e.args, "round", double(g.rounds.size())));

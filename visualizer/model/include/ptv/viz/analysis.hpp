@@ -86,7 +86,8 @@ Requests requests(const TraceModel& m);
 // ---- migration: pages sent and dirtied per round, the downtime ----
 // Expected shape (category `migration`): X "round" spans with args round,
 // pages_sent, pages_dirtied; an X span named "downtime" (or
-// "stop-and-copy") for the pause.
+// "stop-and-copy") for the pause; post-copy (ptv migrate sim): an X span
+// "degraded" (resume until the last page arrives) and "remote-fault" events.
 struct Migration {
     struct Round {
         int round = 0;
@@ -95,6 +96,8 @@ struct Migration {
     };
     std::vector<Round> rounds;
     double downtime_ts = 0, downtime_us = -1;  // -1: no downtime event
+    double degraded_ts = 0, degraded_us = -1;  // -1: no post-copy
+    std::vector<double> remote_faults;         // when each happened (ts)
 };
 Migration migration(const TraceModel& m);
 
