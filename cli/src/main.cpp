@@ -96,9 +96,9 @@ int main(int argc, char** argv) {
         commands.insert(commands.end(), more.begin(), more.end());
     }
 
-    auto* migrate = app.add_subcommand("migrate", "code and VM migration");
+    auto* migrate = app.add_subcommand("migrate", "code and VM migration (chapter 3.5)");
     migrate->require_subcommand(1);
-    for (auto add : {ptv::cli::migrate_sim_commands}) {
+    for (auto add : {ptv::cli::migrate_sim_commands, ptv::cli::migrate_live_commands}) {
         auto more = add(*migrate);
         commands.insert(commands.end(), more.begin(), more.end());
     }
@@ -111,11 +111,6 @@ int main(int argc, char** argv) {
     auto* vm = app.add_subcommand("vm", "VMs of the management service ('ptv vmms start')");
     vm->require_subcommand(1);
     more = ptv::cli::vmms_client_commands(*vm);
-    commands.insert(commands.end(), more.begin(), more.end());
-
-    auto* migrate = app.add_subcommand("migrate", "code and VM migration (chapter 3.5)");
-    migrate->require_subcommand(1);
-    more = ptv::cli::migrate_live_commands(*migrate);
     commands.insert(commands.end(), more.begin(), more.end());
 
     ptv::cli::parse_or_exit(app, argc, argv, "ptv");
