@@ -1,0 +1,41 @@
+// What one bench-migration run measures: the programs it drives and the
+// cases, one per (memory, working set, mode). Shared by the ptvlab side and
+// the QEMU side, so both migrate the same guest the same way.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ptv::bench {
+
+// The three ways to move a running guest's memory (Clark et al. 2005):
+// PreCopy copies while it runs, then stops it for the last dirty pages;
+// StopAndCopy stops it first and copies everything; PostCopy moves it after
+// a first round and fetches the missing pages on demand.
+enum class Mode { PreCopy, StopAndCopy, PostCopy };
+
+// "precopy", "stopcopy", "postcopy": the spellings of --modes and of ptv.
+const char* mode_name(Mode m);
+
+struct Case {
+    uint32_t memory_mib = 64;
+    uint32_t wss_kib = 4096;  // counter's command line: the working set it rewrites
+    Mode mode = Mode::PreCopy;
+};
+
+struct BenchConfig {
+    std::string bin_dir;  // ptv is bin_dir/ptv
+    std::string guest;    // guests/counter.bin
+    std::string qemu;     // "" : QEMU left out
+    // QEMU's migrate-set-parameters for pre-copy: its stop decision (QEMU's
+    // own default, 300 ms) and no throttle on loopback (QEMU 7.2's default
+    // max-bandwidth is 128 MiB/s, far below what loopback carries).
+    uint32_t qemu_downtime_limit_ms = 300;
+    uint64_t qemu_max_bandwidth = uint64_t(1) << 40;  // bytes/s
+    // For post-copy the limit must be small: with 300 ms QEMU finishes a
+    // 4 MiB working set as pre-copy after its first round, and never
+    // switches to post-copy.
+    uint32_t qemu_postcopy_downtime_limit_ms = 1;
+};
+
+}  // namespace ptv::bench
