@@ -56,8 +56,8 @@ double loopback_bandwidth(uint64_t bytes) {
     const uint64_t t0 = now_ns();
     std::thread pusher([&] {
         for (uint64_t done = 0; done < bytes;) {
-            const ssize_t n = ::send(writer.fd, out.data(), std::min<uint64_t>(kChunk, bytes - done),
-                                     MSG_NOSIGNAL);
+            const ssize_t n = ::send(writer.fd, out.data(),
+                                     std::min<uint64_t>(kChunk, bytes - done), MSG_NOSIGNAL);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) {
                 write_errno = errno;

@@ -46,9 +46,9 @@ BenchConfig find_programs(bool no_qemu, Results& r) {
     BenchConfig config;
     config.bin_dir = fs::read_symlink("/proc/self/exe").parent_path().string();
     const char* guests = std::getenv("PTV_GUEST_DIR");
-    config.guest = (guests && *guests ? fs::path(guests)
-                                      : fs::path(config.bin_dir).parent_path() / "guests") /
-                   "counter.bin";
+    config.guest =
+        (guests && *guests ? fs::path(guests) : fs::path(config.bin_dir).parent_path() / "guests") /
+        "counter.bin";
     if (!fs::exists(config.guest))
         throw ptv::UsageError(fmt::format(
             "guest image '{}' is missing; build everything first: make build", config.guest));
@@ -71,8 +71,8 @@ Row measure(const BenchConfig& config, const Case& c, unsigned trials) {
     row.c = c;
     row.qemu_run = !config.qemu.empty();
     std::string why_not;
-    const std::string label = fmt::format("{} MiB, {} KiB, {}", c.memory_mib, c.wss_kib,
-                                          mode_name(c.mode));
+    const std::string label =
+        fmt::format("{} MiB, {} KiB, {}", c.memory_mib, c.wss_kib, mode_name(c.mode));
     for (unsigned t = 0; t < trials; ++t) {
         progress(fmt::format("{}: trial {}/{}: ptvlab", label, t + 1, trials));
         if (auto p = run_ptv_migration(config, c, why_not)) row.ptv_trials.push_back(*p);
@@ -137,8 +137,9 @@ int main(int argc, char** argv) {
         progress("loopback TCP bandwidth");
         r.loopback_bytes = uint64_t(loopback_mib) << 20;
         r.loopback_bytes_per_s = loopback_bandwidth(r.loopback_bytes);
-        const std::map<std::string, Mode> by_name = {
-            {"precopy", Mode::PreCopy}, {"stopcopy", Mode::StopAndCopy}, {"postcopy", Mode::PostCopy}};
+        const std::map<std::string, Mode> by_name = {{"precopy", Mode::PreCopy},
+                                                     {"stopcopy", Mode::StopAndCopy},
+                                                     {"postcopy", Mode::PostCopy}};
         for (uint32_t m : memory)
             for (uint32_t k : wss)
                 for (const std::string& mode : modes)

@@ -58,21 +58,34 @@ uint16_t free_port() {
 std::vector<std::string> qemu_argv(const BenchConfig& config, const Case& c,
                                    const std::string& serial, const std::string& qmp,
                                    const std::string& err) {
-    std::vector<std::string> argv = {
-        config.qemu, "-accel", "kvm",
-        "-m", std::to_string(c.memory_mib), "-nodefaults", "-display", "none", "-no-reboot",
-        "-kernel", config.guest, "-append", std::to_string(c.wss_kib), "-serial",
-        "file:" + serial, "-qmp", "unix:" + qmp + ",server=on,wait=off"};
+    std::vector<std::string> argv = {config.qemu,
+                                     "-accel",
+                                     "kvm",
+                                     "-m",
+                                     std::to_string(c.memory_mib),
+                                     "-nodefaults",
+                                     "-display",
+                                     "none",
+                                     "-no-reboot",
+                                     "-kernel",
+                                     config.guest,
+                                     "-append",
+                                     std::to_string(c.wss_kib),
+                                     "-serial",
+                                     "file:" + serial,
+                                     "-qmp",
+                                     "unix:" + qmp + ",server=on,wait=off"};
     if (auto qboot = find_qboot(config.qemu)) argv.insert(argv.end(), {"-bios", *qboot});
     return stderr_to(err, argv);
 }
 
+// Polls `ready` every step_us until it holds or the time is up.
 template <class Ready>
-bool wait_for(Ready ready, double timeout_s) {
+bool wait_for(Ready ready, double timeout_s, unsigned step_us = 20'000) {
     const uint64_t deadline = now_ns() + uint64_t(timeout_s * 1e9);
     while (!ready()) {
         if (now_ns() >= deadline) return false;
-        ::usleep(20'000);
+        ::usleep(step_us);
     }
     return true;
 }
@@ -184,12 +197,17 @@ QemuMigration migrate(const BenchConfig& config, const Case& c) {
     take_stats(info, m);
     m.status = info.value("status", "");
     if (m.status != "completed") {
-        if (info.contains("error-desc"))
-            m.status += ": " + info["error-desc"].get<std::string>();
+        if (info.contains("error-desc")) m.status += ": " + info["error-desc"].get<std::string>();
         return m;
     }
     if (c.mode == Mode::StopAndCopy) {
         // The destination stays paused after a paused source's migration.
+        // A `cont` while it is still loading would be overruled by the
+        // source's run state ("paused") once loading ends: wait for it.
+        if (!wait_for(
+                [&] { return dst->execute("query-status").value("status", "") != "inmigrate"; },
+                kAfterTimeoutS, 500))
+            fail("the destination did not finish loading the migration stream");
         dst->execute("cont");
         m.downtime_ms = m.total_ms = double(now_ns() - t_stop) / 1e6;
     }

@@ -38,9 +38,8 @@ Qmp::Qmp(const std::string& socket_path, double timeout_s) {
         fd_ = -1;
         // QEMU creates the socket a moment after it starts.
         if ((e != ENOENT && e != ECONNREFUSED) || now_ns() >= deadline)
-            throw std::runtime_error(
-                fmt::format("cannot connect to QEMU's QMP socket {}: {}", socket_path,
-                            std::strerror(e)));
+            throw std::runtime_error(fmt::format("cannot connect to QEMU's QMP socket {}: {}",
+                                                 socket_path, std::strerror(e)));
         ::usleep(10'000);
     }
     const nlohmann::json greeting = read_message(timeout_s);
@@ -69,8 +68,8 @@ nlohmann::json Qmp::read_message(double timeout_s) {
             buffer_.erase(0, eol + 1);
             auto j = nlohmann::json::parse(line, nullptr, false);
             if (j.is_discarded())
-                throw std::runtime_error(fmt::format("QMP sent something that is not JSON: {}",
-                                                     line.substr(0, 80)));
+                throw std::runtime_error(
+                    fmt::format("QMP sent something that is not JSON: {}", line.substr(0, 80)));
             return j;
         }
         const uint64_t now = now_ns();
@@ -110,10 +109,10 @@ nlohmann::json Qmp::execute(const std::string& command, const nlohmann::json& ar
         }
         if (answer.contains("return")) return answer["return"];
         if (answer.contains("error"))
-            throw std::runtime_error(fmt::format("QMP {}: {}", command,
-                                                 answer["error"].value("desc", "error")));
-        throw std::runtime_error(fmt::format("QMP {}: unexpected answer {}", command,
-                                             answer.dump().substr(0, 80)));
+            throw std::runtime_error(
+                fmt::format("QMP {}: {}", command, answer["error"].value("desc", "error")));
+        throw std::runtime_error(
+            fmt::format("QMP {}: unexpected answer {}", command, answer.dump().substr(0, 80)));
     }
 }
 

@@ -41,9 +41,10 @@ std::string target_line(const Row& row, double ptv, double qemu, double limit,
                         const std::string& unit_of) {
     std::string out = fmt::format("  {} MiB, {} KiB, {}: ", row.c.memory_mib, row.c.wss_kib,
                                   mode_name(row.c.mode));
-    out += row.ptv.ok() ? fmt::format("ptvlab {} {}", unit_of.empty() ? ms_text(ptv) : ratio_text(ptv),
-                                      met_text(ptv <= limit))
-                        : fmt::format("ptvlab not measured ({})", status_cell(row.ptv));
+    out += row.ptv.ok()
+               ? fmt::format("ptvlab {} {}", unit_of.empty() ? ms_text(ptv) : ratio_text(ptv),
+                             met_text(ptv <= limit))
+               : fmt::format("ptvlab not measured ({})", status_cell(row.ptv));
     if (row.qemu.ok())
         out += fmt::format("; QEMU {}", unit_of.empty() ? ms_text(qemu) : ratio_text(qemu));
     return out + "\n";
@@ -51,8 +52,9 @@ std::string target_line(const Row& row, double ptv, double qemu, double limit,
 
 std::string targets_text(const Results& r) {
     std::string out = "\nTargets (issue 7), for ptvlab; QEMU's figures for reference:\n";
-    out += fmt::format("pre-copy downtime <= {:.0f} ms, {} MiB guest rewriting a {} KiB working set\n",
-                       kPreCopyDowntimeTargetMs, kPreCopyTargetMemoryMib, kPreCopyTargetWssKib);
+    out +=
+        fmt::format("pre-copy downtime <= {:.0f} ms, {} MiB guest rewriting a {} KiB working set\n",
+                    kPreCopyDowntimeTargetMs, kPreCopyTargetMemoryMib, kPreCopyTargetWssKib);
     bool any = false;
     for (const Row& row : r.rows)
         if (row.c.mode == Mode::PreCopy && row.c.memory_mib == kPreCopyTargetMemoryMib &&
@@ -90,9 +92,10 @@ std::string targets_text(const Results& r) {
 }
 
 nlohmann::json side_json(const Side& s) {
-    nlohmann::json j{{"ok", s.ok()},
-                     {"status", s.status.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.status)},
-                     {"trials_ok", s.trials_ok}};
+    nlohmann::json j{
+        {"ok", s.ok()},
+        {"status", s.status.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.status)},
+        {"trials_ok", s.trials_ok}};
     if (!s.ok()) return j;
     j.update({{"downtime_ms", s.downtime_ms},
               {"total_ms", s.total_ms},
@@ -132,8 +135,11 @@ nlohmann::json ptv_trial_json(const PtvResult& p) {
                           {"pages", r.pages},
                           {"bytes", r.bytes},
                           {"duration_ms", r.duration_ms}});
-    return {{"mode", p.mode},         {"rounds", rounds},           {"total_ms", p.total_ms},
-            {"downtime_ms", p.downtime_ms}, {"bytes_sent", p.bytes_sent},
+    return {{"mode", p.mode},
+            {"rounds", rounds},
+            {"total_ms", p.total_ms},
+            {"downtime_ms", p.downtime_ms},
+            {"bytes_sent", p.bytes_sent},
             {"memory_bytes", p.memory_bytes}};
 }
 
@@ -213,8 +219,7 @@ std::string render_text(const Results& r) {
                 row.c.memory_mib, row.c.wss_kib, mode_name(row.c.mode), row.qemu.rounds,
                 row.qemu.continued.value_or(false) ? "continued" : "DID NOT CONTINUE",
                 last && last->source_last ? std::to_string(*last->source_last) : "?",
-                last && last->destination_first ? std::to_string(*last->destination_first)
-                                                : "?",
+                last && last->destination_first ? std::to_string(*last->destination_first) : "?",
                 bytes_text(double(last ? last->precopy_bytes : 0)),
                 bytes_text(double(last ? last->postcopy_bytes : 0)),
                 bytes_text(double(last ? last->downtime_bytes : 0)));

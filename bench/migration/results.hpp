@@ -19,8 +19,8 @@ struct Side {
     std::string status;  // "" when every trial succeeded, else why not (first failure)
     unsigned trials_ok = 0;
     double downtime_ms = 0, total_ms = 0;
-    double bytes = 0;   // sent over the connection
-    double rounds = 0;  // pre-copy rounds
+    double bytes = 0;               // sent over the connection
+    double rounds = 0;              // pre-copy rounds
     std::optional<bool> continued;  // QEMU: the destination went on counting
     std::vector<double> downtimes_ms, totals_ms;
 
@@ -57,7 +57,7 @@ struct Results {
 constexpr double kPreCopyDowntimeTargetMs = 10;  // 256 MiB guest, 4 MiB working set
 constexpr uint32_t kPreCopyTargetMemoryMib = 256;
 constexpr uint32_t kPreCopyTargetWssKib = 4096;
-constexpr double kTotalTimeTargetRatio = 1.3;     // x memory / loopback bandwidth
+constexpr double kTotalTimeTargetRatio = 1.3;  // x memory / loopback bandwidth
 constexpr double kPostCopyDowntimeTargetMs = 2;
 
 }  // namespace ptv::bench

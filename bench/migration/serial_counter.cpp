@@ -46,8 +46,7 @@ Continuity check_continuity(const std::string& source, const std::string& destin
     uint64_t expected = src.back() + 1;
     for (uint64_t n : dst) {
         if (n != expected) {
-            c.why = fmt::format("the destination printed counter {} where {} was due", n,
-                                expected);
+            c.why = fmt::format("the destination printed counter {} where {} was due", n, expected);
             return c;
         }
         ++expected;
