@@ -32,10 +32,6 @@ struct BenchConfig {
     // max-bandwidth is 128 MiB/s, far below what loopback carries).
     uint32_t qemu_downtime_limit_ms = 300;
     uint64_t qemu_max_bandwidth = uint64_t(1) << 40;  // bytes/s
-    // For post-copy the limit must be small: with 300 ms QEMU finishes a
-    // 4 MiB working set as pre-copy after its first round, and never
-    // switches to post-copy.
-    uint32_t qemu_postcopy_downtime_limit_ms = 1;
 };
 
 }  // namespace ptv::bench

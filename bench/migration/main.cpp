@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1u, 100u))
         ->capture_default_str();
     app.add_option("--qemu-downtime-limit", downtime_limit,
-                   "MS: QEMU's downtime-limit for pre-copy and stop-and-copy")
+                   "MS: QEMU's downtime-limit (migrate-set-parameters)")
         ->check(CLI::Range(1u, 2000u))
         ->capture_default_str();
     app.add_option("--loopback-mib", loopback_mib, "MiB pushed through loopback TCP")
@@ -131,7 +131,6 @@ int main(int argc, char** argv) {
         BenchConfig config = find_programs(no_qemu, r);
         config.qemu_downtime_limit_ms = downtime_limit;
         r.qemu_downtime_limit_ms = config.qemu_downtime_limit_ms;
-        r.qemu_postcopy_downtime_limit_ms = config.qemu_postcopy_downtime_limit_ms;
         r.qemu_max_bandwidth = config.qemu_max_bandwidth;
         r.trials = trials;
         progress("loopback TCP bandwidth");

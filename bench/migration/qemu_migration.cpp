@@ -149,10 +149,8 @@ QemuMigration migrate(const BenchConfig& config, const Case& c) {
                          kBootTimeoutS));
 
     const bool post = c.mode == Mode::PostCopy;
-    src->execute("migrate-set-parameters",
-                 {{"downtime-limit",
-                   post ? config.qemu_postcopy_downtime_limit_ms : config.qemu_downtime_limit_ms},
-                  {"max-bandwidth", config.qemu_max_bandwidth}});
+    src->execute("migrate-set-parameters", {{"downtime-limit", config.qemu_downtime_limit_ms},
+                                            {"max-bandwidth", config.qemu_max_bandwidth}});
     if (post) {
         try {
             src->execute("migrate-set-capabilities", postcopy_capability());
@@ -168,25 +166,22 @@ QemuMigration migrate(const BenchConfig& config, const Case& c) {
         src->execute("stop");
     }
     src->execute("migrate", {{"uri", uri}});
+    if (post) {
+        try {
+            src->execute("migrate-start-postcopy");  // see qemu_migration.hpp: not later
+        } catch (const std::exception& e) {
+            src->execute("migrate_cancel");
+            m.status = fmt::format("n/a: {}", e.what());
+            return m;
+        }
+    }
 
-    bool postcopy_started = false;
     nlohmann::json info;
     const uint64_t deadline = now_ns() + uint64_t(kMigrateTimeoutS * 1e9);
     for (;;) {
         info = src->execute("query-migrate");
         const std::string status = info.value("status", "");
         if (status == "completed" || status == "failed" || status == "cancelled") break;
-        if (post && !postcopy_started && info.contains("ram") &&
-            u64(info["ram"], "dirty-sync-count") >= 2) {
-            try {
-                src->execute("migrate-start-postcopy");
-            } catch (const std::exception& e) {
-                src->execute("migrate_cancel");
-                m.status = fmt::format("n/a: {}", e.what());
-                return m;
-            }
-            postcopy_started = true;
-        }
         if (now_ns() >= deadline) {
             src->execute("migrate_cancel");
             m.status = fmt::format("timeout: not completed within {} s", kMigrateTimeoutS);

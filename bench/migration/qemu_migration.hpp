@@ -8,8 +8,16 @@
 //             set explicitly: BenchConfig)
 //   stopcopy  `stop` the source first, migrate, `cont` the destination:
 //             downtime and total are our wall clock from stop to cont
-//   postcopy  postcopy-ram on both sides, migrate-start-postcopy once the
-//             first pre-copy round is done (dirty-sync-count >= 2)
+//   postcopy  postcopy-ram on both sides, migrate-start-postcopy right
+//             after migrate. Not after a first pre-copy round: QEMU 7.2
+//             decides at the end of each round between switching and
+//             finishing as pre-copy, and finishes whenever the pages
+//             dirtied meanwhile fit its downtime-limit at the bandwidth it
+//             measured; under kvm_pvm, where each first write to a page
+//             after a dirty-log sync faults, that was every time here, even
+//             with a 1 ms limit. Asked at once, QEMU switches at its first
+//             iteration: RAM then moves post-copy (pushed in the background
+//             and fetched on fault), precopy_bytes is 0.
 #pragma once
 
 #include <cstdint>

@@ -151,10 +151,10 @@ std::string render_text(const Results& r) {
         out += fmt::format("qemu      {} ({}), firmware {}\n", r.qemu_version, r.qemu_path,
                            r.qemu_firmware);
         out += fmt::format(
-            "          migrate-set-parameters: downtime-limit {} ms (post-copy: {} ms), "
-            "max-bandwidth {} MiB/s (QEMU 7.2's default: 128 MiB/s)\n",
-            r.qemu_downtime_limit_ms, r.qemu_postcopy_downtime_limit_ms,
-            r.qemu_max_bandwidth >> 20);
+            "          migrate-set-parameters: downtime-limit {} ms, max-bandwidth {} MiB/s "
+            "(QEMU 7.2's default: 128 MiB/s); post-copy: migrate-start-postcopy right after "
+            "migrate\n",
+            r.qemu_downtime_limit_ms, r.qemu_max_bandwidth >> 20);
     } else {
         out += fmt::format("qemu      skipped: {}\n", r.qemu_skipped);
     }
@@ -201,8 +201,7 @@ std::string render_text(const Results& r) {
         if (!row.ptv.status.empty() && said.insert("ptv" + row.ptv.status).second)
             out += fmt::format("ptvlab: {}\n", row.ptv.status);
         if (!row.qemu.status.empty() && said.insert("qemu" + row.qemu.status).second)
-            out += fmt::format("QEMU {} MiB {}: {}\n", row.c.memory_mib, mode_name(row.c.mode),
-                               row.qemu.status);
+            out += fmt::format("QEMU: {}\n", row.qemu.status);
     }
     // QEMU's rows in detail: what it did, and whether the guest went on.
     if (r.qemu_skipped.empty()) {
@@ -258,7 +257,6 @@ nlohmann::json render_json(const Results& r) {
               {"firmware", or_null(r.qemu_firmware)},
               {"skipped", or_null(r.qemu_skipped)},
               {"downtime_limit_ms", r.qemu_downtime_limit_ms},
-              {"postcopy_downtime_limit_ms", r.qemu_postcopy_downtime_limit_ms},
               {"max_bandwidth", r.qemu_max_bandwidth}}},
             {"targets",
              {{"precopy_downtime_ms", kPreCopyDowntimeTargetMs},
