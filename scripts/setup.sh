@@ -20,6 +20,7 @@ packages=(
                                      #   (differential tests) and bench/vmm-mips
   libhttp-parser-dev                 # servers: the HTTP/1.1 request parser
   libseccomp-dev                     # worker: the system-call allow-list of ptv-vmwp
+  iproute2                           # migration tests: two network namespaces (ip netns)
   curl                               # servers: the tests and README talk to ptv's servers
   libsimdjson-dev                    # viz: loading large traces fast
   libimgui-dev                       # viz: Dear ImGui (its GLFW/OpenGL3 backends as sources)

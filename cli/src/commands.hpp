@@ -31,4 +31,7 @@ Commands vmms_service_commands(CLI::App& vmms);
 // `ptv vm create|start|...`    (cli/src/vmms_client.cpp)
 Commands vmms_client_commands(CLI::App& vm);
 
+// `ptv migrate live|listen|ship` (cli/src/migrate_live.cpp)
+Commands migrate_live_commands(CLI::App& migrate);
+
 }  // namespace ptv::cli

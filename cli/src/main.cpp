@@ -106,6 +106,11 @@ int main(int argc, char** argv) {
     more = ptv::cli::vmms_client_commands(*vm);
     commands.insert(commands.end(), more.begin(), more.end());
 
+    auto* migrate = app.add_subcommand("migrate", "code and VM migration (chapter 3.5)");
+    migrate->require_subcommand(1);
+    more = ptv::cli::migrate_live_commands(*migrate);
+    commands.insert(commands.end(), more.begin(), more.end());
+
     ptv::cli::parse_or_exit(app, argc, argv, "ptv");
     try {
         if (run_cmd->parsed()) return ptv::cli::kvm_run(run);

@@ -14,8 +14,11 @@
 #include <fstream>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "ptv/common/cli.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/migration/protocol.hpp"
 #include "ptv/worker/control.hpp"
 #include "ptv/worker/report.hpp"
 #include "ptv/worker/seccomp.hpp"
@@ -57,6 +60,10 @@ int main(int argc, char** argv) {
     app.add_option("--listen-fd", listen_fd,
                    "listening control socket (from the management service); serial output "
                    "goes to the connected peer");
+    int incoming_fd = -1;
+    app.add_option("--incoming-fd", incoming_fd,
+                   "a connection from a migration source or a guest shipper (ptv migrate "
+                   "listen): receive the guest from it");
     app.add_option("--restore", cfg.restore_dir, "start from the snapshot in DIR instead of IMAGE");
     app.add_option("--result-file", result_file, "also write the result JSON to FILE");
     bool start_paused = false;
@@ -71,7 +78,7 @@ int main(int argc, char** argv) {
         ->group("")
         ->check(CLI::IsMember({"crash", "syscall"}));
     ptv::cli::parse_or_exit(app, argc, argv, "ptv-vmwp");
-    if (cfg.image_path.empty() && cfg.restore_dir.empty()) {
+    if (cfg.image_path.empty() && cfg.restore_dir.empty() && incoming_fd < 0) {
         std::fprintf(stderr, "ptv-vmwp: give an image to boot or --restore DIR; see --help\n");
         return ptv::kUsageExit;
     }
@@ -98,6 +105,36 @@ int main(int argc, char** argv) {
 
     std::unique_ptr<WorkerProcess> worker;
     std::unique_ptr<ControlChannel> control;
+    // An incoming guest: the session's hello says what machine to build.
+    // Live migration: an empty machine that the source fills. Weak
+    // mobility (ship): the image comes over the wire and boots fresh.
+    namespace mig = ptv::migration;
+    std::unique_ptr<mig::Connection> incoming;
+    mig::Session session{};
+    if (incoming_fd >= 0) {
+        try {
+            incoming = std::make_unique<mig::Connection>(incoming_fd, mig::peer_name(incoming_fd));
+            session = mig::accept_session(*incoming);
+            cfg.memory_mib = uint32_t(session.hello.memory_bytes >> 20);
+            cfg.name = session.meta.value("name", "guest");
+            cfg.cmdline = session.meta.value("cmdline", "");
+            cfg.image_path = session.meta.value("image", "");
+            if (mig::Kind(session.hello.kind) == mig::Kind::Ship) {
+                incoming->send_json(mig::Frame::Accept, {{"pid", ::getpid()}});
+                const auto h = incoming->read_header();
+                if (mig::Frame(h.type) != mig::Frame::Image)
+                    throw mig::ProtocolError(fmt::format("{} sent {} instead of the image",
+                                                         incoming->peer(),
+                                                         mig::frame_name(mig::Frame(h.type))));
+                cfg.image_bytes = incoming->read_payload(h, mig::kMaxImageBytes);
+                if (cfg.image_path.empty()) cfg.image_path = "(shipped)";
+            } else {
+                cfg.incoming = true;
+            }
+        } catch (const mig::ProtocolError& e) {
+            return report_error(exit_status(Outcome::MigrationFailed), e.what());
+        }
+    }
     try {
         if (!cfg.restore_dir.empty()) {
             // The snapshot says what machine it was taken on.
@@ -115,6 +152,10 @@ int main(int argc, char** argv) {
             };
         worker = std::make_unique<WorkerProcess>(cfg);
     } catch (const ptv::UsageError& e) {
+        if (incoming) {
+            const std::string why = e.what();
+            incoming->send_frame(mig::Frame::Error, why.data(), why.size());
+        }
         return report_error(ptv::kUsageExit, e.what());
     } catch (const SnapshotError& e) {
         return report_error(ptv::kUsageExit, e.what());
@@ -150,6 +191,8 @@ int main(int argc, char** argv) {
             worker->resume(reply);
         } else if (type == "snapshot") {
             worker->snapshot(req.value("dir", ""), reply);
+        } else if (type == "migrate") {
+            worker->migrate(req, reply);
         } else if (type == "input") {
             worker->console_input(text_to_bytes(req.value("data", "")));
         }
@@ -181,7 +224,26 @@ int main(int argc, char** argv) {
             return report_error(exit_status(Outcome::KvmFailure), e.what());
         }
     }
-    if (test_fault == "syscall") (void)!::socket(AF_INET, SOCK_STREAM, 0);  // SIGSYS
+    if (test_fault == "syscall") (void)!::socket(AF_NETLINK, SOCK_RAW, 0);  // SIGSYS
+
+    if (incoming) {
+        try {
+            if (cfg.incoming) {
+                incoming->send_json(mig::Frame::Accept, {{"pid", ::getpid()}});
+                worker->receive_migration(std::move(incoming),
+                                          mig::Mode(session.hello.mode));
+            } else {
+                incoming->send_json(mig::Frame::Started, {{"pid", ::getpid()}});
+                incoming.reset();
+            }
+        } catch (const std::exception& e) {
+            return report_error(exit_status(Outcome::MigrationFailed),
+                                fmt::format("incoming migration failed before the switch-over: "
+                                            "{}; the guest was not started here",
+                                            e.what()));
+        }
+        if (control) control->send({{"type", "incoming"}, {"mode", mig::mode_name(mig::Mode(session.hello.mode))}, {"kind", session.hello.kind}});
+    }
 
     if (start_paused)
         worker->pause([&](const nlohmann::json& m) {

@@ -86,6 +86,14 @@ constexpr int kAllowed[] = {
     SCMP_SYS(fdatasync),
     SCMP_SYS(ftruncate),
     SCMP_SYS(getrandom),
+    // live migration (migrate.cpp): the source connects to the destination
+    // over TCP; the destination's post-copy takes page faults through
+    // userfaultfd
+    SCMP_SYS(connect),
+    SCMP_SYS(getsockopt),
+    SCMP_SYS(getsockname),
+    SCMP_SYS(getpeername),
+    SCMP_SYS(userfaultfd),
 };
 
 }  // namespace
@@ -107,11 +115,12 @@ void enter_seccomp_jail() {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                               SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
     if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    // Sockets only on this machine (the trace stream's Unix socket): no
-    // network.
-    if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+    // Sockets: Unix (the trace stream) and TCP over IPv4/IPv6 (a live
+    // migration's source connects to its destination); nothing else.
+    for (scmp_datum_t family : {AF_UNIX, AF_INET, AF_INET6})
+        if (rc == 0)
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                                  SCMP_A0(SCMP_CMP_EQ, family));
     if (rc == 0) rc = seccomp_load(ctx);
     seccomp_release(ctx);
     if (rc != 0) throw std::runtime_error(fmt::format("seccomp filter: {}", std::strerror(-rc)));

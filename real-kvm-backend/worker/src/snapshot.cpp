@@ -110,19 +110,30 @@ void WorkerProcess::restore_snapshot() {
     const nlohmann::json st = read_snapshot_state(dir);
     read_snapshot_memory(dir, st, memory_.span());
     vm_.map_memory(0, 0, memory_);
-    vid::VcpuState::Sections sections;
     try {
-        const auto& cpu = st["vcpus"].at(0);
-        for (const auto& [name, hex] : cpu.at("sections").items())
-            sections[name] = hex_decode(hex.get<std::string>());
-        vcpu_ = std::make_unique<vid::Vcpu>(vm_, cpu.at("id").get<int>());
-        vcpu_->restore_state(vid::VcpuState::from_sections(sections));
-        devices_.load_state(st["devices"]);
+        restore_machine(st);
     } catch (const vid::KvmError&) {
         throw;
     } catch (const std::exception& e) {
         throw SnapshotError(fmt::format("snapshot {} is corrupt: {}", dir, e.what()));
     }
+}
+
+// The vCPU, then the devices, from a snapshot's or a migration's state.
+// Memory is in place already: KVM may read guest memory as soon as the
+// segment and control registers are set. The vCPU's own order (CPUID before
+// anything that depends on the features it grants, SREGS before REGS, the
+// pending events last) is vid::Vcpu::restore_state's. Devices come after
+// the vCPU and before it first runs: no device may talk to a vCPU that is
+// not whole, and the guest's first instruction may talk to a device.
+void WorkerProcess::restore_machine(const nlohmann::json& st) {
+    vid::VcpuState::Sections sections;
+    const auto& cpu = st["vcpus"].at(0);
+    for (const auto& [name, hex] : cpu.at("sections").items())
+        sections[name] = hex_decode(hex.get<std::string>());
+    if (!vcpu_) vcpu_ = std::make_unique<vid::Vcpu>(vm_, cpu.at("id").get<int>());
+    vcpu_->restore_state(vid::VcpuState::from_sections(sections));
+    devices_.load_state(st["devices"]);
     serial_bytes_ = st.value("serial_bytes", uint64_t(0));
 }
 

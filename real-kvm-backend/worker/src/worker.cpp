@@ -1,5 +1,6 @@
 #include "ptv/worker/worker.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -82,8 +83,15 @@ WorkerProcess::WorkerProcess(WorkerConfig config)
     register_policies();
     if (!config_.restore_dir.empty()) {
         restore_snapshot();  // snapshot.cpp
+    } else if (config_.incoming) {
+        // Memory, vCPU state (CPUID included) and devices come from the
+        // source (migrate.cpp).
+        vm_.map_memory(0, 0, memory_);
+        vcpu_ = std::make_unique<vid::Vcpu>(vm_, 0);
     } else {
-        const std::vector<uint8_t> file = vmb::read_image_file(config_.image_path);
+        const std::vector<uint8_t> file = config_.image_bytes.empty()
+                                              ? vmb::read_image_file(config_.image_path)
+                                              : config_.image_bytes;
         const vmb::MultibootImage image = vmb::parse_multiboot(file, config_.name);
         vmb::load_multiboot(image, file, memory_.span(), config_.name);
         vmb::write_boot_area(memory_.span(), config_.cmdline);
@@ -208,7 +216,11 @@ void WorkerProcess::run_loop() {
         if (jobs_waiting_.load()) [[unlikely]]
             run_jobs();
         if (External ext = external_.load(); ext != External::None) {
-            if (ext == External::Timeout)
+            if (ext == External::Migrated || ext == External::Lost) {
+                std::lock_guard lock(migration_lock_);
+                finish(ext == External::Migrated ? Outcome::Migrated : Outcome::GuestLost,
+                       external_message_);
+            } else if (ext == External::Timeout)
                 finish(Outcome::Timeout,
                        fmt::format("guest timed out: still running after {} s (--timeout)",
                                    config_.timeout_s));
@@ -305,12 +317,23 @@ nlohmann::json WorkerProcess::run() {
                                                           int(::getpid()), t_run_start_});
         stream->start();
     }
+    if (incoming_) incoming_->guest_running(now_ns());
     try {
         run_loop();
     } catch (const vid::KvmError& e) {
         finish(Outcome::KvmFailure, e.what());
     }
     t_run_end_ = now_ns();
+    loop_done_.store(true);
+    // A migration still under way ends with the guest (Ctrl-C, HLT).
+    if (migration_thread_.joinable()) {
+        if (int fd = migration_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+        migration_thread_.join();
+    }
+    if (incoming_) {
+        std::lock_guard lock(migration_lock_);
+        migration_report_ = incoming_->finish();
+    }
     stream.reset();  // the last records, then the stream ends
     rip_ = rip_override_ ? rip_override_ : guest_rip();
     final_state_ = capture_final_state();
@@ -376,6 +399,10 @@ nlohmann::json WorkerProcess::result_json() {
     j["serial_bytes"] = serial_bytes_;
     j["trace"] = trace_info_;
     j["final_state"] = final_state_;
+    {
+        std::lock_guard lock(migration_lock_);
+        j["migration"] = migration_report_;
+    }
 
     const auto& d = *dispatcher_;
     nlohmann::json reasons = nlohmann::json::array(), targets = nlohmann::json::array();

@@ -21,12 +21,16 @@ enum class Outcome {
     KvmFailure,     // KVM internal error, failed VM entry, unknown exit 8
     WorkerDied,     // the worker process itself died                    9
     Stopped,        // stopped on request (Ctrl-C, ptv)                  10
+    Migrated,       // live-migrated away: it runs on the destination     0
+    MigrationFailed,// an incoming migration broke off before the switch  11
+    GuestLost,      // post-copy: the source died with pages not yet here 12
 };
 
 constexpr int exit_status(Outcome o) {
     switch (o) {
         case Outcome::Halted:
         case Outcome::GuestExit:
+        case Outcome::Migrated:
             return 0;
         case Outcome::GuestFailure:
             return 1;
@@ -48,6 +52,10 @@ constexpr int exit_status(Outcome o) {
             return 9;
         case Outcome::Stopped:
             return 10;
+        case Outcome::MigrationFailed:
+            return 11;
+        case Outcome::GuestLost:
+            return 12;
     }
     return 8;
 }
@@ -78,6 +86,12 @@ constexpr std::string_view outcome_name(Outcome o) {
             return "worker-died";
         case Outcome::Stopped:
             return "stopped";
+        case Outcome::Migrated:
+            return "migrated";
+        case Outcome::MigrationFailed:
+            return "migration-failed";
+        case Outcome::GuestLost:
+            return "guest-lost";
     }
     return "kvm-failure";
 }

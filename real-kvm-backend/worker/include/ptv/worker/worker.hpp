@@ -15,9 +15,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "ptv/common/trace.hpp"
 #include "ptv/devices/standard_devices.hpp"
+#include "ptv/migration/destination.hpp"
+#include "ptv/migration/protocol.hpp"
 #include "ptv/vid/kvm.hpp"
 #include "ptv/vmb/machine.hpp"
 #include "ptv/vmb/motherboard.hpp"
@@ -46,6 +50,11 @@ struct WorkerConfig {
     // Start from this snapshot (snapshot_file.hpp) instead of booting the
     // image: memory, vCPU and devices as they were saved.
     std::string restore_dir;
+    // Boot this image instead of reading image_path (a shipped guest: weak
+    // mobility, see migrate.cpp).
+    std::vector<uint8_t> image_bytes;
+    // Build an empty machine: an incoming live migration fills it.
+    bool incoming = false;
 };
 
 class WorkerProcess : public vmb::Machine {
@@ -72,6 +81,15 @@ class WorkerProcess : public vmb::Machine {
     // the guest go on as it was (running or paused).
     void snapshot(std::string dir, Reply reply);
     bool paused() const { return paused_.load(); }
+
+    // Live migration (migrate.cpp). Source: migrates the running guest to
+    // request["to"] (HOST:PORT) on a thread of its own; `reply` gets the
+    // rounds as they end and the outcome. On success the run ends with
+    // Outcome::Migrated; on failure before the switch the guest runs on.
+    void migrate(const nlohmann::json& request, Reply reply);
+    // Destination, before run(): receives memory and state over `conn`
+    // until the source says Go. Throws migration::ProtocolError.
+    void receive_migration(std::unique_ptr<migration::Connection> conn, migration::Mode mode);
     // Thread-safe: bytes typed at the console, for the UART's receiver.
     void console_input(std::string_view bytes) {
         for (char c : bytes) devices_.uart.receive(uint8_t(c));
@@ -87,6 +105,10 @@ class WorkerProcess : public vmb::Machine {
 
   private:
     void restore_snapshot();
+    void restore_machine(const nlohmann::json& state);  // vCPU and devices
+    nlohmann::json pause_and_save();
+    enum class External : int { None, Timeout, Stop, Migrated, Lost };
+    void end_migration(External why, std::string message);
     void post(std::function<void()> job);
     void run_jobs();
     nlohmann::json snapshot_state();
@@ -114,7 +136,6 @@ class WorkerProcess : public vmb::Machine {
 
     bool sync_regs_ = false;
     std::atomic<uint64_t> exits_{0};
-    enum class External : int { None, Timeout, Stop };
     std::atomic<External> external_{External::None};
     std::optional<vmb::StopRequest> device_stop_;
 
@@ -124,6 +145,16 @@ class WorkerProcess : public vmb::Machine {
     std::deque<std::function<void()>> jobs_;
     std::atomic<bool> jobs_waiting_{false};
     std::atomic<bool> paused_{false};
+
+    // Live migration: the source's thread, the destination's side, what
+    // the result reports, and why the run ended (Migrated, Lost).
+    std::thread migration_thread_;
+    std::atomic<int> migration_fd_{-1};
+    std::atomic<bool> loop_done_{false};
+    std::unique_ptr<migration::MigrationDestination> incoming_;
+    std::mutex migration_lock_;
+    nlohmann::json migration_report_ = nullptr;
+    std::string external_message_;
 
     std::optional<Outcome> outcome_;
     std::string message_;

@@ -1,0 +1,61 @@
+// A program the test runs in the background with its output going to
+// files it can read while the program runs (ptv migrate listen, ptv
+// migrate live), plus a TCP proxy the test puts between the two sides to
+// cut or slow the connection.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "process.hpp"
+
+namespace ptv::test {
+
+class Background {
+  public:
+    Background(const std::vector<std::string>& argv, const TempDir& dir, const std::string& tag);
+    ~Background();  // kills it if it still runs
+    pid_t pid() const { return pid_; }
+    std::string out() const;
+    std::string err() const;
+    // Waits until stderr contains `text`; false after timeout_s.
+    bool wait_err(const std::string& text, double timeout_s = 20) const;
+    int wait();  // exit status or 128 + signal
+    bool running() const { return pid_ > 0 && status_ < 0; }
+
+  private:
+    pid_t pid_ = -1;
+    int status_ = -1;
+    std::string out_path_, err_path_;
+};
+
+// Forwards one connection from 127.0.0.1:port() to 127.0.0.1:target, and
+// after `cut_after` bytes from the client side closes both with a reset
+// (a dropped connection); `bytes_per_s` > 0 slows the forwarding.
+class Proxy {
+  public:
+    Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s = 0);
+    ~Proxy();
+    uint16_t port() const { return port_; }
+    uint64_t forwarded() const { return forwarded_.load(); }
+
+  private:
+    void run();
+    int listen_fd_ = -1;
+    uint16_t port_ = 0, target_;
+    uint64_t cut_after_;
+    double rate_;
+    std::atomic<uint64_t> forwarded_{0};
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+// A free TCP port on 127.0.0.1 (bound and released).
+uint16_t free_port();
+
+}  // namespace ptv::test
