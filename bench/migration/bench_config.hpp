@@ -27,10 +27,11 @@ struct BenchConfig {
     std::string bin_dir;  // ptv is bin_dir/ptv
     std::string guest;    // guests/counter.bin
     std::string qemu;     // "" : QEMU left out
-    // QEMU's migrate-set-parameters for pre-copy: its stop decision (QEMU's
-    // own default, 300 ms) and no throttle on loopback (QEMU 7.2's default
-    // max-bandwidth is 128 MiB/s, far below what loopback carries).
-    uint32_t qemu_downtime_limit_ms = 300;
+    // The pre-copy stop decision, the same for both: `ptv migrate live
+    // --downtime-limit` and QEMU's downtime-limit (its default, 300 ms).
+    uint32_t downtime_limit_ms = 300;
+    // No throttle on loopback: QEMU 7.2's default max-bandwidth is
+    // 128 MiB/s, far below what loopback carries.
     uint64_t qemu_max_bandwidth = uint64_t(1) << 40;  // bytes/s
 };
 

@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
     unsigned trials = 1;
     uint32_t loopback_mib = 512;
     BenchConfig defaults;
-    uint32_t downtime_limit = defaults.qemu_downtime_limit_ms;
+    uint32_t downtime_limit = defaults.downtime_limit_ms;
     bool json = false, no_qemu = false;
     CLI::App app{
         "bench-migration: live migration of the counter guest (downtime, total time, bytes) "
@@ -114,8 +114,8 @@ int main(int argc, char** argv) {
     app.add_option("--trials", trials, "trials per row (medians shown)")
         ->check(CLI::Range(1u, 100u))
         ->capture_default_str();
-    app.add_option("--qemu-downtime-limit", downtime_limit,
-                   "MS: QEMU's downtime-limit (migrate-set-parameters)")
+    app.add_option("--downtime-limit", downtime_limit,
+                   "MS: the pre-copy downtime limit, for ptv and QEMU alike")
         ->check(CLI::Range(1u, 2000u))
         ->capture_default_str();
     app.add_option("--loopback-mib", loopback_mib, "MiB pushed through loopback TCP")
@@ -129,8 +129,8 @@ int main(int argc, char** argv) {
     try {
         Results r;
         BenchConfig config = find_programs(no_qemu, r);
-        config.qemu_downtime_limit_ms = downtime_limit;
-        r.qemu_downtime_limit_ms = config.qemu_downtime_limit_ms;
+        config.downtime_limit_ms = downtime_limit;
+        r.downtime_limit_ms = config.downtime_limit_ms;
         r.qemu_max_bandwidth = config.qemu_max_bandwidth;
         r.trials = trials;
         progress("loopback TCP bandwidth");

@@ -15,6 +15,9 @@ namespace ptv::bench {
 namespace {
 
 constexpr double kTimeoutS = 300;  // only keeps a broken build from hanging
+// The guest runs on after the migration until stopped: long enough to see
+// it go on, no longer.
+constexpr const char* kStopAfterS = "0.5";
 
 // `ptv` exits 2 for a usage mistake: an unknown verb is one, so that is
 // what a build without `ptv migrate live` answers.
@@ -52,13 +55,18 @@ std::optional<PtvResult> run_ptv_migration(const BenchConfig& config, const Case
         const std::string err = dir.file("ptv.err");
         Child ptv(stderr_to(err, {config.bin_dir + "/ptv", "migrate", "live", "counter", "--mode",
                                   mode_name(c.mode), "--memory", std::to_string(c.memory_mib),
-                                  "--cmdline", std::to_string(c.wss_kib), "--json"}),
+                                  "--cmdline", std::to_string(c.wss_kib), "--downtime-limit",
+                                  std::to_string(config.downtime_limit_ms), "--stop-after",
+                                  kStopAfterS, "--json"}),
                   Child::Stream::Pipe, Child::Stream::Inherit);
         ptv.read_to_end(kTimeoutS);
         const int status = ptv.wait(10);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             const std::string line = last_error_line(err);
-            const bool usage = WIFEXITED(status) && WEXITSTATUS(status) == kUsageExit;
+            // CLI11's words for a verb it does not know.
+            const bool usage = WIFEXITED(status) && WEXITSTATUS(status) == kUsageExit &&
+                               (line.find("subcommand") != std::string::npos ||
+                                line.find("not expected") != std::string::npos);
             why_not = fmt::format("{}: ptv {}{}", usage ? "not built yet" : "failed",
                                   Child::describe(status), line.empty() ? "" : ": " + line);
             return std::nullopt;

@@ -1,6 +1,7 @@
 // The ptvlab side of bench-migration: `ptv migrate live counter --mode MODE
-// --memory MIB --cmdline KIB --json`, ptvlab's own live migration of the
-// counter guest between two worker processes (issue 7).
+// --memory MIB --cmdline KIB --downtime-limit MS --stop-after 0.5 --json`,
+// ptvlab's own live migration of the counter guest between two worker
+// processes on loopback (issue 7), with QEMU's downtime-limit.
 //
 // HOOK for the migration itself: the command is being built; until it
 // exists this returns nullopt and `why_not` says so ("not built yet: ..."),

@@ -149,7 +149,7 @@ QemuMigration migrate(const BenchConfig& config, const Case& c) {
                          kBootTimeoutS));
 
     const bool post = c.mode == Mode::PostCopy;
-    src->execute("migrate-set-parameters", {{"downtime-limit", config.qemu_downtime_limit_ms},
+    src->execute("migrate-set-parameters", {{"downtime-limit", config.downtime_limit_ms},
                                             {"max-bandwidth", config.qemu_max_bandwidth}});
     if (post) {
         try {

@@ -147,6 +147,9 @@ nlohmann::json ptv_trial_json(const PtvResult& p) {
 
 std::string render_text(const Results& r) {
     std::string out;
+    out +=
+        fmt::format("ptvlab    ptv migrate live --downtime-limit {} (pre-copy stop rule: qemu)\n",
+                    r.downtime_limit_ms);
     if (r.qemu_skipped.empty()) {
         out += fmt::format("qemu      {} ({}), firmware {}\n", r.qemu_version, r.qemu_path,
                            r.qemu_firmware);
@@ -154,7 +157,7 @@ std::string render_text(const Results& r) {
             "          migrate-set-parameters: downtime-limit {} ms, max-bandwidth {} MiB/s "
             "(QEMU 7.2's default: 128 MiB/s); post-copy: migrate-start-postcopy right after "
             "migrate\n",
-            r.qemu_downtime_limit_ms, r.qemu_max_bandwidth >> 20);
+            r.downtime_limit_ms, r.qemu_max_bandwidth >> 20);
     } else {
         out += fmt::format("qemu      skipped: {}\n", r.qemu_skipped);
     }
@@ -256,7 +259,7 @@ nlohmann::json render_json(const Results& r) {
               {"version", or_null(r.qemu_version)},
               {"firmware", or_null(r.qemu_firmware)},
               {"skipped", or_null(r.qemu_skipped)},
-              {"downtime_limit_ms", r.qemu_downtime_limit_ms},
+              {"downtime_limit_ms", r.downtime_limit_ms},
               {"max_bandwidth", r.qemu_max_bandwidth}}},
             {"targets",
              {{"precopy_downtime_ms", kPreCopyDowntimeTargetMs},

@@ -40,7 +40,7 @@ struct Row {
 
 struct Results {
     std::string qemu_path, qemu_version, qemu_firmware, qemu_skipped;
-    uint32_t qemu_downtime_limit_ms = 0;
+    uint32_t downtime_limit_ms = 0;
     uint64_t qemu_max_bandwidth = 0;
     double loopback_bytes_per_s = 0;
     uint64_t loopback_bytes = 0;
