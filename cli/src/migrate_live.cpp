@@ -148,10 +148,10 @@ std::string fmt_bytes(double b) {
 void print_round(const json& r) {
     const bool sc = r.value("stop_and_copy", false);
     const std::string label = sc ? "stop-and-copy" : fmt::format("round {}", r.value("round", 0));
-    std::string line = fmt::format("ptv: {:<13} {:>7} pages ({} zero) {:>10} in {:8.2f} ms", label,
-                                   r.value("pages", 0ull), r.value("zero_pages", 0ull),
-                                   fmt_bytes(double(r.value("bytes", 0ull))),
-                                   r.value("duration_ms", 0.0));
+    std::string line =
+        fmt::format("ptv: {:<13} {:>7} pages ({} zero) {:>10} in {:8.2f} ms", label,
+                    r.value("pages", 0ull), r.value("zero_pages", 0ull),
+                    fmt_bytes(double(r.value("bytes", 0ull))), r.value("duration_ms", 0.0));
     if (!sc) line += fmt::format("; dirtied meanwhile: {}", r.value("pages_dirtied", 0ull));
     if (!r.value("decision", "").empty())
         line += fmt::format(" -> stop-and-copy ({})", r.value("decision", ""));
@@ -165,8 +165,8 @@ void print_round(const json& r) {
 void write_trace(const std::string& path, const json& s) {
     auto t = trace::TraceWriter::open(path);
     const int pid = 1;
-    t.process_name(pid, fmt::format("migration of {} ({})", s.value("guest", "guest"),
-                                    s.value("mode", "")));
+    t.process_name(
+        pid, fmt::format("migration of {} ({})", s.value("guest", "guest"), s.value("mode", "")));
     t.thread_name(pid, 1, "source A");
     t.thread_name(pid, 2, "destination B");
     for (const auto& r : s["rounds"])
@@ -187,9 +187,9 @@ void write_trace(const std::string& path, const json& s) {
                 {"bytes", sc["bytes"]}});
     const double pause_us = s["pause_ms"].get<double>() * 1e3;
     const double down_us = s["downtime_ms"].get<double>() * 1e3;
-    t.complete("migration", "downtime", pid, 1, pause_us, down_us,
-               {{"source_ms", s["source_downtime_ms"]},
-                {"destination_ms", s["destination_start_ms"]}});
+    t.complete(
+        "migration", "downtime", pid, 1, pause_us, down_us,
+        {{"source_ms", s["source_downtime_ms"]}, {"destination_ms", s["destination_start_ms"]}});
     if (s.contains("postcopy") && s["postcopy"].is_object()) {
         const auto& pc = s["postcopy"];
         if (pc["degraded_ms"].is_number())
@@ -221,7 +221,8 @@ json summary_of(const LiveOptions& o, const json& migration, const Tracked& a,
     }
     if (in.is_object()) {
         s["destination_digest"] = in["digest"];
-        s["digest_match"] = in.value("digest_match", false) && in["digest"] == s.value("digest", json());
+        s["digest_match"] =
+            in.value("digest_match", false) && in["digest"] == s.value("digest", json());
         if (in.contains("postcopy")) s["postcopy"] = in["postcopy"];
     }
     return s;
@@ -237,9 +238,10 @@ int live(const LiveOptions& o) {
     {
         std::ofstream probe(trace_path, std::ios::app);
         if (!probe)
-            throw UsageError(fmt::format("cannot write the trace to '{}'; give --trace FILE in a "
-                                         "writable place",
-                                         trace_path));
+            throw UsageError(
+                fmt::format("cannot write the trace to '{}'; give --trace FILE in a "
+                            "writable place",
+                            trace_path));
     }
     StopSignals signals;
     int lfd = -1;
@@ -268,7 +270,8 @@ int live(const LiveOptions& o) {
         return a.open ? &a : nullptr;
     };
     while (a.open || (b && b->open)) {
-        std::vector<pollfd> fds = {{signals.fd(), POLLIN, 0}, {a.open ? a.w.control : -1, POLLIN, 0},
+        std::vector<pollfd> fds = {{signals.fd(), POLLIN, 0},
+                                   {a.open ? a.w.control : -1, POLLIN, 0},
                                    {b && b->open ? b->w.control : -1, POLLIN, 0},
                                    {lfd, POLLIN, 0}};
         ::poll(fds.data(), fds.size(), 20);
@@ -281,8 +284,9 @@ int live(const LiveOptions& o) {
             if (b) b->send({{"type", "stop"}});
             stopping = true;
         }
-        if (!migrate_sent && !stopping && t_started && now >= t_started + uint64_t(o.after_s * 1e9)) {
-            json req = {{"type", "migrate"},       {"to", to},
+        if (!migrate_sent && !stopping && t_started &&
+            now >= t_started + uint64_t(o.after_s * 1e9)) {
+            json req = {{"type", "migrate"},        {"to", to},
                         {"mode", o.mode},           {"policy", o.policy},
                         {"timeout_s", o.timeout_s}, {"downtime_limit_ms", o.downtime_limit_ms}};
             a.send(req);
@@ -374,7 +378,8 @@ int live(const LiveOptions& o) {
                                  ? s["postcopy"]["degraded_ms"].get<double>()
                                  : -1.0);
             if (s.contains("destination_digest"))
-                std::fprintf(stderr, "ptv: memory digest at the switch-over: %s on A, %s on B: %s\n",
+                std::fprintf(stderr,
+                             "ptv: memory digest at the switch-over: %s on A, %s on B: %s\n",
                              s.value("digest", "").c_str(),
                              s["destination_digest"].get<std::string>().c_str(),
                              s.value("digest_match", false) ? "match" : "MISMATCH");
@@ -405,7 +410,8 @@ int live(const LiveOptions& o) {
 int listen(const ListenOptions& o) {
     StopSignals signals;
     const int lfd = mig::listen_tcp(o.address, o.port);
-    std::fprintf(stderr, "ptv migrate listen: waiting on %s:%u for a migration or a shipped guest\n",
+    std::fprintf(stderr,
+                 "ptv migrate listen: waiting on %s:%u for a migration or a shipped guest\n",
                  o.address.c_str(), unsigned(mig::local_port(lfd)));
     std::optional<Tracked> b;
     bool stopping = false;
@@ -465,22 +471,27 @@ int listen(const ListenOptions& o) {
     } else {
         const json& in = r.value("migration", json(nullptr));
         if (in.is_object()) {
-            std::fprintf(stderr, "ptv migrate listen: received a %s migration (%s); guest ran %.3f "
+            std::fprintf(stderr,
+                         "ptv migrate listen: received a %s migration (%s); guest ran %.3f "
                          "ms after Go\n",
                          in.value("mode", "").c_str(),
                          fmt_bytes(double(in.value("bytes_received", 0ull))).c_str(),
                          in.value("start_ms", 0.0));
             if (in.contains("postcopy"))
-                std::fprintf(stderr, "ptv migrate listen: post-copy: %llu remote faults, degraded "
+                std::fprintf(stderr,
+                             "ptv migrate listen: post-copy: %llu remote faults, degraded "
                              "for %.2f ms\n",
                              (unsigned long long)in["postcopy"].value("remote_faults", 0ull),
                              in["postcopy"]["degraded_ms"].is_number()
                                  ? in["postcopy"]["degraded_ms"].get<double>()
                                  : -1.0);
-            std::fprintf(stderr, "ptv migrate listen: memory digest at the switch-over: %s here, "
+            std::fprintf(stderr,
+                         "ptv migrate listen: memory digest at the switch-over: %s here, "
                          "%s on the source: %s\n",
                          in.value("digest", "").c_str(),
-                         in["source_digest"].is_string() ? in["source_digest"].get<std::string>().c_str() : "(none)",
+                         in["source_digest"].is_string()
+                             ? in["source_digest"].get<std::string>().c_str()
+                             : "(none)",
                          in.value("digest_match", false) ? "match" : "MISMATCH");
         }
         std::fprintf(stderr, "%s\n", worker::outcome_line(r).c_str());
@@ -512,9 +523,10 @@ int ship(const ShipOptions& o) {
         throw mig::ProtocolError(fmt::format("{} answered {} instead of started", o.to,
                                              mig::frame_name(mig::Frame(h.type))));
     const json started = conn.read_json(h);
-    std::printf("shipped %s (%zu bytes of code and initial data) to %s: it started fresh there in "
-                "worker pid %d (weak mobility: no execution state travelled)\n",
-                name.c_str(), bytes.size(), o.to.c_str(), started.value("pid", 0));
+    std::printf(
+        "shipped %s (%zu bytes of code and initial data) to %s: it started fresh there in "
+        "worker pid %d (weak mobility: no execution state travelled)\n",
+        name.c_str(), bytes.size(), o.to.c_str(), started.value("pid", 0));
     return 0;
 }
 
@@ -536,14 +548,16 @@ Commands migrate_live_commands(CLI::App& migrate) {
     Commands out;
     static LiveOptions lo;
     auto* live_cmd = migrate.add_subcommand(
-        "live", "live-migrate a running KVM guest from worker A to worker B over TCP "
-                "(strong mobility)");
+        "live",
+        "live-migrate a running KVM guest from worker A to worker B over TCP "
+        "(strong mobility)");
     live_cmd->add_option("guest", lo.guest, "guest name (ptv kvm guests) or image path")
         ->required();
     live_cmd->add_option("--mode", lo.mode, "precopy | stopcopy | postcopy")
         ->capture_default_str()
         ->check(CLI::IsMember({"precopy", "stopcopy", "postcopy"}));
-    live_cmd->add_option("-m,--memory", lo.memory_mib, "guest memory in MiB")->capture_default_str();
+    live_cmd->add_option("-m,--memory", lo.memory_mib, "guest memory in MiB")
+        ->capture_default_str();
     live_cmd->add_option("--cmdline", lo.cmdline,
                          "the guest's command line (counter: working set in KiB)");
     live_cmd->add_option("--to", lo.to,
@@ -557,11 +571,13 @@ Commands migrate_live_commands(CLI::App& migrate) {
     live_cmd->add_option("--policy", lo.policy, "pre-copy stop rule: qemu | xen")
         ->capture_default_str()
         ->check(CLI::IsMember({"qemu", "xen"}));
-    live_cmd->add_option("--downtime-limit", lo.downtime_limit_ms,
-                         "qemu policy: stop pre-copying when the rest fits in MS")
+    live_cmd
+        ->add_option("--downtime-limit", lo.downtime_limit_ms,
+                     "qemu policy: stop pre-copying when the rest fits in MS")
         ->capture_default_str();
-    live_cmd->add_option("--timeout", lo.timeout_s,
-                         "seconds without progress after which the connection counts as lost")
+    live_cmd
+        ->add_option("--timeout", lo.timeout_s,
+                     "seconds without progress after which the connection counts as lost")
         ->capture_default_str();
     live_cmd->add_option("--trace", lo.trace, "write the migration trace here")
         ->default_str("migration.trace.json");
@@ -581,10 +597,12 @@ Commands migrate_live_commands(CLI::App& migrate) {
 
     static ShipOptions so;
     auto* ship_cmd = migrate.add_subcommand(
-        "ship", "send a guest image to 'ptv migrate listen', where it starts fresh (weak mobility)");
+        "ship",
+        "send a guest image to 'ptv migrate listen', where it starts fresh (weak mobility)");
     ship_cmd->add_option("guest", so.guest, "guest name or image path")->required();
     ship_cmd->add_option("--to", so.to, "HOST:PORT of 'ptv migrate listen'")->required();
-    ship_cmd->add_option("-m,--memory", so.memory_mib, "guest memory in MiB")->capture_default_str();
+    ship_cmd->add_option("-m,--memory", so.memory_mib, "guest memory in MiB")
+        ->capture_default_str();
     ship_cmd->add_option("--cmdline", so.cmdline, "the guest's command line");
     out.emplace_back(ship_cmd, [] { return guarded([] { return ship(so); }, "ptv migrate ship"); });
     return out;

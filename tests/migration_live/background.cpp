@@ -47,8 +47,12 @@ Background::~Background() {
     }
 }
 
-std::string Background::out() const { return slurp(out_path_); }
-std::string Background::err() const { return slurp(err_path_); }
+std::string Background::out() const {
+    return slurp(out_path_);
+}
+std::string Background::err() const {
+    return slurp(err_path_);
+}
 
 bool Background::wait_err(const std::string& text, double timeout_s) const {
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);

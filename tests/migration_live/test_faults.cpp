@@ -22,11 +22,14 @@ namespace {
 
 pid_t pid_after(const std::string& text, const std::string& marker) {
     std::smatch m;
-    if (std::regex_search(text, m, std::regex(marker + " \\(pid (\\d+)\\)"))) return std::stoi(m[1]);
+    if (std::regex_search(text, m, std::regex(marker + " \\(pid (\\d+)\\)")))
+        return std::stoi(m[1]);
     return -1;
 }
 
-bool alive(pid_t pid) { return pid > 0 && ::kill(pid, 0) == 0; }
+bool alive(pid_t pid) {
+    return pid > 0 && ::kill(pid, 0) == 0;
+}
 
 std::string exchange(uint16_t port, const std::string& bytes) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -49,9 +52,9 @@ std::string exchange(uint16_t port, const std::string& bytes) {
 TEST_CASE("the connection drops during pre-copy: the guest runs on at the source") {
     TempDir dir;
     const uint16_t port = free_port();
-    Background b({bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address",
-                  "127.0.0.1"},
-                 dir, "listen");
+    Background b(
+        {bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address", "127.0.0.1"},
+        dir, "listen");
     REQUIRE(b.wait_err("waiting on"));
     // Cut after 200 KB: inside round 1 (its non-zero pages are ~1 MiB).
     Proxy proxy(port, 200 * 1024);
@@ -78,9 +81,9 @@ TEST_CASE("the connection drops during pre-copy: the guest runs on at the source
 TEST_CASE("the destination dies before the switch-over: the guest runs on at the source") {
     TempDir dir;
     const uint16_t port = free_port();
-    Background b({bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address",
-                  "127.0.0.1"},
-                 dir, "listen");
+    Background b(
+        {bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address", "127.0.0.1"},
+        dir, "listen");
     REQUIRE(b.wait_err("waiting on"));
     // Slowed to 2 MB/s, round 1 takes about half a second: time to kill B.
     Proxy proxy(port, ~0ull, 2e6);
@@ -108,9 +111,9 @@ TEST_CASE("the destination dies before the switch-over: the guest runs on at the
 TEST_CASE("the source dies during post-copy: the guest is lost, and the message says why") {
     TempDir dir;
     const uint16_t port = free_port();
-    Background b({bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address",
-                  "127.0.0.1"},
-                 dir, "listen");
+    Background b(
+        {bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address", "127.0.0.1"},
+        dir, "listen");
     REQUIRE(b.wait_err("waiting on"));
     // Slow pages after the switch: the source still holds most of them.
     Proxy proxy(port, ~0ull, 1e6);
@@ -134,9 +137,9 @@ TEST_CASE("the source dies during post-copy: the guest is lost, and the message 
 TEST_CASE("garbage or a wrong protocol version on the port is refused with a clear error") {
     TempDir dir;
     const uint16_t port = free_port();
-    Background b({bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address",
-                  "127.0.0.1"},
-                 dir, "listen");
+    Background b(
+        {bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address", "127.0.0.1"},
+        dir, "listen");
     REQUIRE(b.wait_err("waiting on"));
     const std::string garbage = "GET / HTTP/1.1\r\nHost: x\r\n\r\nsome more bytes to 32";
     std::string reply = exchange(port, garbage);

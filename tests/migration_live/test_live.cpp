@@ -42,13 +42,25 @@ std::vector<int> counter_lines(const std::string& serial) {
     return n;
 }
 
-size_t lines_in(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
+size_t lines_in(const std::string& s) {
+    return size_t(std::count(s.begin(), s.end(), '\n'));
+}
 
 json run_live(const std::string& mode, const std::vector<std::string>& extra, TempDir& dir,
               Completed& c) {
-    std::vector<std::string> argv = {bin("ptv"), "migrate", "live",   "counter", "--mode",
-                                     mode,       "--after", "0.5",    "--stop-after", "0.6",
-                                     "--json",   "--trace", dir.file("trace.json")};
+    std::vector<std::string> argv = {bin("ptv"),
+                                     "migrate",
+                                     "live",
+                                     "counter",
+                                     "--mode",
+                                     mode,
+                                     "--after",
+                                     "0.5",
+                                     "--stop-after",
+                                     "0.6",
+                                     "--json",
+                                     "--trace",
+                                     dir.file("trace.json")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     c = run(argv, {}, 90);
     INFO("stderr: " << c.err);
@@ -92,7 +104,8 @@ TEST_CASE("live migration, each mode: the guest goes on with no gap and no repea
         } else if (mode == "stopcopy") {
             CHECK(j["rounds"].empty());
             CHECK(j["stop_and_copy"]["pages"] == pages);
-            CHECK(j["downtime_ms"].get<double>() >= j["stop_and_copy"]["duration_ms"].get<double>() * 0.5);
+            CHECK(j["downtime_ms"].get<double>() >=
+                  j["stop_and_copy"]["duration_ms"].get<double>() * 0.5);
         } else {
             CHECK(j["rounds"].empty());
             CHECK(j["stop_and_copy"]["pages"] == 0);
@@ -155,7 +168,8 @@ TEST_CASE("live migration: each round sends what the last one left dirty, nothin
     // Xen stops for one of its three reasons.
     const std::string why = rounds.back()["decision"];
     CHECK((why.find("dirty pages < 50") != std::string::npos ||
-           why.find("30 rounds") != std::string::npos || why.find("3x memory") != std::string::npos));
+           why.find("30 rounds") != std::string::npos ||
+           why.find("3x memory") != std::string::npos));
     counter_lines(j["source"]["serial"].get<std::string>() +
                   j["destination"]["serial"].get<std::string>());
 }
@@ -164,14 +178,14 @@ TEST_CASE("listen + live --to: migration to another listener, and ship (weak mob
     TempDir dir;
     const uint16_t port = free_port();
     {
-        Background b({bin("ptv"), "migrate", "listen", "--port", std::to_string(port),
-                      "--address", "127.0.0.1", "--stop-after", "0.6"},
+        Background b({bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address",
+                      "127.0.0.1", "--stop-after", "0.6"},
                      dir, "listen");
         REQUIRE(b.wait_err("waiting on"));
-        const Completed a = run({bin("ptv"), "migrate", "live", "counter", "--to",
-                                 "127.0.0.1:" + std::to_string(port), "--after", "0.5",
-                                 "--trace", dir.file("t.json")},
-                                {}, 60);
+        const Completed a = run(
+            {bin("ptv"), "migrate", "live", "counter", "--to", "127.0.0.1:" + std::to_string(port),
+             "--after", "0.5", "--trace", dir.file("t.json")},
+            {}, 60);
         INFO(a.err);
         CHECK(a.status == 0);
         CHECK(a.err.find("migrated counter (precopy") != std::string::npos);
@@ -183,14 +197,13 @@ TEST_CASE("listen + live --to: migration to another listener, and ship (weak mob
         CHECK(b.err().find(": match") != std::string::npos);
     }
     {
-        Background b({bin("ptv"), "migrate", "listen", "--port", std::to_string(port),
-                      "--address", "127.0.0.1", "--stop-after", "0.3"},
+        Background b({bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address",
+                      "127.0.0.1", "--stop-after", "0.3"},
                      dir, "ship");
         REQUIRE(b.wait_err("waiting on"));
-        const Completed s =
-            run({bin("ptv"), "migrate", "ship", "counter", "--to",
-                 "127.0.0.1:" + std::to_string(port), "--cmdline", "64"},
-                {}, 30);
+        const Completed s = run({bin("ptv"), "migrate", "ship", "counter", "--to",
+                                 "127.0.0.1:" + std::to_string(port), "--cmdline", "64"},
+                                {}, 30);
         INFO(s.err);
         CHECK(s.status == 0);
         CHECK(s.out.find("started fresh there") != std::string::npos);

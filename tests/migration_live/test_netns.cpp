@@ -70,11 +70,11 @@ TEST_CASE("live migration between two network namespaces, over a veth link") {
                                         "--address", hosts.net + ".2", "--stop-after", "0.6"}),
                      dir, "listen-" + mode);
         REQUIRE(b.wait_err("waiting on"));
-        const Completed a = run(hosts.in(hosts.a, {bin("ptv"), "migrate", "live", "counter",
-                                                   "--mode", mode, "--to", hosts.net + ".2:7070",
-                                                   "--after", "0.5", "--trace",
-                                                   dir.file("t.json")}),
-                                {}, 60);
+        const Completed a =
+            run(hosts.in(hosts.a,
+                         {bin("ptv"), "migrate", "live", "counter", "--mode", mode, "--to",
+                          hosts.net + ".2:7070", "--after", "0.5", "--trace", dir.file("t.json")}),
+                {}, 60);
         INFO(a.err);
         CHECK(a.status == 0);
         CHECK(a.err.find("migrated counter (" + mode) != std::string::npos);

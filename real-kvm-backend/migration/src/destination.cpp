@@ -1,6 +1,9 @@
 #include "ptv/migration/destination.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <fmt/format.h>
 #include <chrono>
@@ -11,6 +14,19 @@
 #include "ptv/migration/precopy_policy.hpp"
 
 namespace ptv::migration {
+
+namespace {
+
+void wait_readable_spinning(int fd, uint64_t spin_ns) {
+    const uint64_t until = now_ns() + spin_ns;
+    char byte;
+    while (now_ns() < until)
+        if (::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+            (errno != EAGAIN && errno != EINTR))
+            return;
+}
+
+}  // namespace
 
 MigrationDestination::MigrationDestination(DestinationVm vm, std::unique_ptr<Connection> conn,
                                            Mode mode)
@@ -44,13 +60,14 @@ void MigrationDestination::receive_pages(const FrameHeader& h) {
     for (uint64_t n : numbers)
         if (!(n & kZeroPage)) data_bytes += kPageSize;
     if (h.length != h.count * 8 + data_bytes)
-        throw ProtocolError(fmt::format("{} broke the protocol: pages frame length", conn_->peer()));
+        throw ProtocolError(
+            fmt::format("{} broke the protocol: pages frame length", conn_->peer()));
     alignas(64) static thread_local uint8_t buffer[kPageSize];
     for (uint64_t n : numbers) {
         const uint64_t page = n & ~kZeroPage;
         if (page >= pages_)
-            throw ProtocolError(fmt::format("{} sent page {} of a {}-page guest", conn_->peer(),
-                                            page, pages_));
+            throw ProtocolError(
+                fmt::format("{} sent page {} of a {}-page guest", conn_->peer(), page, pages_));
         uint8_t* dst = vm_.ram.data() + page * kPageSize;
         if (n & kZeroPage) {
             arrived(page, nullptr);
@@ -97,15 +114,24 @@ void MigrationDestination::receive_until_go() {
                 receive_pages(h);
                 break;
             case Frame::State: {
+                const uint64_t t0 = now_ns();
                 const nlohmann::json state = conn_->read_json(h);
+                const uint64_t t1 = now_ns();
                 try {
                     vm_.restore(state);
+                    restore_parts_ = {{"parse_ms", double(t1 - t0) / 1e6},
+                                      {"restore_ms", double(now_ns() - t1) / 1e6}};
                 } catch (const std::exception& e) {
                     const std::string why = e.what();
                     conn_->send_frame(Frame::Error, why.data(), why.size());
                     throw ProtocolError(fmt::format("cannot restore the guest's state: {}", why));
                 }
                 conn_->send_frame(Frame::Ready);
+                // Go is one round trip away: poll for it for a few ms
+                // rather than sleep, because waking a thread on an idle
+                // CPU (a virtual one, in a VM) can take milliseconds, all
+                // of them downtime.
+                wait_readable_spinning(conn_->fd(), 5'000'000);
                 const FrameHeader go = conn_->read_header();
                 if (Frame(go.type) != Frame::Go)
                     throw ProtocolError(fmt::format("{} broke the protocol: {} instead of go",
@@ -133,6 +159,7 @@ void MigrationDestination::tail() {
         const uint64_t running = t_running_.load();
         conn_->send_json(Frame::Started, {{"start_ns", running ? running - t_go_ : 0},
                                           {"running_at_ns", running},
+                                          {"go_at_ns", t_go_},
                                           {"boot_id", boot_id_}});
         const FrameHeader h = conn_->read_header();
         if (Frame(h.type) != Frame::Digest || h.length != 8)
@@ -192,22 +219,22 @@ void MigrationDestination::serve_postcopy() {
 nlohmann::json MigrationDestination::finish() {
     if (tail_.joinable()) tail_.join();
     const uint64_t digest = digest_of(hashes_);
-    nlohmann::json j = {{"mode", mode_name(mode_)},
-                        {"bytes_received", bytes_received_},
-                        {"start_ms", t_running_.load() && t_go_
-                                         ? double(t_running_.load() - t_go_) / 1e6
-                                         : 0.0},
-                        {"digest", fmt::format("{:#018x}", digest)},
-                        {"source_digest", have_digest_ ? nlohmann::json(fmt::format(
-                                                             "{:#018x}", source_digest_))
-                                                       : nlohmann::json(nullptr)},
-                        {"digest_match", have_digest_ && digest == source_digest_},
-                        {"error", tail_error_}};
+    nlohmann::json j = {
+        {"mode", mode_name(mode_)},
+        {"bytes_received", bytes_received_},
+        {"start_ms", t_running_.load() && t_go_ ? double(t_running_.load() - t_go_) / 1e6 : 0.0},
+        {"digest", fmt::format("{:#018x}", digest)},
+        {"source_digest", have_digest_ ? nlohmann::json(fmt::format("{:#018x}", source_digest_))
+                                       : nlohmann::json(nullptr)},
+        {"digest_match", have_digest_ && digest == source_digest_},
+        {"error", tail_error_},
+        {"restore", restore_parts_}};
     if (mode_ == Mode::PostCopy)
-        j["postcopy"] = {{"remote_faults", faults_},
-                         {"pages_requested", requested_},
-                         {"degraded_ms", t_all_present_ ? nlohmann::json(double(t_all_present_ - t_go_) / 1e6)
-                                                        : nlohmann::json(nullptr)}};
+        j["postcopy"] = {
+            {"remote_faults", faults_},
+            {"pages_requested", requested_},
+            {"degraded_ms", t_all_present_ ? nlohmann::json(double(t_all_present_ - t_go_) / 1e6)
+                                           : nlohmann::json(nullptr)}};
     return j;
 }
 

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/memory_hash.hpp"
 #include "ptv/migration/precopy_policy.hpp"
@@ -38,9 +39,9 @@ Mode parse_mode(const std::string& name) {
 }
 
 std::string frame_name(Frame f) {
-    static const char* names[] = {"?",     "accept",       "refuse", "pages",  "state",
-                                  "ready", "go",           "page-request", "done",
-                                  "digest", "image",       "started", "error"};
+    static const char* names[] = {"?",     "accept",  "refuse",       "pages", "state",
+                                  "ready", "go",      "page-request", "done",  "digest",
+                                  "image", "started", "error"};
     const auto i = uint32_t(f);
     return i < std::size(names) ? names[i] : fmt::format("frame {}", i);
 }
@@ -125,15 +126,16 @@ FrameHeader Connection::read_header() {
     FrameHeader h;
     read_all(&h, sizeof h);
     if (h.type == 0 || h.type > uint32_t(Frame::Error))
-        throw ProtocolError(fmt::format("{} broke the protocol: unknown frame type {}", peer_,
-                                        h.type));
+        throw ProtocolError(
+            fmt::format("{} broke the protocol: unknown frame type {}", peer_, h.type));
     return h;
 }
 
 std::vector<uint8_t> Connection::read_payload(const FrameHeader& h, uint64_t limit) {
     if (h.length > limit)
-        throw ProtocolError(fmt::format("{} broke the protocol: a {} frame of {} bytes (at most {})",
-                                        peer_, frame_name(Frame(h.type)), h.length, limit));
+        throw ProtocolError(
+            fmt::format("{} broke the protocol: a {} frame of {} bytes (at most {})", peer_,
+                        frame_name(Frame(h.type)), h.length, limit));
     std::vector<uint8_t> v(h.length);
     read_all(v.data(), v.size());
     return v;
@@ -205,9 +207,10 @@ int connect_tcp(const std::string& host_port, double timeout_s) {
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) < 0) {
         const int e = errno;
         ::close(fd);
-        throw ProtocolError(fmt::format("cannot connect to {}: {} (is 'ptv migrate listen' "
-                                        "running there?)",
-                                        host_port, std::strerror(e)));
+        throw ProtocolError(
+            fmt::format("cannot connect to {}: {} (is 'ptv migrate listen' "
+                        "running there?)",
+                        host_port, std::strerror(e)));
     }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -298,8 +301,8 @@ nlohmann::json open_session(Connection& c, Kind kind, Mode mode, uint64_t memory
     const FrameHeader r = c.read_header();
     if (Frame(r.type) == Frame::Refuse || Frame(r.type) == Frame::Error) {
         const auto why = c.read_payload(r, 4096);
-        throw ProtocolError(fmt::format("{} refused: {}", c.peer(),
-                                        std::string(why.begin(), why.end())));
+        throw ProtocolError(
+            fmt::format("{} refused: {}", c.peer(), std::string(why.begin(), why.end())));
     }
     if (Frame(r.type) != Frame::Accept)
         throw ProtocolError(fmt::format("{} broke the protocol: {} instead of accept", c.peer(),
@@ -311,9 +314,10 @@ std::string check_hello(const Hello& h) {
     if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0)
         return "not a ptvlab migration stream (bad magic): refused";
     if (h.version != kProtocolVersion)
-        return fmt::format("protocol version {} is not supported (this side speaks {}): "
-                           "update ptvlab on both sides",
-                           h.version, kProtocolVersion);
+        return fmt::format(
+            "protocol version {} is not supported (this side speaks {}): "
+            "update ptvlab on both sides",
+            h.version, kProtocolVersion);
     if (h.kind != uint32_t(Kind::Live) && h.kind != uint32_t(Kind::Ship))
         return fmt::format("unknown session kind {}: refused", h.kind);
     if (h.mode > uint32_t(Mode::PostCopy)) return fmt::format("unknown mode {}: refused", h.mode);
@@ -334,7 +338,9 @@ std::string boot_id() {
     return id;
 }
 
-uint64_t page_hash(const uint8_t* page) { return memory_hash({page, kPageSize}); }
+uint64_t page_hash(const uint8_t* page) {
+    return memory_hash({page, kPageSize});
+}
 
 uint64_t zero_page_hash() {
     static const uint64_t h = [] {
@@ -345,8 +351,8 @@ uint64_t zero_page_hash() {
 }
 
 uint64_t digest_of(std::span<const uint64_t> page_hashes) {
-    return memory_hash({reinterpret_cast<const uint8_t*>(page_hashes.data()),
-                        page_hashes.size_bytes()});
+    return memory_hash(
+        {reinterpret_cast<const uint8_t*>(page_hashes.data()), page_hashes.size_bytes()});
 }
 
 uint64_t memory_digest(std::span<const uint8_t> memory) {

@@ -90,7 +90,9 @@ MigrationSource::MigrationSource(SourceVm vm, Connection& conn, Mode mode, PreCo
       progress_(std::move(progress)),
       boot_id_(boot_id()) {}
 
-uint64_t MigrationSource::elapsed() const { return now_ns() - t0_; }
+uint64_t MigrationSource::elapsed() const {
+    return now_ns() - t0_;
+}
 
 // One Pages frame per batch: the page numbers, then the pages themselves,
 // written straight from guest RAM (no copy). A page of zeros travels as
@@ -185,8 +187,16 @@ SourceReport MigrationSource::run() {
     t_pause_ = t_pause;
     nlohmann::json state = vm_.pause_and_save();
     paused_ = true;
-    if (mode_ != Mode::PreCopy) populated_ = populated_pages(vm_.ram);  // RAM holds still now
+    // RAM holds still from here on. Stop-and-copy reads the page map now;
+    // post-copy only after Go, out of the downtime (nothing is sent before).
+    if (mode_ == Mode::StopAndCopy) populated_ = populated_pages(vm_.ram);
     report.downtime_parts["pause_and_save_ms"] = double(now_ns() - t_pause) / 1e6;
+    if (state.contains("pause_timing")) {
+        report.downtime_parts["kick_ms"] = state["pause_timing"]["kick_ms"];
+        report.downtime_parts["save_ms"] = state["pause_timing"]["save_ms"];
+        report.downtime_parts["wake_ms"] = state["pause_timing"]["wake_ms"];
+        state.erase("pause_timing");
+    }
     RoundRecord& sc = report.stop_and_copy;
     sc.round = uint32_t(report.rounds.size() + 1);
     sc.stop_and_copy = true;
@@ -224,7 +234,10 @@ SourceReport MigrationSource::run() {
     sc.duration_ns = elapsed() - sc.start_ns;
     if (progress_) progress_(sc);
 
-    if (mode_ == Mode::PostCopy) serve_postcopy(report);
+    if (mode_ == Mode::PostCopy) {
+        populated_ = populated_pages(vm_.ram);
+        serve_postcopy(report);
+    }
     report.total_ns = elapsed();
     // RAM here holds still from now on: what the destination started from.
     report.digest = memory_digest(vm_.ram);
@@ -242,12 +255,16 @@ SourceReport MigrationSource::run() {
             const uint64_t running = j.value("running_at_ns", uint64_t(0));
             if (!boot_id_.empty() && j.value("boot_id", "") == boot_id_ && running > t_pause_) {
                 report.downtime_total_ns = running - t_pause_;
+                report.downtime_parts["b_got_go_ms"] =
+                    double(j.value("go_at_ns", uint64_t(0)) - t_pause_) / 1e6;
+                report.downtime_parts["b_running_ms"] = double(running - t_pause_) / 1e6;
                 report.same_clock = true;
             }
         }
     } catch (const ProtocolError&) {
     }
-    if (!report.same_clock) report.downtime_total_ns = report.downtime_ns + report.destination_start_ns;
+    if (!report.same_clock)
+        report.downtime_total_ns = report.downtime_ns + report.destination_start_ns;
     return report;
 }
 

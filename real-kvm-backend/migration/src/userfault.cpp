@@ -18,9 +18,10 @@ namespace ptv::migration {
 UserFault::UserFault(uint8_t* base, size_t bytes) : base_(base), bytes_(bytes) {
     fd_ = int(::syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
     if (fd_ < 0)
-        throw std::runtime_error(fmt::format(
-            "userfaultfd: {} (post-copy needs it: run as root or set vm.unprivileged_userfaultfd=1)",
-            std::strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("userfaultfd: {} (post-copy needs it: run as root or set "
+                        "vm.unprivileged_userfaultfd=1)",
+                        std::strerror(errno)));
     uffdio_api api{};
     api.api = UFFD_API;
     if (::ioctl(fd_, UFFDIO_API, &api) < 0) {

@@ -230,8 +230,7 @@ int main(int argc, char** argv) {
         try {
             if (cfg.incoming) {
                 incoming->send_json(mig::Frame::Accept, {{"pid", ::getpid()}});
-                worker->receive_migration(std::move(incoming),
-                                          mig::Mode(session.hello.mode));
+                worker->receive_migration(std::move(incoming), mig::Mode(session.hello.mode));
             } else {
                 incoming->send_json(mig::Frame::Started, {{"pid", ::getpid()}});
                 incoming.reset();
@@ -242,7 +241,10 @@ int main(int argc, char** argv) {
                                             "{}; the guest was not started here",
                                             e.what()));
         }
-        if (control) control->send({{"type", "incoming"}, {"mode", mig::mode_name(mig::Mode(session.hello.mode))}, {"kind", session.hello.kind}});
+        if (control)
+            control->send({{"type", "incoming"},
+                           {"mode", mig::mode_name(mig::Mode(session.hello.mode))},
+                           {"kind", session.hello.kind}});
     }
 
     if (start_paused)

@@ -21,10 +21,16 @@ namespace ptv::worker {
 nlohmann::json WorkerProcess::pause_and_save() {
     auto done = std::make_shared<std::promise<nlohmann::json>>();
     auto result = done->get_future();
-    post([this, done] {
+    const uint64_t t_asked = now_ns();
+    post([this, done, t_asked] {
         paused_.store(true);
         try {
-            done->set_value(snapshot_state());
+            const uint64_t t_out = now_ns();  // the vCPU is out of the guest
+            nlohmann::json state = snapshot_state();
+            state["pause_timing"] = {{"kick_ms", double(t_out - t_asked) / 1e6},
+                                     {"save_ms", double(now_ns() - t_out) / 1e6},
+                                     {"t_done", now_ns()}};
+            done->set_value(std::move(state));
         } catch (...) {
             done->set_exception(std::current_exception());
         }
@@ -32,7 +38,10 @@ nlohmann::json WorkerProcess::pause_and_save() {
     while (result.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready)
         if (loop_done_.load())
             throw migration::ProtocolError("the guest stopped before the switch-over");
-    return result.get();
+    nlohmann::json state = result.get();
+    state["pause_timing"]["wake_ms"] =
+        double(now_ns() - state["pause_timing"]["t_done"].get<uint64_t>()) / 1e6;
+    return state;
 }
 
 // On the vCPU thread (devices run there).
@@ -69,8 +78,8 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
             mode = migration::parse_mode(request.value("mode", "precopy"));
             auto policy = migration::PreCopyPolicy::named(request.value("policy", "qemu"));
             if (request.contains("downtime_limit_ms") && policy.name() == "qemu")
-                policy = migration::PreCopyPolicy::qemu(
-                    request["downtime_limit_ms"].get<double>() / 1e3);
+                policy = migration::PreCopyPolicy::qemu(request["downtime_limit_ms"].get<double>() /
+                                                        1e3);
             migration::Connection conn(migration::connect_tcp(to, timeout_s), to);
             migration_fd_.store(conn.fd());
             const nlohmann::json meta = {{"name", config_.name},
@@ -98,9 +107,7 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
                 vm_.set_dirty_logging(0, false);
             };
             vm.pause_and_save = [this] { return pause_and_save(); };
-            vm.resume = [this] {
-                post([this] { paused_.store(false); });
-            };
+            vm.resume = [this] { post([this] { paused_.store(false); }); };
             source = std::make_unique<migration::MigrationSource>(
                 vm, conn, mode, policy, [&reply](const migration::RoundRecord& r) {
                     reply({{"type", "migration-round"},
@@ -126,8 +133,8 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
             m["type"] = "migration";
             m["status"] = "done";
             reply(m);
-            end_migration(External::Migrated, fmt::format("migrated to {} ({})", to,
-                                                          migration::mode_name(mode)));
+            end_migration(External::Migrated,
+                          fmt::format("migrated to {} ({})", to, migration::mode_name(mode)));
         } catch (const std::exception& e) {
             migration_fd_.store(-1);
             const bool switched = source && source->switched();
@@ -135,11 +142,14 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
             if (switched) {
                 // Post-copy after Go: the destination had the guest's CPU
                 // and part of its memory, we had the rest.
-                message = fmt::format("{}: the guest is lost -- after the switch-over of a "
-                                      "post-copy migration its memory existed only in two halves "
-                                      "(post-copy's known risk)",
-                                      message);
-                reply({{"type", "migration"}, {"status", "failed"}, {"message", message},
+                message = fmt::format(
+                    "{}: the guest is lost -- after the switch-over of a "
+                    "post-copy migration its memory existed only in two halves "
+                    "(post-copy's known risk)",
+                    message);
+                reply({{"type", "migration"},
+                       {"status", "failed"},
+                       {"message", message},
                        {"guest", "lost"}});
                 end_migration(External::Lost, message);
                 return;

@@ -196,8 +196,9 @@ void WorkerProcess::capture_code(vnd::Exit& exit) {
 std::string WorkerProcess::culprit(vnd::Exit& exit) {
     if (!exit.has_code) capture_code(exit);
     if (!exit.has_code) return "";
-    auto insn = vnd::causing_instruction(exit.reason, exit.is_write, {exit.code.data(), exit.code_len},
-                                    exit.code_rip_offset, exit.rip, CpuMode(exit.cpu_mode));
+    auto insn =
+        vnd::causing_instruction(exit.reason, exit.is_write, {exit.code.data(), exit.code_len},
+                                 exit.code_rip_offset, exit.rip, CpuMode(exit.cpu_mode));
     if (!insn) return "";
     rip_override_ = insn->address;
     return fmt::format(", by '{}'", insn->text);
@@ -312,9 +313,9 @@ nlohmann::json WorkerProcess::run() {
     t_run_start_ = now_ns();
     std::optional<TraceStream> stream;
     if (streaming()) {
-        stream.emplace(*dispatcher_, TraceStream::Options{config_.trace_stream_fd,
-                                                          config_.trace_socket, config_.name,
-                                                          int(::getpid()), t_run_start_});
+        stream.emplace(*dispatcher_,
+                       TraceStream::Options{config_.trace_stream_fd, config_.trace_socket,
+                                            config_.name, int(::getpid()), t_run_start_});
         stream->start();
     }
     if (incoming_) incoming_->guest_running(now_ns());
@@ -339,7 +340,7 @@ nlohmann::json WorkerProcess::run() {
     final_state_ = capture_final_state();
     if (trace_)
         trace_info_ = vnd::export_trace(*trace_, config_.trace_path, *dispatcher_, t_run_start_,
-                                   config_.name, int(::getpid()));
+                                        config_.name, int(::getpid()));
     return result_json();
 }
 

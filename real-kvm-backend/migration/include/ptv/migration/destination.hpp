@@ -68,6 +68,7 @@ class MigrationDestination {
     bool have_digest_ = false;
     std::string tail_error_;
     std::string boot_id_;
+    nlohmann::json restore_parts_ = nullptr;  // where B's part of the downtime went
 };
 
 }  // namespace ptv::migration

@@ -31,28 +31,28 @@ struct SourceVm {
 
 struct RoundRecord {
     uint32_t round = 0;
-    uint64_t pages = 0;         // pages sent (zero pages included)
-    uint64_t zero_pages = 0;    // of which sent as a number only
-    uint64_t bytes = 0;         // bytes on the wire
-    uint64_t pages_dirtied = 0; // dirty when the round ended
+    uint64_t pages = 0;                      // pages sent (zero pages included)
+    uint64_t zero_pages = 0;                 // of which sent as a number only
+    uint64_t bytes = 0;                      // bytes on the wire
+    uint64_t pages_dirtied = 0;              // dirty when the round ended
     uint64_t start_ns = 0, duration_ns = 0;  // since the migration began
-    std::string decision;       // the policy's reason to stop, on the last round
-    bool stop_and_copy = false; // the copy with the guest paused
+    std::string decision;                    // the policy's reason to stop, on the last round
+    bool stop_and_copy = false;              // the copy with the guest paused
 };
 
 struct SourceReport {
     Mode mode = Mode::PreCopy;
-    std::vector<RoundRecord> rounds;    // pre-copy rounds
-    RoundRecord stop_and_copy;          // the last copy with the guest paused
-    uint64_t total_ns = 0;              // connect to Go (post-copy: to the last page)
-    uint64_t downtime_ns = 0;           // A's share: paused until Go is sent
-    uint64_t destination_start_ns = 0;  // B's share: Go received until the vCPU runs
-    uint64_t downtime_total_ns = 0;     // paused on A until running on B
-    bool same_clock = false;            // ... measured on one clock (one host)
-    uint64_t pause_ns = 0;              // when the guest was paused, since the start
-    uint64_t bytes_sent = 0;            // everything, headers included
+    std::vector<RoundRecord> rounds;                 // pre-copy rounds
+    RoundRecord stop_and_copy;                       // the last copy with the guest paused
+    uint64_t total_ns = 0;                           // connect to Go (post-copy: to the last page)
+    uint64_t downtime_ns = 0;                        // A's share: paused until Go is sent
+    uint64_t destination_start_ns = 0;               // B's share: Go received until the vCPU runs
+    uint64_t downtime_total_ns = 0;                  // paused on A until running on B
+    bool same_clock = false;                         // ... measured on one clock (one host)
+    uint64_t pause_ns = 0;                           // when the guest was paused, since the start
+    uint64_t bytes_sent = 0;                         // everything, headers included
     uint64_t pages_pushed = 0, pages_requested = 0;  // post-copy
-    uint64_t digest = 0;                // memory digest at the switch-over
+    uint64_t digest = 0;                             // memory digest at the switch-over
     uint64_t memory_bytes = 0;
     std::string policy, stop_reason;
     // Where A's share of the downtime went (cumulative ms since the pause).

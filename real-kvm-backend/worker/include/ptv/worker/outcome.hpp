@@ -9,21 +9,21 @@
 namespace ptv::worker {
 
 enum class Outcome {
-    Halted,         // HLT with interrupts off: the guest is done         0
-    GuestExit,      // status 0 written to the debug-exit port            0
-    GuestFailure,   // a non-zero status written to the debug-exit port   1
-    UsageError,     // bad flag, file, image or no /dev/kvm                2
-    TripleFault,    // shutdown: an exception the guest could not handle  3
-    InvalidOpcode,  // ... caused by bytes that are not an instruction    4
-    Timeout,        // the watchdog (--timeout) stopped it                5
-    BusError,       // write to MMIO space no device claims              6
-    DeviceError,    // a device refused what the guest gave it           7
-    KvmFailure,     // KVM internal error, failed VM entry, unknown exit 8
-    WorkerDied,     // the worker process itself died                    9
-    Stopped,        // stopped on request (Ctrl-C, ptv)                  10
-    Migrated,       // live-migrated away: it runs on the destination     0
-    MigrationFailed,// an incoming migration broke off before the switch  11
-    GuestLost,      // post-copy: the source died with pages not yet here 12
+    Halted,           // HLT with interrupts off: the guest is done         0
+    GuestExit,        // status 0 written to the debug-exit port            0
+    GuestFailure,     // a non-zero status written to the debug-exit port   1
+    UsageError,       // bad flag, file, image or no /dev/kvm                2
+    TripleFault,      // shutdown: an exception the guest could not handle  3
+    InvalidOpcode,    // ... caused by bytes that are not an instruction    4
+    Timeout,          // the watchdog (--timeout) stopped it                5
+    BusError,         // write to MMIO space no device claims              6
+    DeviceError,      // a device refused what the guest gave it           7
+    KvmFailure,       // KVM internal error, failed VM entry, unknown exit 8
+    WorkerDied,       // the worker process itself died                    9
+    Stopped,          // stopped on request (Ctrl-C, ptv)                  10
+    Migrated,         // live-migrated away: it runs on the destination     0
+    MigrationFailed,  // an incoming migration broke off before the switch  11
+    GuestLost,        // post-copy: the source died with pages not yet here 12
 };
 
 constexpr int exit_status(Outcome o) {
