@@ -57,7 +57,7 @@ std::optional<PtvResult> run_ptv_migration(const BenchConfig& config, const Case
                                   mode_name(c.mode), "--memory", std::to_string(c.memory_mib),
                                   "--cmdline", std::to_string(c.wss_kib), "--downtime-limit",
                                   std::to_string(config.downtime_limit_ms), "--stop-after",
-                                  kStopAfterS, "--json"}),
+                                  kStopAfterS, "--json", "--trace", dir.file("trace.json")}),
                   Child::Stream::Pipe, Child::Stream::Inherit);
         ptv.read_to_end(kTimeoutS);
         const int status = ptv.wait(10);

@@ -236,8 +236,12 @@ int live(const LiveOptions& o) {
     const std::string name = std::filesystem::path(image).stem().string();
     const std::string trace_path = o.trace.empty() ? "migration.trace.json" : o.trace;
     {
-        std::ofstream probe(trace_path, std::ios::app);
-        if (!probe)
+        // Checked up front (without creating the file): a migration must not
+        // fail at its end for want of a place to write its trace.
+        auto parent = std::filesystem::path(trace_path).parent_path();
+        if (parent.empty()) parent = ".";
+        if (::access(parent.c_str(), W_OK) != 0 ||
+            (std::filesystem::exists(trace_path) && ::access(trace_path.c_str(), W_OK) != 0))
             throw UsageError(
                 fmt::format("cannot write the trace to '{}'; give --trace FILE in a "
                             "writable place",
