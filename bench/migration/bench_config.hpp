@@ -6,16 +6,14 @@
 #include <cstdint>
 #include <string>
 
+#include "ptv/migration/protocol.hpp"
+
 namespace ptv::bench {
 
-// The three ways to move a running guest's memory (Clark et al. 2005):
-// PreCopy copies while it runs, then stops it for the last dirty pages;
-// StopAndCopy stops it first and copies everything; PostCopy moves it after
-// a first round and fetches the missing pages on demand.
-enum class Mode { PreCopy, StopAndCopy, PostCopy };
-
-// "precopy", "stopcopy", "postcopy": the spellings of --modes and of ptv.
-const char* mode_name(Mode m);
+// The three ways to move a running guest's memory, as ptv migrate live
+// names them ("precopy", "stopcopy", "postcopy": --modes spells them so).
+using migration::Mode;
+using migration::mode_name;
 
 struct Case {
     uint32_t memory_mib = 64;

@@ -136,13 +136,10 @@ int main(int argc, char** argv) {
         progress("loopback TCP bandwidth");
         r.loopback_bytes = uint64_t(loopback_mib) << 20;
         r.loopback_bytes_per_s = loopback_bandwidth(r.loopback_bytes);
-        const std::map<std::string, Mode> by_name = {{"precopy", Mode::PreCopy},
-                                                     {"stopcopy", Mode::StopAndCopy},
-                                                     {"postcopy", Mode::PostCopy}};
         for (uint32_t m : memory)
             for (uint32_t k : wss)
                 for (const std::string& mode : modes)
-                    r.rows.push_back(measure(config, {m, k, by_name.at(mode)}, trials));
+                    r.rows.push_back(measure(config, {m, k, ptv::migration::parse_mode(mode)}, trials));
         progress("");
         if (json)
             std::printf("%s\n", render_json(r).dump(2).c_str());

@@ -20,17 +20,11 @@
 #include "ptv/worker/control.hpp"
 #include "ptv/worker/outcome.hpp"
 #include "ptv/worker/report.hpp"
+#include "worker_spawn.hpp"
 
 namespace ptv::cli {
 
 namespace {
-
-std::string describe_wait_status(int status) {
-    if (WIFSIGNALED(status))
-        return fmt::format("killed by signal {} ({})", WTERMSIG(status),
-                           strsignal(WTERMSIG(status)));
-    return fmt::format("exited with status {} without reporting a result", WEXITSTATUS(status));
-}
 
 // execve's argv: pointers into `args`, then a null.
 std::vector<char*> c_argv(std::vector<std::string>& args) {

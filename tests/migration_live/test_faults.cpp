@@ -27,6 +27,16 @@ pid_t pid_after(const std::string& text, const std::string& marker) {
     return -1;
 }
 
+// `ptv migrate listen` on 127.0.0.1:port, once it is waiting.
+struct Listener : Background {
+    Listener(uint16_t port, const TempDir& dir)
+        : Background({bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address",
+                      "127.0.0.1"},
+                     dir, "listen") {
+        REQUIRE(wait_err("waiting on"));
+    }
+};
+
 bool alive(pid_t pid) {
     return pid > 0 && ::kill(pid, 0) == 0;
 }
@@ -52,10 +62,7 @@ std::string exchange(uint16_t port, const std::string& bytes) {
 TEST_CASE("the connection drops during pre-copy: the guest runs on at the source") {
     TempDir dir;
     const uint16_t port = free_port();
-    Background b(
-        {bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address", "127.0.0.1"},
-        dir, "listen");
-    REQUIRE(b.wait_err("waiting on"));
+    Listener b(port, dir);
     // Cut after 200 KB: inside round 1 (its non-zero pages are ~1 MiB).
     Proxy proxy(port, 200 * 1024);
     const Completed a = run({bin("ptv"), "migrate", "live", "counter", "--to",
@@ -81,10 +88,7 @@ TEST_CASE("the connection drops during pre-copy: the guest runs on at the source
 TEST_CASE("the destination dies before the switch-over: the guest runs on at the source") {
     TempDir dir;
     const uint16_t port = free_port();
-    Background b(
-        {bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address", "127.0.0.1"},
-        dir, "listen");
-    REQUIRE(b.wait_err("waiting on"));
+    Listener b(port, dir);
     // Slowed to 2 MB/s, round 1 takes about half a second: time to kill B.
     Proxy proxy(port, ~0ull, 2e6);
     Background a({bin("ptv"), "migrate", "live", "counter", "--to",
@@ -111,10 +115,7 @@ TEST_CASE("the destination dies before the switch-over: the guest runs on at the
 TEST_CASE("the source dies during post-copy: the guest is lost, and the message says why") {
     TempDir dir;
     const uint16_t port = free_port();
-    Background b(
-        {bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address", "127.0.0.1"},
-        dir, "listen");
-    REQUIRE(b.wait_err("waiting on"));
+    Listener b(port, dir);
     // Slow pages after the switch: the source still holds most of them.
     Proxy proxy(port, ~0ull, 1e6);
     Background a({bin("ptv"), "migrate", "live", "counter", "--mode", "postcopy", "--to",
@@ -137,10 +138,7 @@ TEST_CASE("the source dies during post-copy: the guest is lost, and the message 
 TEST_CASE("garbage or a wrong protocol version on the port is refused with a clear error") {
     TempDir dir;
     const uint16_t port = free_port();
-    Background b(
-        {bin("ptv"), "migrate", "listen", "--port", std::to_string(port), "--address", "127.0.0.1"},
-        dir, "listen");
-    REQUIRE(b.wait_err("waiting on"));
+    Listener b(port, dir);
     const std::string garbage = "GET / HTTP/1.1\r\nHost: x\r\n\r\nsome more bytes to 32";
     std::string reply = exchange(port, garbage);
     CHECK(reply.find("not a ptvlab migration stream (bad magic): refused") != std::string::npos);

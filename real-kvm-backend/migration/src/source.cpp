@@ -49,17 +49,20 @@ std::vector<uint8_t> populated_pages(std::span<const uint8_t> ram) {
 
 }  // namespace
 
+nlohmann::json RoundRecord::to_json() const {
+    return {{"round", round},
+            {"pages", pages},
+            {"zero_pages", zero_pages},
+            {"bytes", bytes},
+            {"pages_dirtied", pages_dirtied},
+            {"start_ms", double(start_ns) / 1e6},
+            {"duration_ms", double(duration_ns) / 1e6},
+            {"decision", decision},
+            {"stop_and_copy", stop_and_copy}};
+}
+
 nlohmann::json SourceReport::to_json() const {
-    auto round_json = [](const RoundRecord& r) {
-        return nlohmann::json{{"round", r.round},
-                              {"pages", r.pages},
-                              {"zero_pages", r.zero_pages},
-                              {"bytes", r.bytes},
-                              {"pages_dirtied", r.pages_dirtied},
-                              {"start_ms", double(r.start_ns) / 1e6},
-                              {"duration_ms", double(r.duration_ns) / 1e6},
-                              {"decision", r.decision}};
-    };
+    auto round_json = [](const RoundRecord& r) { return r.to_json(); };
     nlohmann::json rounds_j = nlohmann::json::array();
     for (const auto& r : rounds) rounds_j.push_back(round_json(r));
     return {{"mode", mode_name(mode)},

@@ -110,16 +110,9 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
             vm.resume = [this] { post([this] { paused_.store(false); }); };
             source = std::make_unique<migration::MigrationSource>(
                 vm, conn, mode, policy, [&reply](const migration::RoundRecord& r) {
-                    reply({{"type", "migration-round"},
-                           {"round", r.round},
-                           {"pages", r.pages},
-                           {"zero_pages", r.zero_pages},
-                           {"bytes", r.bytes},
-                           {"pages_dirtied", r.pages_dirtied},
-                           {"start_ms", double(r.start_ns) / 1e6},
-                           {"duration_ms", double(r.duration_ns) / 1e6},
-                           {"decision", r.decision},
-                           {"stop_and_copy", r.stop_and_copy}});
+                    nlohmann::json m = r.to_json();
+                    m["type"] = "migration-round";
+                    reply(m);
                 });
             const migration::SourceReport report = source->run();
             migration_fd_.store(-1);

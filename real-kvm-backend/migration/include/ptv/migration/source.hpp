@@ -38,6 +38,7 @@ struct RoundRecord {
     uint64_t start_ns = 0, duration_ns = 0;  // since the migration began
     std::string decision;                    // the policy's reason to stop, on the last round
     bool stop_and_copy = false;              // the copy with the guest paused
+    nlohmann::json to_json() const;
 };
 
 struct SourceReport {
