@@ -84,8 +84,9 @@ uint16_t free_port() {
     return ntohs(a.sin_port);
 }
 
-Proxy::Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s)
+Proxy::Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s, bool armed)
     : target_(target), cut_after_(cut_after), rate_(bytes_per_s) {
+    armed_ = armed;
     ::signal(SIGPIPE, SIG_IGN);  // a side that went away is what we test
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
@@ -134,7 +135,7 @@ void Proxy::run() {
             if (n <= 0) break;
             forwarded_ += uint64_t(n);
             if (::write(server, buf, size_t(n)) != n) break;
-            if (forwarded_ >= cut_after_) cut = true;
+            if (armed_ && forwarded_ >= cut_after_) cut = true;
             if (rate_ > 0) {
                 const double due = double(forwarded_.load()) / rate_;
                 const auto at = t0 + std::chrono::duration<double>(due);

@@ -36,10 +36,13 @@ class Background {
 
 // Forwards one connection from 127.0.0.1:port() to 127.0.0.1:target, and
 // after `cut_after` bytes from the client side closes both with a reset
-// (a dropped connection); `bytes_per_s` > 0 slows the forwarding.
+// (a dropped connection); `bytes_per_s` > 0 slows the forwarding. Made
+// unarmed, it cuts only once arm() was called (so a test can wait until
+// the destination has taken the connection).
 class Proxy {
   public:
-    Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s = 0);
+    Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s = 0, bool armed = true);
+    void arm() { armed_ = true; }
     ~Proxy();
     uint16_t port() const { return port_; }
     uint64_t forwarded() const { return forwarded_.load(); }
@@ -51,7 +54,7 @@ class Proxy {
     uint64_t cut_after_;
     double rate_;
     std::atomic<uint64_t> forwarded_{0};
-    std::atomic<bool> stop_{false};
+    std::atomic<bool> stop_{false}, armed_{true};
     std::thread thread_;
 };
 

@@ -63,12 +63,21 @@ TEST_CASE("the connection drops during pre-copy: the guest runs on at the source
     TempDir dir;
     const uint16_t port = free_port();
     Listener b(port, dir);
-    // Cut after 200 KB: inside round 1 (its non-zero pages are ~1 MiB).
-    Proxy proxy(port, 200 * 1024);
-    const Completed a = run({bin("ptv"), "migrate", "live", "counter", "--to",
-                             "127.0.0.1:" + std::to_string(proxy.port()), "--after", "0.4",
-                             "--stop-after", "0.5", "--trace", dir.file("t.json")},
-                            {}, 60);
+    // Cut after 200 KB: inside round 1 (its non-zero pages are ~1 MiB,
+    // slowed to 2 MB/s), once B has taken the connection: a connection that
+    // dies before its hello is complete is refused by the listener, which
+    // then keeps listening.
+    Proxy proxy(port, 200 * 1024, 2e6, false);
+    Background live({bin("ptv"), "migrate", "live", "counter", "--to",
+                     "127.0.0.1:" + std::to_string(proxy.port()), "--after", "0.4", "--stop-after",
+                     "0.5", "--trace", dir.file("t.json")},
+                    dir, "live");
+    REQUIRE(b.wait_err("takes it", 60));
+    proxy.arm();
+    Completed a;
+    a.status = live.wait();
+    a.out = live.out();
+    a.err = live.err();
     INFO(a.err);
     CHECK(a.status == 11);
     CHECK(a.err.find("migration failed: connection to 127.0.0.1") != std::string::npos);
