@@ -62,14 +62,13 @@ nlohmann::json RoundRecord::to_json() const {
 }
 
 nlohmann::json SourceReport::to_json() const {
-    auto round_json = [](const RoundRecord& r) { return r.to_json(); };
     nlohmann::json rounds_j = nlohmann::json::array();
-    for (const auto& r : rounds) rounds_j.push_back(round_json(r));
+    for (const auto& r : rounds) rounds_j.push_back(r.to_json());
     return {{"mode", mode_name(mode)},
             {"policy", policy},
             {"stop_reason", stop_reason},
             {"rounds", rounds_j},
-            {"stop_and_copy", round_json(stop_and_copy)},
+            {"stop_and_copy", stop_and_copy.to_json()},
             {"total_ms", double(total_ns) / 1e6},
             {"downtime_ms", double(downtime_total_ns) / 1e6},
             {"downtime_same_clock", same_clock},

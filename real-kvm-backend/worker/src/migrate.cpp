@@ -107,7 +107,6 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
                 vm_.set_dirty_logging(0, false);
             };
             vm.pause_and_save = [this] { return pause_and_save(); };
-            vm.resume = [this] { post([this] { paused_.store(false); }); };
             source = std::make_unique<migration::MigrationSource>(
                 vm, conn, mode, policy, [&reply](const migration::RoundRecord& r) {
                     nlohmann::json m = r.to_json();

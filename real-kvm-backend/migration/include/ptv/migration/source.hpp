@@ -24,9 +24,9 @@ struct SourceVm {
     std::function<std::vector<uint64_t>()> dirty_log;
     std::function<void()> stop_dirty_log;
     // Pauses the vCPU between two instructions and returns the vCPU and
-    // device state (blocks until done); resume() undoes it.
+    // device state (blocks until done). The worker resumes it if the
+    // migration fails before the switch (MigrationSource::paused()).
     std::function<nlohmann::json()> pause_and_save;
-    std::function<void()> resume;
 };
 
 struct RoundRecord {
