@@ -10,37 +10,13 @@
 #include <sstream>
 
 #include "background.hpp"
+#include "counter_lines.hpp"
 #include "process.hpp"
 
 using namespace ptv::test;
 using nlohmann::json;
 
 namespace {
-
-// The counter guest's lines ("counter N"), in order; checks the banner
-// comes once and first, and N goes 1, 2, 3... with nothing missing or
-// doubled. Returns the numbers.
-std::vector<int> counter_lines(const std::string& serial) {
-    std::vector<int> n;
-    std::istringstream in(serial);
-    std::string line;
-    int banners = 0;
-    while (std::getline(in, line)) {
-        if (line.rfind("counter: working set", 0) == 0) {
-            ++banners;
-            CHECK(n.empty());
-            continue;
-        }
-        std::smatch m;
-        if (std::regex_match(line, m, std::regex("counter (\\d+)")))
-            n.push_back(std::stoi(m[1]));
-        else
-            FAIL("unexpected serial line: '" << line << "'");
-    }
-    CHECK(banners == 1);
-    for (size_t i = 0; i < n.size(); ++i) REQUIRE_MESSAGE(n[i] == int(i) + 1, "line " << i);
-    return n;
-}
 
 size_t lines_in(const std::string& s) {
     return size_t(std::count(s.begin(), s.end(), '\n'));
