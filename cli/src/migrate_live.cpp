@@ -115,6 +115,17 @@ std::string check_incoming(int fd) {
     return mig::check_hello(h);
 }
 
+// "12 remote faults, degraded for 3.40 ms"; a post-copy that never got
+// every page (its source was lost) has no end to its degraded window.
+std::string postcopy_summary(const json& pc) {
+    const uint64_t faults = pc.value("remote_faults", 0ull);
+    const json& degraded = pc.value("degraded_ms", json(nullptr));
+    return fmt::format("{} remote fault{}, {}", faults, faults == 1 ? "" : "s",
+                       degraded.is_number()
+                           ? fmt::format("degraded for {:.2f} ms", degraded.get<double>())
+                           : std::string("degraded until the source was lost"));
+}
+
 void refuse(int fd, const std::string& why) {
     mig::FrameHeader f{uint32_t(mig::Frame::Refuse), 0, why.size()};
     (void)!::send(fd, &f, sizeof f, MSG_NOSIGNAL);
@@ -376,11 +387,8 @@ int live(const LiveOptions& o) {
                          fmt_bytes(double(s.value("bytes_sent", 0ull))).c_str(),
                          fmt_bytes(double(s.value("memory_bytes", 0ull))).c_str());
             if (s.contains("postcopy"))
-                std::fprintf(stderr, "ptv: post-copy: %llu remote faults, degraded for %.2f ms\n",
-                             (unsigned long long)s["postcopy"].value("remote_faults", 0ull),
-                             s["postcopy"]["degraded_ms"].is_number()
-                                 ? s["postcopy"]["degraded_ms"].get<double>()
-                                 : -1.0);
+                std::fprintf(stderr, "ptv: post-copy: %s\n",
+                             postcopy_summary(s["postcopy"]).c_str());
             if (s.contains("destination_digest"))
                 std::fprintf(stderr,
                              "ptv: memory digest at the switch-over: %s on A, %s on B: %s\n",
@@ -482,13 +490,8 @@ int listen(const ListenOptions& o) {
                          fmt_bytes(double(in.value("bytes_received", 0ull))).c_str(),
                          in.value("start_ms", 0.0));
             if (in.contains("postcopy"))
-                std::fprintf(stderr,
-                             "ptv migrate listen: post-copy: %llu remote faults, degraded "
-                             "for %.2f ms\n",
-                             (unsigned long long)in["postcopy"].value("remote_faults", 0ull),
-                             in["postcopy"]["degraded_ms"].is_number()
-                                 ? in["postcopy"]["degraded_ms"].get<double>()
-                                 : -1.0);
+                std::fprintf(stderr, "ptv migrate listen: post-copy: %s\n",
+                             postcopy_summary(in["postcopy"]).c_str());
             std::fprintf(stderr,
                          "ptv migrate listen: memory digest at the switch-over: %s here, "
                          "%s on the source: %s\n",
@@ -496,7 +499,9 @@ int listen(const ListenOptions& o) {
                          in["source_digest"].is_string()
                              ? in["source_digest"].get<std::string>().c_str()
                              : "(none)",
-                         in.value("digest_match", false) ? "match" : "MISMATCH");
+                         !in["source_digest"].is_string()  ? "not checked"
+                         : in.value("digest_match", false) ? "match"
+                                                           : "MISMATCH");
         }
         std::fprintf(stderr, "%s\n", worker::outcome_line(r).c_str());
     }

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -63,12 +65,27 @@ bool Background::wait_err(const std::string& text, double timeout_s) const {
     return false;
 }
 
-int Background::wait() {
+int Background::wait(double timeout_s) {
     if (status_ >= 0 || pid_ <= 0) return status_;
+    const auto start = std::chrono::steady_clock::now();
+    const auto waited = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
     int ws = 0;
-    while (::waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
+    bool timed_out = false;
+    for (;;) {
+        const pid_t r = ::waitpid(pid_, &ws, WNOHANG);
+        if (r == pid_ || (r < 0 && errno != EINTR)) break;
+        if (!timed_out && waited() > timeout_s) {
+            FAIL_CHECK("'" << out_path_ << "' still ran after " << timeout_s << " s; stopped it");
+            timed_out = true;
+            ::kill(pid_, SIGTERM);
+        } else if (timed_out && waited() > timeout_s + 5) {
+            ::kill(pid_, SIGKILL);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    status_ = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    status_ = timed_out ? 124 : WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
     return status_;
 }
 
@@ -127,6 +144,10 @@ void Proxy::run() {
     bool cut = false;
     while (!stop_ && !cut) {
         pollfd p[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+        if (frozen_) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            continue;
+        }
         if (::poll(p, 2, 50) <= 0) continue;
         if (p[0].revents) {
             size_t want = sizeof buf;

@@ -25,7 +25,10 @@ class Background {
     std::string err() const;
     // Waits until stderr contains `text`; false after timeout_s.
     bool wait_err(const std::string& text, double timeout_s = 20) const;
-    int wait();  // exit status or 128 + signal
+    // Exit status or 128 + signal. A program still running after
+    // `timeout_s` fails the test, is stopped (SIGTERM, then SIGKILL), and
+    // 124 is returned: a hang is a failure, never a stuck suite.
+    int wait(double timeout_s = 60);
     bool running() const { return pid_ > 0 && status_ < 0; }
 
   private:
@@ -38,11 +41,14 @@ class Background {
 // after `cut_after` bytes from the client side closes both with a reset
 // (a dropped connection); `bytes_per_s` > 0 slows the forwarding. Made
 // unarmed, it cuts only once arm() was called (so a test can wait until
-// the destination has taken the connection).
+// the destination has taken the connection). freeze() stops forwarding
+// either way but keeps both connections open: a path gone silent, with no
+// TCP error to tell either side.
 class Proxy {
   public:
     Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s = 0, bool armed = true);
     void arm() { armed_ = true; }
+    void freeze() { frozen_ = true; }
     ~Proxy();
     uint16_t port() const { return port_; }
     uint64_t forwarded() const { return forwarded_.load(); }
@@ -54,7 +60,7 @@ class Proxy {
     uint64_t cut_after_;
     double rate_;
     std::atomic<uint64_t> forwarded_{0};
-    std::atomic<bool> stop_{false}, armed_{true};
+    std::atomic<bool> stop_{false}, armed_{true}, frozen_{false};
     std::thread thread_;
 };
 

@@ -173,7 +173,7 @@ void MigrationDestination::tail() {
             // Post-copy's known risk (Hines & Gopalan): the only complete
             // copy of the guest was split between two hosts, one is gone.
             const std::string msg = fmt::format(
-                "the source died during post-copy with {} of {} pages not yet here ({}): the "
+                "lost the source during post-copy with {} of {} pages not yet here ({}): the "
                 "guest is lost -- post-copy's known risk, its memory existed only in two halves",
                 pages_ - present_count_, pages_, e.what());
             vm_.lost(msg);
@@ -187,11 +187,19 @@ void MigrationDestination::tail() {
 }
 
 // Faults become PageRequests; Pages (asked for or pushed) are copied in.
-// Ends when every page is present, and says Done.
+// Ends when every page is present, and says Done. The source pushes pages
+// without pause, so a silence as long as the path's timeout means it is
+// gone (or hung) even if no TCP error ever comes.
 void MigrationDestination::serve_postcopy() {
+    const double silence_s = conn_->receive_timeout_s() > 0 ? conn_->receive_timeout_s() : 5.0;
+    const uint64_t silence_ns = uint64_t(silence_s * 1e9);
+    uint64_t last_heard = now_ns();
     while (present_count_ < pages_) {
+        if (now_ns() - last_heard > silence_ns)
+            throw ProtocolError(fmt::format("{} sent nothing for {:.1f} s during post-copy",
+                                            conn_->peer(), silence_s));
         pollfd fds[2] = {{uffd_->fd(), POLLIN, 0}, {conn_->fd(), POLLIN, 0}};
-        if (::poll(fds, 2, 1000) < 0) continue;
+        if (::poll(fds, 2, 200) < 0) continue;
         if (fds[0].revents & POLLIN) {
             std::vector<uint64_t> wanted;
             while (auto page = uffd_->next_fault()) {
@@ -205,6 +213,7 @@ void MigrationDestination::serve_postcopy() {
             }
         }
         if (fds[1].revents) {
+            last_heard = now_ns();
             const FrameHeader h = conn_->read_header();
             if (Frame(h.type) != Frame::Pages)
                 throw ProtocolError(fmt::format("{} broke the protocol: {} during post-copy",

@@ -52,6 +52,13 @@ Connection::~Connection() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+double Connection::receive_timeout_s() const {
+    timeval tv{};
+    socklen_t len = sizeof tv;
+    if (::getsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) < 0) return 0;
+    return double(tv.tv_sec) + double(tv.tv_usec) / 1e6;
+}
+
 int Connection::release() {
     int fd = fd_;
     fd_ = -1;
@@ -102,7 +109,8 @@ void Connection::read_all(void* data, size_t bytes) {
         ssize_t n = ::recv(fd_, p, bytes, MSG_WAITALL);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            throw ProtocolError(fmt::format("{} sent nothing for too long (timeout)", peer_));
+            throw ProtocolError(
+                fmt::format("{} sent nothing for {:.1f} s (timeout)", peer_, receive_timeout_s()));
         if (n <= 0)
             throw ProtocolError(fmt::format("connection to {} lost: {}", peer_,
                                             n < 0 ? std::strerror(errno) : "closed by the peer"));
@@ -212,6 +220,11 @@ int connect_tcp(const std::string& host_port, double timeout_s) {
                         "running there?)",
                         host_port, std::strerror(e)));
     }
+    set_path_timeout(fd, timeout_s);
+    return fd;
+}
+
+void set_path_timeout(int fd, double timeout_s) {
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     // Unacknowledged data for longer than this: the path is dead.
@@ -220,7 +233,6 @@ int connect_tcp(const std::string& host_port, double timeout_s) {
     timeval tv{long(timeout_s), long((timeout_s - double(long(timeout_s))) * 1e6)};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    return fd;
 }
 
 int listen_tcp(const std::string& address, uint16_t port) {

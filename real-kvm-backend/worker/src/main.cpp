@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -115,6 +117,12 @@ int main(int argc, char** argv) {
         try {
             incoming = std::make_unique<mig::Connection>(incoming_fd, mig::peer_name(incoming_fd));
             session = mig::accept_session(*incoming);
+            // The source's patience for a silent path is ours too, so a
+            // source that dies or hangs is noticed here, not waited on.
+            const double timeout_s = session.meta.value("timeout_s", 5.0);
+            mig::set_path_timeout(incoming_fd, std::isfinite(timeout_s) && timeout_s > 0.1
+                                                   ? std::min(timeout_s, 3600.0)
+                                                   : 5.0);
             cfg.memory_mib = uint32_t(session.hello.memory_bytes >> 20);
             cfg.name = session.meta.value("name", "guest");
             cfg.cmdline = session.meta.value("cmdline", "");

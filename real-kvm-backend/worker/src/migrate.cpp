@@ -84,7 +84,8 @@ void WorkerProcess::migrate(const nlohmann::json& request, Reply reply) {
             migration_fd_.store(conn.fd());
             const nlohmann::json meta = {{"name", config_.name},
                                          {"image", config_.image_path},
-                                         {"cmdline", config_.cmdline}};
+                                         {"cmdline", config_.cmdline},
+                                         {"timeout_s", timeout_s}};
             migration::open_session(conn, migration::Kind::Live, mode, memory_.size(), meta);
             migration::SourceVm vm;
             vm.ram = memory_.span();

@@ -107,6 +107,9 @@ class Connection {
     nlohmann::json read_json(const FrameHeader& h);
     // Gives up the descriptor (not closed by the destructor).
     int release();
+    // How long a read waits for a first byte before it gives up (the
+    // socket's SO_RCVTIMEO; 0: forever).
+    double receive_timeout_s() const;
 
   private:
     int fd_;
@@ -117,6 +120,10 @@ class Connection {
 // dead network path is noticed within `timeout_s`). Throws UsageError for a
 // malformed address, ProtocolError when nobody answers.
 int connect_tcp(const std::string& host_port, double timeout_s);
+// A connected socket notices a dead path within `timeout_s`: unacknowledged
+// data (TCP_USER_TIMEOUT), or a read or write that waits that long. Both
+// sides set it; the destination takes the source's value from the session.
+void set_path_timeout(int fd, double timeout_s);
 // Throws UsageError unless `host_port` is a numeric HOST:PORT.
 void check_host_port(const std::string& host_port);
 // A listening TCP socket on ADDRESS:PORT (port 0: any free one).
