@@ -79,6 +79,7 @@ class MigrationSource {
     uint64_t send_pages(std::span<const uint64_t> pages, RoundRecord& record);
     uint64_t send_dirty(const std::vector<uint64_t>& bitmap, RoundRecord& record);
     void serve_postcopy(SourceReport& report);
+    void read_started(SourceReport& report);
     uint64_t elapsed() const;
 
     SourceVm vm_;
