@@ -57,6 +57,22 @@ std::string exchange(uint16_t port, const std::string& bytes) {
     return reply;
 }
 
+// A post-copy migration through `proxy` (slowed to 1 MB/s) of a guest with
+// a 16 MiB working set: 16 s of pages to push, so however late the test
+// strikes after the switch-over, most of the guest is still at the source.
+std::vector<std::string> slow_postcopy(const Proxy& proxy, const TempDir& dir,
+                                       std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {bin("ptv"),  "migrate",
+                                     "live",      "counter",
+                                     "--mode",    "postcopy",
+                                     "--cmdline", "16384",
+                                     "--to",      "127.0.0.1:" + std::to_string(proxy.port()),
+                                     "--after",   "0.3",
+                                     "--trace",   dir.file("t.json")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+}
+
 }  // namespace
 
 TEST_CASE("the connection drops during pre-copy: the guest runs on at the source") {
@@ -127,12 +143,7 @@ TEST_CASE("the source dies during post-copy: the guest is lost, and the message 
     Listener b(port, dir);
     // Slow pages after the switch: the source still holds most of them.
     Proxy proxy(port, ~0ull, 1e6);
-    // A 16 MiB working set takes 16 s to push at 1 MB/s: however late the
-    // kill comes, most of it is still at the source.
-    Background a({bin("ptv"), "migrate", "live", "counter", "--mode", "postcopy", "--cmdline",
-                  "16384", "--to", "127.0.0.1:" + std::to_string(proxy.port()), "--after", "0.3",
-                  "--trace", dir.file("t.json")},
-                 dir, "live");
+    Background a(slow_postcopy(proxy, dir), dir, "live");
     REQUIRE(a.wait_err("stop-and-copy"));  // the switch-over happened
     const pid_t worker_a = pid_after(a.err(), "worker A");
     REQUIRE(alive(worker_a));
@@ -151,10 +162,7 @@ TEST_CASE("the path goes silent during post-copy: the destination gives up after
     const uint16_t port = free_port();
     Listener b(port, dir);
     Proxy proxy(port, ~0ull, 1e6);
-    Background a({bin("ptv"), "migrate", "live", "counter", "--mode", "postcopy", "--cmdline",
-                  "16384", "--to", "127.0.0.1:" + std::to_string(proxy.port()), "--after", "0.3",
-                  "--timeout", "1", "--trace", dir.file("t.json")},
-                 dir, "live");
+    Background a(slow_postcopy(proxy, dir, {"--timeout", "1"}), dir, "live");
     REQUIRE(a.wait_err("stop-and-copy"));
     // Both connections stay open: no reset, no FIN, only silence, as when
     // the source hangs or a link in between dies quietly.
