@@ -105,6 +105,7 @@ constexpr int kAllowed[] = {
 constexpr int kSanitizerRuntime[] = {
     SCMP_SYS(gettimeofday), SCMP_SYS(sched_getaffinity), SCMP_SYS(sigaltstack), SCMP_SYS(prlimit64),
     SCMP_SYS(open),         SCMP_SYS(readlink),          SCMP_SYS(access),      SCMP_SYS(getppid),
+    SCMP_SYS(pipe2),  // ASan checks that memory is readable by writing it to a pipe
 };
 #endif
 
