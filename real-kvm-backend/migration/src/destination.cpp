@@ -200,7 +200,8 @@ void MigrationDestination::tail() {
 // without pause, so a silence as long as the path's timeout means it is
 // gone (or hung) even if no TCP error ever comes.
 void MigrationDestination::serve_postcopy() {
-    const double silence_s = conn_->receive_timeout_s() > 0 ? conn_->receive_timeout_s() : 5.0;
+    const double timeout_s = conn_->receive_timeout_s();
+    const double silence_s = timeout_s > 0 ? timeout_s : 5.0;
     const uint64_t silence_ns = uint64_t(silence_s * 1e9);
     uint64_t last_heard = now_ns();
     while (present_count_ < pages_) {

@@ -8,7 +8,6 @@
 
 #include <bit>
 #include <cstring>
-#include <thread>
 
 #include "ptv/common/clock.hpp"
 
