@@ -18,7 +18,7 @@
 #include "paths.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/worker/control.hpp"
-#include "ptv/worker/outcome.hpp"
+#include "ptv/common/outcome.hpp"
 #include "ptv/worker/report.hpp"
 #include "worker_spawn.hpp"
 
@@ -171,7 +171,7 @@ int kvm_run(const KvmRunOptions& o) {
         end_viewer();
         std::fprintf(stderr, "ptv: worker process ptv-vmwp (pid %d) for '%s' died: %s\n", pid,
                      name.c_str(), describe_wait_status(wstatus).c_str());
-        return worker::exit_status(worker::Outcome::WorkerDied);
+        return exit_status(Outcome::WorkerDied);
     }
     if (result["type"] == "error") {
         end_viewer();

@@ -23,7 +23,7 @@ struct KvmRunOptions {
     std::string trace_socket;    // stream the trace to `ptv viz --connect PATH`
 };
 
-// Returns the exit status (the worker's outcome, see ptv/worker/outcome.hpp).
+// Returns the exit status (the worker's outcome, see ptv/common/outcome.hpp).
 int kvm_run(const KvmRunOptions& options);
 
 }  // namespace ptv::cli

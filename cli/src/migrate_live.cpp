@@ -24,7 +24,7 @@
 #include "ptv/migration/precopy_policy.hpp"
 #include "ptv/migration/protocol.hpp"
 #include "ptv/worker/control.hpp"
-#include "ptv/worker/outcome.hpp"
+#include "ptv/common/outcome.hpp"
 #include "ptv/worker/report.hpp"
 #include "worker_spawn.hpp"
 
@@ -82,7 +82,7 @@ struct Tracked {
     json outcome() const {
         if (!result.is_null()) return result;
         return {{"type", "error"},
-                {"status", worker::exit_status(worker::Outcome::WorkerDied)},
+                {"status", exit_status(Outcome::WorkerDied)},
                 {"message", fmt::format("the {} worker (pid {}) died: {}", role, w.pid,
                                         describe_wait_status(wait_status))}};
     }
@@ -406,8 +406,8 @@ int live(const LiveOptions& o) {
     }
     if (!done) {
         if (s["source"].value("outcome", "") == "guest-lost")
-            return worker::exit_status(worker::Outcome::GuestLost);
-        return worker::exit_status(worker::Outcome::MigrationFailed);
+            return exit_status(Outcome::GuestLost);
+        return exit_status(Outcome::MigrationFailed);
     }
     if (s.contains("digest_match") && !s["digest_match"].get<bool>()) return 1;
     const json& end = b ? s["destination"] : s["source"];
@@ -440,7 +440,7 @@ int listen(const ListenOptions& o) {
             if (!b) {
                 ::close(lfd);
                 std::fprintf(stderr, "ptv migrate listen: stopped before anything arrived\n");
-                return worker::exit_status(worker::Outcome::Stopped);
+                return exit_status(Outcome::Stopped);
             }
             b->send({{"type", "stop"}});
             stopping = true;
@@ -547,7 +547,7 @@ int guarded(const std::function<int()>& f, const char* who) {
         return kUsageExit;
     } catch (const mig::ProtocolError& e) {
         std::fprintf(stderr, "%s: %s\n", who, e.what());
-        return worker::exit_status(worker::Outcome::MigrationFailed);
+        return exit_status(Outcome::MigrationFailed);
     }
 }
 

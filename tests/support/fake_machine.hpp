@@ -1,5 +1,5 @@
 // A machine for device and dispatcher tests: RAM in a vector, console
-// output in a string, stop requests remembered.
+// output in a string, completions remembered.
 #pragma once
 
 #include <optional>
@@ -14,11 +14,11 @@ struct FakeMachine : vmb::Machine {
     explicit FakeMachine(size_t ram_bytes = 1 << 20) : memory(ram_bytes) {}
     std::span<uint8_t> ram() override { return memory; }
     void console_write(std::string_view b) override { console.append(b); }
-    void request_stop(vmb::StopRequest r) override { stop = std::move(r); }
+    void complete(const vmb::Completion& c) override { completions.push_back(c); }
 
     std::vector<uint8_t> memory;
     std::string console;
-    std::optional<vmb::StopRequest> stop;
+    std::vector<vmb::Completion> completions;
 };
 
 }  // namespace ptv::test

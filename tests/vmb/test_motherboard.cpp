@@ -10,9 +10,10 @@ using namespace ptv::vmb;
 namespace {
 struct Named : Device {
     explicit Named(std::string n) : n_(std::move(n)) {}
+    void plug_in(VirtualMotherboard&) override {}
     std::string_view name() const override { return n_; }
     void read(Space, uint64_t, std::span<uint8_t>) override {}
-    void write(Space, uint64_t, std::span<const uint8_t>) override {}
+    Response write(Space, uint64_t, std::span<const uint8_t>) override { return {}; }
     std::string n_;
 };
 }  // namespace

@@ -89,9 +89,9 @@ TEST_CASE("bad input: one line, status 2") {
     }
 }
 
-TEST_CASE("a runaway guest stops at the instruction budget with status 5") {
+TEST_CASE("a runaway guest stops at the instruction budget with status 13") {
     auto r = ptv_vmm({"run", "fault-forever", "--max-instructions", "10000"});
-    CHECK(r.status == 5);
+    CHECK(r.status == 13);
     CHECK(r.out.find("instruction budget of 10000 exhausted") != std::string::npos);
 }
 
@@ -140,7 +140,7 @@ TEST_CASE("an image we made byte by byte: runs, and an unsupported instruction i
     for (const std::string t : {"native", "trap-emulate", "vmx", "paravirt"}) {
         CAPTURE(t);
         auto r = ptv_vmm({"run", dir.file("fpu.bin"), "-t", t, "--json"});
-        CHECK(r.status == 11);
+        CHECK(r.status == 14);
         auto j = nlohmann::json::parse(r.out);
         CHECK(j["outcome"] == "unsupported-instruction");
         CHECK(j["message"] == "unsupported instruction d9 00 (fld [eax]) at EIP 0x200060");

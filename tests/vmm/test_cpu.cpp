@@ -29,6 +29,10 @@ class NoDevices : public Platform {
     void port_out(Cpu&, uint16_t, uint8_t, uint32_t) override {}
     uint32_t mmio_read(Cpu&, uint32_t, uint8_t) override { return 0xffffffffu; }
     void mmio_write(Cpu&, uint32_t, uint8_t, uint32_t) override {}
+    // A HLT no interrupt can end stops these tests' machine.
+    void on_hlt(Cpu& cpu) override {
+        if (!cpu.state().interrupts_enabled()) cpu.request_stop("hlt", Outcome::Halted);
+    }
 };
 
 uint64_t descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags_nibble) {
@@ -107,7 +111,7 @@ TEST_CASE("cli at CPL 3 with IOPL 0 raises #GP(0), delivered through the IDT to 
     m.user_mode(flags::IF);
 
     const Stop stop = m.cpu.run(100);
-    CHECK(stop.kind == Stop::Kind::Halted);
+    CHECK(stop.outcome == Outcome::Halted);
     const CpuState& s = m.cpu.state();
     CHECK(s.cpl() == 0);
     CHECK(s.seg[SS].selector == kKernelDs);
@@ -206,7 +210,7 @@ TEST_CASE("int 0x80 from ring 3 through a DPL-3 gate: TSS stack, ring 0, and ire
         g.code(kKernelCode + 0x100, {0xf4});
         g.code(kUserCode, {0xcd, 0x80});
         g.user_mode(0);
-        CHECK(g.cpu.run(10).kind == Stop::Kind::Halted);
+        CHECK(g.cpu.run(10).outcome == Outcome::Halted);
         CHECK(g.get32(kKernelStack - 24) == 0x80 * 8 + 2);
         CHECK(g.get32(kKernelStack - 20) == kUserCode);
     }
@@ -217,7 +221,7 @@ TEST_CASE("#DE with no IDT is a triple fault") {
     m.cpu.state().idtr = {0, 0};
     m.code(kKernelCode, {0x31, 0xc9, 0xf7, 0xf1});  // xor ecx, ecx; div ecx
     const Stop stop = m.cpu.run(100);
-    CHECK(stop.kind == Stop::Kind::TripleFault);
+    CHECK(stop.outcome == Outcome::TripleFault);
     CHECK(stop.eip == kKernelCode + 2);
     CHECK(stop.detail.find("exception 0 ") != std::string::npos);
 }
@@ -235,7 +239,7 @@ TEST_CASE("an unsupported instruction is an outcome with its bytes and disassemb
         m.code(kKernelCode, {0x90});
         m.code(kKernelCode + 1, c.bytes);
         const Stop stop = m.cpu.run(100);
-        CHECK(stop.kind == Stop::Kind::Unsupported);
+        CHECK(stop.outcome == Outcome::UnsupportedInstruction);
         CHECK(stop.eip == kKernelCode + 1);
         CHECK(m.cpu.state().eip == kKernelCode + 1);
         CHECK(stop.detail.find(c.hex) != std::string::npos);

@@ -51,7 +51,7 @@ TEST_CASE("every guest under every technique: equivalent to native, or the known
         const auto native = test::run_model(guest, "native", cmdline_for(guest), budget);
         if (runaway) {
             CHECK(native.outcome == "instruction-budget");
-            CHECK(native.status == 5);
+            CHECK(native.status == exit_status(Outcome::InstructionBudget));
         } else {
             CHECK(native.outcome != "instruction-budget");
             CHECK(native.outcome != "unsupported-instruction");

@@ -78,7 +78,7 @@ TEST_CASE("guest faults are outcomes with the guest's EIP, under every technique
         CHECK(dev.status == 7);
         const auto forever = test::run_model("fault-forever", t, "", 100'000);
         CHECK(forever.outcome == "instruction-budget");
-        CHECK(forever.status == 5);
+        CHECK(forever.status == exit_status(Outcome::InstructionBudget));
     }
     // VMX sees the triple fault as a VM exit (basic exit reason 2).
     CHECK(test::run_model("fault-triple", "vmx").counters.exits.at("Triple fault") == 1);

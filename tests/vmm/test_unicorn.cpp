@@ -831,6 +831,9 @@ class QuietPlatform : public Platform {
     void port_out(Cpu&, uint16_t, uint8_t, uint32_t) override { ++accesses; }
     uint32_t mmio_read(Cpu&, uint32_t, uint8_t) override { return ++accesses, 0xffffffffu; }
     void mmio_write(Cpu&, uint32_t, uint8_t, uint32_t) override { ++accesses; }
+    void on_hlt(Cpu& cpu) override {
+        if (!cpu.state().interrupts_enabled()) cpu.request_stop("hlt", Outcome::Halted);
+    }
     int accesses = 0;
 };
 
@@ -1242,7 +1245,7 @@ TEST_CASE("divide errors raise #DE on the model and on Unicorn, with nothing cha
 
         // The model, with no IDT: #DE cannot be delivered, #DF neither.
         const Stop stop = h.cpu().run(100);
-        CHECK(stop.kind == Stop::Kind::TripleFault);
+        CHECK(stop.outcome == Outcome::TripleFault);
         CHECK(stop.detail.find("exception 0 ") != std::string::npos);
         CHECK(stop.eip == div_at);
 

@@ -10,7 +10,9 @@
 #include "../support/fake_machine.hpp"
 #include "../support/process.hpp"
 #include "ptv/common/memory_hash.hpp"
-#include "ptv/devices/standard_devices.hpp"
+#include "ptv/devices/device_set.hpp"
+#include "ptv/devices/post_code.hpp"
+#include "ptv/devices/uart16550.hpp"
 #include "ptv/worker/control.hpp"
 #include "ptv/worker/snapshot_file.hpp"
 
@@ -81,7 +83,9 @@ TEST_CASE("hex and console bytes round-trip every byte value") {
 
 TEST_CASE("device state: a UART saved mid-conversation is the same UART loaded") {
     test::FakeMachine m1, m2;
-    devices::StandardDevices a(m1), b(m2);
+    devices::DeviceSet a(m1), b(m2);
+    auto& a_uart = a.get<devices::Uart16550>();
+    auto& b_uart = b.get<devices::Uart16550>();
     auto out = [](vmb::Device& d, unsigned reg, uint8_t v) {
         d.write(vmb::Space::Pio, reg, {&v, 1});
     };
@@ -90,21 +94,21 @@ TEST_CASE("device state: a UART saved mid-conversation is the same UART loaded")
         d.read(vmb::Space::Pio, reg, {&v, 1});
         return v;
     };
-    out(a.uart, UART_LCR, UART_LCR_WLEN8);
-    out(a.uart, UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
-    out(a.uart, UART_SCR, 0x42);
-    out(a.uart, UART_TX, 'x');
-    a.uart.receive('h');
-    a.uart.receive('i');
-    (void)in(a.uart, UART_LSR);  // 'h' and 'i' move into the FIFO
-    out(a.post_code, 0, 0x99);
+    out(a_uart, UART_LCR, UART_LCR_WLEN8);
+    out(a_uart, UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
+    out(a_uart, UART_SCR, 0x42);
+    out(a_uart, UART_TX, 'x');
+    a_uart.receive('h');
+    a_uart.receive('i');
+    (void)in(a_uart, UART_LSR);  // 'h' and 'i' move into the FIFO
+    out(a.get<devices::PostCode>(), 0, 0x99);
     const nlohmann::json saved = a.save_state();
     b.load_state(nlohmann::json::parse(saved.dump()));
     CHECK(b.save_state() == saved);
-    CHECK(in(b.uart, UART_SCR) == 0x42);
-    CHECK((in(b.uart, UART_LSR) & UART_LSR_DR) != 0);
-    CHECK(in(b.uart, UART_RX) == 'h');
-    CHECK(in(b.uart, UART_RX) == 'i');
-    CHECK(b.uart.bytes_transmitted() == 1);
-    CHECK(b.post_code.last() == 0x99);
+    CHECK(in(b_uart, UART_SCR) == 0x42);
+    CHECK((in(b_uart, UART_LSR) & UART_LSR_DR) != 0);
+    CHECK(in(b_uart, UART_RX) == 'h');
+    CHECK(in(b_uart, UART_RX) == 'i');
+    CHECK(b_uart.bytes_transmitted() == 1);
+    CHECK(b.get<devices::PostCode>().last() == 0x99);
 }

@@ -8,6 +8,10 @@
 
 namespace ptv::devices {
 
+void PvConsole::plug_in(vmb::VirtualMotherboard& board) {
+    board.claim(vmb::Space::Pio, PTV_PVCON_DOORBELL_PORT, PTV_PVCON_DOORBELL_SIZE, *this);
+}
+
 namespace {
 uint32_t load32(const uint8_t* p) {
     uint32_t v;
@@ -24,21 +28,21 @@ void PvConsole::read(vmb::Space, uint64_t, std::span<uint8_t> data) {
     for (size_t i = 0; i < data.size(); ++i) data[i] = i < 8 ? uint8_t(n >> (8 * i)) : 0;
 }
 
-void PvConsole::write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) {
+vmb::Response PvConsole::write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) {
     if (offset != 0 || data.size() != 4)
         return fail(fmt::format(
             "doorbell written with {} byte(s) at offset {}; ring it with a 32-bit OUT of the "
             "ring's address",
             data.size(), offset));
-    drain(load32(data.data()));
+    return drain(load32(data.data()));
 }
 
-void PvConsole::fail(std::string message) {
-    machine_.request_stop(
-        {vmb::StopRequest::Kind::DeviceError, 0, std::string(name()), std::move(message)});
+vmb::Response PvConsole::fail(std::string message) const {
+    return vmb::StopRequest{vmb::StopRequest::Kind::DeviceError, 0, std::string(name()),
+                            std::move(message)};
 }
 
-void PvConsole::drain(uint64_t gpa) {
+vmb::Response PvConsole::drain(uint64_t gpa) {
     std::span<uint8_t> ram = machine_.ram();
     if (gpa % 4 != 0 || gpa > ram.size() || ram.size() - gpa < PTV_PVCON_OFF_DATA)
         return fail(
@@ -74,6 +78,7 @@ void PvConsole::drain(uint64_t gpa) {
     machine_.mark_dirty(gpa + PTV_PVCON_OFF_TAIL, 4);
     ++messages_;
     bytes_ += pending;
+    return {};
 }
 
 }  // namespace ptv::devices

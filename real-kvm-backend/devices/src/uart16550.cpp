@@ -4,7 +4,13 @@
 
 #include <stdexcept>
 
+#include "ptv/portmap.h"
+
 namespace ptv::devices {
+
+void Uart16550::plug_in(vmb::VirtualMotherboard& board) {
+    board.claim(vmb::Space::Pio, PTV_COM1_BASE, PTV_COM1_SIZE, *this);  // COM1
+}
 
 namespace {
 // The receiver FIFO of a 16550 holds 16 bytes (datasheet, "FIFO mode").
@@ -19,8 +25,9 @@ void Uart16550::read(vmb::Space, uint64_t offset, std::span<uint8_t> data) {
     for (size_t i = 0; i < data.size(); ++i) data[i] = read_reg(unsigned(offset + i) & 7);
 }
 
-void Uart16550::write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) {
+vmb::Response Uart16550::write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) {
     for (size_t i = 0; i < data.size(); ++i) write_reg(unsigned(offset + i) & 7, data[i]);
+    return {};
 }
 
 void Uart16550::receive(uint8_t byte) {

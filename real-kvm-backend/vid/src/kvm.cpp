@@ -10,8 +10,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+
 #include <memory>
 #include <mutex>
+#include "ptv/common/clock.hpp"
 
 #include "ioctl.hpp"
 
@@ -246,6 +248,75 @@ Vcpu::RunStatus Vcpu::enter() {
     throw KvmError("KVM_RUN", errno);
 }
 
+vnd::Exit Vcpu::run() {
+    using vnd::ExitReason;
+    vnd::Exit exit;
+    if (enter() == RunStatus::Kicked) {
+        exit.reason = ExitReason::Interrupted;
+        exit.t_exit_ns = now_ns();
+        return exit;
+    }
+    exit.t_exit_ns = now_ns();
+    const kvm_run* r = run_;
+    switch (r->exit_reason) {
+        case KVM_EXIT_IO:
+            exit.reason = ExitReason::PortIo;
+            exit.is_write = r->io.direction == KVM_EXIT_IO_OUT;
+            exit.size = r->io.size;
+            exit.count = r->io.count;
+            exit.address = r->io.port;
+            exit.data = reinterpret_cast<uint8_t*>(run_) + r->io.data_offset;
+            break;
+        case KVM_EXIT_MMIO:
+            exit.reason = ExitReason::Mmio;
+            exit.is_write = r->mmio.is_write;
+            exit.size = uint8_t(r->mmio.len);
+            exit.address = r->mmio.phys_addr;
+            exit.data = run_->mmio.data;
+            break;
+        case KVM_EXIT_HLT:
+            exit.reason = ExitReason::Hlt;
+            exit.interrupts_enabled = r->if_flag;
+            break;
+        case KVM_EXIT_SHUTDOWN:
+            exit.reason = ExitReason::Shutdown;
+            break;
+        case KVM_EXIT_INTERNAL_ERROR:
+            exit.reason = ExitReason::InternalError;
+            exit.hardware_reason = r->internal.suberror;
+            break;
+        case KVM_EXIT_FAIL_ENTRY:
+            exit.reason = ExitReason::FailEntry;
+            exit.hardware_reason = r->fail_entry.hardware_entry_failure_reason;
+            break;
+        case KVM_EXIT_INTR:
+            exit.reason = ExitReason::Interrupted;  // a signal
+            break;
+        default:
+            exit.reason = ExitReason::Unknown;
+            exit.hardware_reason = r->exit_reason;
+    }
+    return exit;
+}
+
+Vcpu::CodeLocation Vcpu::code_location() const {
+    constexpr uint64_t kSynced = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+    const bool synced = (synced_ & kSynced) == kSynced;
+    const kvm_regs r = synced ? run_->s.regs.regs : regs();
+    const kvm_sregs s = synced ? run_->s.regs.sregs : sregs();
+    constexpr uint64_t kEferLma = 1u << 10, kCr0Pg = 1u << 31;
+    const bool long_mode = (s.efer & kEferLma) && s.cs.l;
+    CodeLocation at{r.rip,
+                    {},
+                    long_mode ? CpuMode::Long64
+                    : s.cs.db ? CpuMode::Protected32
+                              : CpuMode::Real16};
+    uint64_t linear = s.cs.base + r.rip;
+    if (!long_mode) linear &= 0xffffffff;
+    at.phys = (s.cr0 & kCr0Pg) ? translate(linear) : std::optional<uint64_t>(linear);
+    return at;
+}
+
 void Vcpu::kick() {
     // kvm_run is shared with the kernel and the vCPU thread: the flag is
     // only ever touched atomically.
@@ -285,6 +356,7 @@ bool Vcpu::sync_regs(uint64_t mask) {
     if ((mask & sync_supported_) != mask) return false;
     run_->kvm_valid_regs = mask;
     run_->kvm_dirty_regs = 0;
+    synced_ = mask;
     return true;
 }
 

@@ -28,7 +28,7 @@
 #include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/trace.hpp"
-#include "ptv/worker/outcome.hpp"
+#include "ptv/common/outcome.hpp"
 #include "ptv/worker/snapshot_file.hpp"
 #include "vm.hpp"
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ptv/common/disasm.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/trace.hpp"
@@ -23,6 +25,14 @@ std::string hex(uint64_t v) {
     return fmt::format("{:#x}", v);
 }
 
+// A target's track: devices in board order, then unclaimed-pio,
+// unclaimed-mmio and the vCPU's own handler.
+int track_of(const NotificationDispatcher& d, uint16_t target) {
+    const auto targets = d.targets();
+    const auto it = std::find(targets.begin(), targets.end(), target);
+    return kDeviceTidBase + int(it - targets.begin());
+}
+
 }  // namespace
 
 std::optional<Instruction> record_instruction(const NotificationRecord& rec) {
@@ -38,10 +48,12 @@ void write_tracks(trace::TraceWriter& w, const NotificationDispatcher& d,
                                       : fmt::format("VM {}", vm_name));
     w.thread_name(kVmPid, kVcpuTid, "vCPU 0");
     w.thread_sort_index(kVmPid, kVcpuTid, 0);
-    for (uint16_t t = 0; t < d.target_count(); ++t) {
-        w.thread_name(kVmPid, kDeviceTidBase + t,
-                      fmt::format("{} ({})", d.target_name(t), d.target_kind(t)));
-        w.thread_sort_index(kVmPid, kDeviceTidBase + t, 1 + t);
+    const auto targets = d.targets();
+    for (size_t i = 0; i < targets.size(); ++i) {
+        const int tid = track_of(d, targets[i]);
+        w.thread_name(kVmPid, tid,
+                      fmt::format("{} ({})", d.target_name(targets[i]), d.target_kind(targets[i])));
+        w.thread_sort_index(kVmPid, tid, int(1 + i));
     }
 }
 
@@ -71,7 +83,7 @@ void write_record(trace::TraceWriter& w, const NotificationDispatcher& d,
                handling_ns / 1000.0, args);
 
     // The notification: the dispatcher handing the exit to its target.
-    const int dev_tid = kDeviceTidBase + rec.target;
+    const int dev_tid = track_of(d, rec.target);
     const std::string what =
         io ? fmt::format("{} {} {:#x}", device, rec.is_write ? "write" : "read", rec.address)
            : fmt::format("{} {}", device, vnd::reason_name(rec.reason));
@@ -83,18 +95,37 @@ void write_record(trace::TraceWriter& w, const NotificationDispatcher& d,
     w.flow_finish("notification", "dispatch", id, kVmPid, dev_tid, us(rec.t_notify, t0));
 }
 
+void write_completion(trace::TraceWriter& w, const NotificationDispatcher& d,
+                      const CompletionRecord& c, uint64_t t0) {
+    // The completion half: on the device's track, tied to the notification
+    // it completes (the guest learns of the work the exit asked for).
+    const int dev_tid = track_of(d, c.target);
+    w.instant("notification", fmt::format("{} completion", d.target_name(c.target)), kVmPid,
+              dev_tid, us(c.t_ns, t0), {{"completes", c.notification}, {"event", c.event}});
+    const auto* log = d.log();
+    if (c.notification == 0 || !log || c.notification > log->size()) return;
+    // An arrow from the end of the notification to its completion; its id
+    // apart from the dispatch arrows' (record ids).
+    const uint64_t flow = (uint64_t(1) << 40) | c.notification;
+    const NotificationRecord& rec = log->records()[c.notification - 1];
+    w.flow_start("notification", "completion", flow, kVmPid, track_of(d, rec.target),
+                 us(rec.t_done, t0));
+    w.flow_finish("notification", "completion", flow, kVmPid, dev_tid, us(c.t_ns, t0));
+}
+
 nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
                             const NotificationDispatcher& d, uint64_t t0,
-                            const std::string& vm_name, int worker_pid) {
+                            const std::string& vm_name, int worker_pid, const std::string& source) {
     write_tracks(w, d, vm_name, worker_pid);
     const auto* log = d.log();
     uint64_t id = 0;
     for (const auto& rec : log->records()) write_record(w, d, rec, ++id, t0);
+    for (const auto& c : d.completion_log()) write_completion(w, d, c, t0);
     w.metadata("vm", vm_name);
     w.metadata("exits", d.total_exits());
     w.metadata("recorded_exits", log->size());
     w.metadata("dropped_exits", log->dropped());
-    w.metadata("source", "ptv-vmwp (real KVM)");
+    w.metadata("source", source);
     const uint64_t events = w.events_written();
     if (!w.finish())
         throw UsageError(fmt::format("writing trace file '{}' failed; check free space", path));

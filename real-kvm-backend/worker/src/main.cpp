@@ -48,6 +48,8 @@ extern "C" const char* __asan_default_options() {
 
 int main(int argc, char** argv) {
     using namespace ptv::worker;
+    using ptv::exit_status;
+    using ptv::Outcome;
     WorkerConfig cfg;
     int control_fd = -1, listen_fd = -1;
     bool json = false, no_seccomp = false;

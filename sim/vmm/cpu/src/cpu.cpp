@@ -17,8 +17,8 @@ void Cpu::map_private(uint32_t base, size_t size) {
     private_.assign(size, 0);
 }
 
-void Cpu::request_stop(std::string detail, Stop::Kind kind) {
-    if (!stop_) stop_ = Stop{kind, s_.eip, std::move(detail)};
+void Cpu::request_stop(std::string detail, Outcome outcome) {
+    if (!stop_) stop_ = Stop{outcome, s_.eip, std::move(detail)};
 }
 
 // ---------------------------------------------------------------- memory --
@@ -327,7 +327,7 @@ void Cpu::deliver_with_nesting(Event e) {
             if (is_exception && e.vector == vec::DF) {
                 fault_depth_ = 0;
                 const bool ud = first_fault_ == vec::UD;
-                stop_ = Stop{ud ? Stop::Kind::InvalidOpcode : Stop::Kind::TripleFault, e.eip,
+                stop_ = Stop{ud ? Outcome::InvalidOpcode : Outcome::TripleFault, e.eip,
                              ud ? "invalid opcode " + describe(e.eip)
                                 : fmt::format("triple fault: exception {} could not be delivered",
                                               first_fault_)};
@@ -411,7 +411,7 @@ void Cpu::step_one() {
         }
         // Retired: a faulting instruction is not counted (it restarts), nor
         // is one the model stopped at as unsupported (it never ran).
-        if (!stop_ || stop_->kind != Stop::Kind::Unsupported) ++counters_.instructions;
+        if (!stop_ || stop_->outcome != Outcome::UnsupportedInstruction) ++counters_.instructions;
     } catch (const CpuFault& f) {
         // Faults restart the instruction: the frame holds its own EIP.
         s_.eip = eip;
@@ -426,7 +426,7 @@ Stop Cpu::run(uint64_t budget) {
     uint64_t steps = 0;
     while (!stop_) {
         if (budget && steps++ >= budget) {
-            stop_ = Stop{Stop::Kind::Budget, s_.eip,
+            stop_ = Stop{Outcome::InstructionBudget, s_.eip,
                          fmt::format("instruction budget of {} exhausted", budget)};
             break;
         }

@@ -569,7 +569,8 @@ void Cpu::execute(const Instruction& in) {
     if (execute_system(in)) return;
     if (execute_string(in)) return;
     s_.eip = next - in.length;
-    stop_ = Stop{Stop::Kind::Unsupported, s_.eip, "unsupported instruction " + describe(s_.eip)};
+    stop_ = Stop{Outcome::UnsupportedInstruction, s_.eip,
+                 "unsupported instruction " + describe(s_.eip)};
 }
 
 }  // namespace ptv::vmm

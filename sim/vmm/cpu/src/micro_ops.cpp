@@ -690,7 +690,7 @@ BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
         }
         if (bt_break_) {  // left after *op
             const MicroOp* op = bt_op_;
-            const bool unsupported = stop_ && stop_->kind == Stop::Kind::Unsupported;
+            const bool unsupported = stop_ && stop_->outcome == Outcome::UnsupportedInstruction;
             if (!op->generic && !op->terminator) s_.eip = op->next;
             const uint32_t done = uint32_t(op - b->ops) + (unsupported ? 0 : 1);
             if (op + 1 == end && !unsupported) ++b->completed;

@@ -40,11 +40,9 @@ bool Cpu::execute_system(const Instruction& in) {
         case ZYDIS_MNEMONIC_HLT:
             need_cpl0();
             if (pending_irq_ && s_.interrupts_enabled()) return true;  // woken at once
-            if (!s_.interrupts_enabled())
-                stop_ = Stop{Stop::Kind::Halted, next, "hlt with interrupts off"};
-            else if (platform_.on_halt_with_interrupts(*this))
-                stop_ = Stop{Stop::Kind::Halted, next,
-                             "hlt with interrupts on, and no interrupt source in this model"};
+            // What a HLT means for the run is the platform's (the exit
+            // policy's) to say; EIP is past the HLT, as KVM reports it.
+            platform_.on_hlt(*this);
             return true;
         case ZYDIS_MNEMONIC_IN: {
             need_iopl();
@@ -177,7 +175,7 @@ bool Cpu::execute_system(const Instruction& in) {
                     case 0:
                         if (v & 0x80000000u) {
                             s_.eip = next - in.length;
-                            stop_ = Stop{Stop::Kind::Unsupported, s_.eip,
+                            stop_ = Stop{Outcome::UnsupportedInstruction, s_.eip,
                                          "unsupported: paging (CR0.PG) is not modelled; " +
                                              describe(s_.eip)};
                             return true;
@@ -274,7 +272,7 @@ bool Cpu::execute_system(const Instruction& in) {
 void Cpu::do_iret(const Instruction& in) {
     // Protected-mode IRET without task return (SDM vol. 2, IRET).
     if (s_.eflags & flags::NT) {
-        stop_ = Stop{Stop::Kind::Unsupported, s_.eip - in.length,
+        stop_ = Stop{Outcome::UnsupportedInstruction, s_.eip - in.length,
                      "unsupported: task return (IRET with EFLAGS.NT) is not modelled"};
         s_.eip -= in.length;
         return;

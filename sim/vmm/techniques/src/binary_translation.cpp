@@ -268,7 +268,7 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
     while (!cpu.stopped()) {
         if (budget && steps >= budget) {
             cpu.request_stop(fmt::format("instruction budget of {} exhausted", budget),
-                             Stop::Kind::Budget);
+                             Outcome::InstructionBudget);
             break;
         }
         // Interrupts are taken between units; user code runs directly; 16-

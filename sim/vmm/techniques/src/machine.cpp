@@ -12,6 +12,7 @@
 #include "ptv/portmap.h"
 #include "ptv/vmb/boot_area.hpp"
 #include "ptv/vmb/multiboot.hpp"
+#include "ptv/vnd/guest_code.hpp"
 
 namespace ptv::vmm {
 
@@ -37,13 +38,15 @@ Segment flat(uint16_t selector, uint8_t access) {
 }  // namespace
 
 SimulatedMachine::SimulatedMachine(const GuestConfig& config)
-    : config_(config), ram_(checked_ram(config.memory_mib)) {
+    : config_(config),
+      ram_(checked_ram(config.memory_mib)),
+      policy_({config.allow_unclaimed_mmio}) {
     const std::vector<uint8_t> file = vmb::read_image_file(config_.image_path);
     const vmb::MultibootImage image = vmb::parse_multiboot(file, config_.name);
     vmb::load_multiboot(image, file, ram_, config_.name);
     vmb::write_boot_area(ram_, config_.cmdline);
     entry_ = image.entry;
-    devices_.attach(board_);  // the KVM worker's devices, in its order
+    devices_.plug_into(board_);  // the KVM worker's devices, in its order
     dispatcher_ = std::make_unique<vnd::NotificationDispatcher>(board_);
 }
 
@@ -67,48 +70,48 @@ void SimulatedMachine::boot(CpuState& s) const {
     s.gpr[ESP] = PTV_BOOT_STACK_TOP;
 }
 
+void SimulatedMachine::attach(Cpu& cpu) {
+    dispatcher_->set_clock(
+        [](const void* c) { return static_cast<const Cpu*>(c)->counters().instructions * 1000; },
+        &cpu);
+}
+
 vnd::Exit SimulatedMachine::make_exit(Cpu& cpu, vnd::ExitReason reason, uint32_t address,
                                       uint8_t size, bool is_write) {
     vnd::Exit e;
-    e.t_exit_ns = now_ns();  // the trace's exit time (0 put exits 19,000 s before t0)
+    e.t_exit_ns = dispatcher_->now();
     e.reason = reason;
     e.address = address;
     e.size = size;
     e.is_write = is_write;
     e.interrupts_enabled = cpu.state().interrupts_enabled();
-    if (dispatcher_->logging()) {
-        // The model reports a device access from inside the instruction,
-        // with EIP already past it (as KVM does for OUT): the bytes around
-        // EIP, as the worker captures them, let vnd decode the culprit
-        // whichever side of EIP it is on.
-        const uint32_t rip = cpu.state().seg[CS].base + cpu.state().eip;
-        const uint32_t before = std::min<uint32_t>(rip, 16);
-        e.rip = cpu.state().eip;
-        e.cpu_mode = 1;
-        e.code_rip_offset = uint8_t(before);
-        e.code_len = 32;
-        for (uint32_t i = 0; i < 32; ++i) {
-            const uint64_t a = uint64_t(rip) - before + i;
-            e.code[i] = a < ram_.size() ? ram_[a] : 0xff;
-        }
-        e.has_code = true;
-    }
+    // The model reports a device access from inside the instruction, with
+    // EIP already past it (as KVM does for OUT): the bytes around EIP let
+    // vnd decode the culprit whichever side of EIP it is on.
+    if (dispatcher_->logging()) capture_code(cpu, e);
     return e;
+}
+
+void SimulatedMachine::capture_code(const Cpu& cpu, vnd::Exit& exit) const {
+    const CpuState& s = cpu.state();
+    vnd::capture_code(exit, ram_, uint64_t(s.seg[CS].base) + s.eip, s.eip, CpuMode::Protected32);
+}
+
+std::optional<vnd::Verdict> SimulatedMachine::judge(const Cpu& cpu, vnd::Exit& exit,
+                                                    const vnd::Notification& n) const {
+    return policy_.judge(exit, n, [this, &cpu](vnd::Exit& e) { capture_code(cpu, e); });
+}
+
+std::optional<vnd::Verdict> SimulatedMachine::dispatch(Cpu& cpu, vnd::Exit& exit) {
+    return judge(cpu, exit, dispatcher_->dispatch(exit));
 }
 
 uint32_t SimulatedMachine::access(Cpu& cpu, vnd::Exit& exit, uint32_t value) {
     uint8_t data[8] = {};
     std::memcpy(data, &value, 4);
     exit.data = data;
-    const vnd::Notification n = dispatcher_->dispatch(exit);
-    if (n.unclaimed && exit.reason == vnd::ExitReason::Mmio && exit.is_write &&
-        !config_.allow_unclaimed_mmio && !bus_error_) {
-        bus_error_ = true;
-        cpu.request_stop(fmt::format(
-            "bus error: guest wrote {} byte(s) to {:#x}, MMIO space no device claims, at EIP {:#x} "
-            "(--allow-unclaimed-mmio drops such writes instead)",
-            exit.size, exit.address, cpu.state().eip));
-    }
+    if (auto verdict = dispatch(cpu, exit)) [[unlikely]]
+        cpu.request_stop(verdict->message, verdict->outcome);
     uint32_t out = 0;
     std::memcpy(&out, data, 4);
     return exit.size == 4 ? out : out & ((1u << (exit.size * 8)) - 1);
@@ -122,14 +125,8 @@ void SimulatedMachine::console_write(std::string_view bytes) {
     }
 }
 
-void SimulatedMachine::request_stop(vmb::StopRequest request) {
-    if (stop_) return;
-    stop_ = std::move(request);
-    if (cpu_)
-        cpu_->request_stop(
-            stop_->kind == vmb::StopRequest::Kind::GuestExit
-                ? fmt::format("guest wrote status {} to the debug-exit port", stop_->status)
-                : stop_->device + ": " + stop_->message);
+void SimulatedMachine::complete(const vmb::Completion& completion) {
+    dispatcher_->complete(completion);
 }
 
 }  // namespace ptv::vmm

@@ -19,47 +19,21 @@ namespace ptv::vmm {
 
 namespace {
 
-struct Outcome {
-    const char* name;
-    int status;
-};
-
-Outcome outcome_of(const Stop& stop, const SimulatedMachine& m) {
-    switch (stop.kind) {
-        case Stop::Kind::Halted:
-            return {"halted", 0};
-        case Stop::Kind::Budget:
-            return {"instruction-budget", 5};
-        case Stop::Kind::Unsupported:
-            return {"unsupported-instruction", kStatusUnsupported};
-        case Stop::Kind::TripleFault:
-            return {"triple-fault", 3};
-        case Stop::Kind::InvalidOpcode:
-            return {"invalid-opcode", 4};
-        case Stop::Kind::Platform:
-            break;
-    }
-    if (m.bus_error()) return {"bus-error", 6};
-    if (const auto& req = m.stop_request()) {
-        if (req->kind == vmb::StopRequest::Kind::DeviceError) return {"device-error", 7};
-        return req->status == 0 ? Outcome{"guest-exit", 0} : Outcome{"guest-failure", 1};
-    }
-    return {"stopped", 10};
-}
-
 void write_trace(const RunOptions& o, const RunResult& r, const Technique& t,
                  const SimulatedMachine& m, trace::TraceWriter& w, uint64_t t0) {
     constexpr int kPid = 1, kVcpu = 1, kVmm = 2;
     if (o.technique == "vmx" && m.dispatcher().log()) {
-        // Exits and notifications exactly as a KVM run's trace has them.
-        vnd::export_trace(w, o.trace_path, m.dispatcher(), t0, o.guest.name + " (vmx model)", 0);
+        // Exits and notifications exactly as a KVM run's trace has them, on
+        // the model's clock (1 µs per guest instruction, as below).
+        vnd::export_trace(w, o.trace_path, m.dispatcher(), 0, o.guest.name + " (vmx model)", 0,
+                          "ptv vmm (the CPU model's VMX technique)");
     } else {
         w.process_name(kPid, fmt::format("VM {} ({} model)", o.guest.name, o.technique));
         w.thread_name(kPid, kVcpu, "vCPU 0");
         w.thread_name(kPid, kVmm, "VMM");
     }
-    // Modelled time: one microsecond of the trace per 1,000 modelled cycles
-    // is not meaningful; use the instruction count as the clock (1 µs each).
+    // The model's clock: the instruction count, 1 µs of trace time each
+    // (modelled cycles would suggest a precision the cost model lacks).
     for (const auto& tr : t.transitions()) {
         nlohmann::json args = {{"cause", tr.cause},
                                {"eip", fmt::format("{:#x}", tr.eip)},
@@ -166,16 +140,12 @@ RunResult run_guest(const RunOptions& o) {
     const uint64_t t0 = now_ns();
     const Stop stop = technique->run(cpu, o.max_instructions);
     const uint64_t t1 = now_ns();
-    if (auto* vmx = dynamic_cast<VmxModel*>(technique.get());
-        vmx && (stop.kind == Stop::Kind::TripleFault || stop.kind == Stop::Kind::InvalidOpcode))
-        vmx->triple_fault(cpu);
 
     RunResult r;
     r.guest = o.guest.name;
     r.technique = o.technique;
-    const Outcome out = outcome_of(stop, machine);
-    r.outcome = out.name;
-    r.status = out.status;
+    r.outcome = std::string(outcome_name(stop.outcome));
+    r.status = exit_status(stop.outcome);
     r.message = stop.detail;
     r.stop_eip = stop.eip;
     r.output = machine.output();

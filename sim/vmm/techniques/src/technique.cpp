@@ -28,6 +28,14 @@ void Technique::mmio_write(Cpu& cpu, uint32_t address, uint8_t size, uint32_t va
     device(cpu, vnd::ExitReason::Mmio, address, size, true, value);
 }
 
+void Technique::on_hlt(Cpu& cpu) {
+    // HLT does not leave the guest here (the VMX model's HLT exiting does):
+    // the exit policy still says what it means, as for a KVM guest.
+    vnd::Exit e = machine_.make_exit(cpu, vnd::ExitReason::Hlt, 0, 0, false);
+    if (auto verdict = machine_.judge(cpu, e, vnd::Notification{}))
+        cpu.request_stop(verdict->message, verdict->outcome);
+}
+
 void Technique::note(Transition t) {
     if (transitions_.size() < transition_capacity_)
         transitions_.push_back(std::move(t));

@@ -5,15 +5,17 @@
 
 #include "ptv/vmb/device.hpp"
 #include "ptv/vmb/machine.hpp"
+#include "ptv/vmb/motherboard.hpp"
 
 namespace ptv::devices {
 
 class DebugExit : public vmb::Device {
   public:
     explicit DebugExit(vmb::Machine& machine) : machine_(machine) {}
+    void plug_in(vmb::VirtualMotherboard& board) override;
     std::string_view name() const override { return "debug-exit"; }
     void read(vmb::Space, uint64_t, std::span<uint8_t> data) override;
-    void write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) override;
+    vmb::Response write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) override;
 
   private:
     vmb::Machine& machine_;

@@ -8,19 +8,24 @@
 
 #include "ptv/portmap.h"
 #include "ptv/vmb/device.hpp"
+#include "ptv/vmb/motherboard.hpp"
 
 namespace ptv::devices {
 
 class MmioScratch : public vmb::Device {
   public:
+    void plug_in(vmb::VirtualMotherboard& board) override {
+        board.claim(vmb::Space::Mmio, PTV_MMIO_SCRATCH_BASE, PTV_MMIO_SCRATCH_SIZE, *this);
+    }
     std::string_view name() const override { return "mmio-scratch"; }
     void read(vmb::Space, uint64_t offset, std::span<uint8_t> data) override {
         if (offset + data.size() <= regs_.size())
             std::memcpy(data.data(), regs_.data() + offset, data.size());
     }
-    void write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) override {
+    vmb::Response write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) override {
         if (offset + data.size() <= regs_.size())
             std::memcpy(regs_.data() + offset, data.data(), data.size());
+        return {};
     }
 
     nlohmann::json save_state() const override;

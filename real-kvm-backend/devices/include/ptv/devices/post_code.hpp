@@ -4,18 +4,24 @@
 // measures the exit path, not the device.
 #pragma once
 
+#include "ptv/portmap.h"
 #include "ptv/vmb/device.hpp"
+#include "ptv/vmb/motherboard.hpp"
 
 namespace ptv::devices {
 
 class PostCode : public vmb::Device {
   public:
+    void plug_in(vmb::VirtualMotherboard& board) override {
+        board.claim(vmb::Space::Pio, PTV_POST_CODE_PORT, 1, *this);
+    }
     std::string_view name() const override { return "post-code"; }
     void read(vmb::Space, uint64_t, std::span<uint8_t> data) override {
         for (auto& b : data) b = last_;
     }
-    void write(vmb::Space, uint64_t, std::span<const uint8_t> data) override {
+    vmb::Response write(vmb::Space, uint64_t, std::span<const uint8_t> data) override {
         if (!data.empty()) last_ = data[0];
+        return {};
     }
     uint8_t last() const { return last_; }
     nlohmann::json save_state() const override { return {{"last", last_}}; }

@@ -14,6 +14,7 @@
 
 #include "ptv/vmb/device.hpp"
 #include "ptv/vmb/machine.hpp"
+#include "ptv/vmb/motherboard.hpp"
 
 namespace ptv::devices {
 
@@ -21,11 +22,12 @@ class PvConsole : public vmb::Device {
   public:
     explicit PvConsole(vmb::Machine& machine) : machine_(machine) {}
 
+    void plug_in(vmb::VirtualMotherboard& board) override;
     std::string_view name() const override { return "pv-console"; }
     std::string_view kind() const override { return "paravirtual"; }
     // Reading the doorbell returns the number of messages delivered so far.
     void read(vmb::Space, uint64_t offset, std::span<uint8_t> data) override;
-    void write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) override;
+    vmb::Response write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) override;
 
     uint64_t messages() const { return messages_; }
     uint64_t bytes() const { return bytes_; }
@@ -38,8 +40,8 @@ class PvConsole : public vmb::Device {
     }
 
   private:
-    void fail(std::string message);
-    void drain(uint64_t ring_gpa);
+    vmb::Response fail(std::string message) const;
+    vmb::Response drain(uint64_t ring_gpa);
 
     vmb::Machine& machine_;
     uint64_t messages_ = 0;

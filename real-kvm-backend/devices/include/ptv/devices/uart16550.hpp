@@ -13,6 +13,7 @@
 
 #include "ptv/vmb/device.hpp"
 #include "ptv/vmb/machine.hpp"
+#include "ptv/vmb/motherboard.hpp"
 
 namespace ptv::devices {
 
@@ -20,9 +21,10 @@ class Uart16550 : public vmb::Device {
   public:
     explicit Uart16550(vmb::Machine& machine) : machine_(machine) {}
 
+    void plug_in(vmb::VirtualMotherboard& board) override;
     std::string_view name() const override { return "uart"; }
     void read(vmb::Space space, uint64_t offset, std::span<uint8_t> data) override;
-    void write(vmb::Space space, uint64_t offset, std::span<const uint8_t> data) override;
+    vmb::Response write(vmb::Space space, uint64_t offset, std::span<const uint8_t> data) override;
 
     // Bytes typed by the user arrive here (from another thread). They wait
     // on the line until the guest asserts RTS (hardware flow control, as a

@@ -16,8 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "ptv/common/disasm.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/vid/vcpu_state.hpp"
+#include "ptv/vnd/exit.hpp"
 
 namespace ptv::vid {
 
@@ -127,12 +129,31 @@ class Vcpu {
     ~Vcpu();
 
     int id() const { return id_; }
-    kvm_run* run() const { return run_; }
 
+    // Runs the guest until its next exit and describes the exit without KVM
+    // types (vnd/exit.hpp), stamped with `t_exit_ns` taken right after. A
+    // kick (kick(), or one that got in first) and a signal both come back
+    // as ExitReason::Interrupted: the caller knows what the kick meant.
+    // Other errors throw KvmError. The exit's data points into the vCPU's
+    // shared page and is valid until the next run().
+    vnd::Exit run();
+
+    // The guest's RIP and where its code is (for the trace and the exit
+    // policy): from the registers KVM copied with the exit when sync_regs()
+    // is on, through the ioctls otherwise.
+    struct CodeLocation {
+        uint64_t rip;
+        std::optional<uint64_t> phys;  // nullopt: not mapped by the guest's page tables
+        CpuMode mode;
+    };
+    CodeLocation code_location() const;
+
+    // The raw entry and the shared page, for the benchmark's bare loop (the
+    // peer the exit path is measured against) and vid's own tests; the
+    // worker uses run().
     enum class RunStatus { Exited, Kicked };
-    // One KVM_RUN. Kicked when kick() interrupted it (or got in first); the
-    // caller decides what the kick meant. Other errors throw KvmError.
     RunStatus enter();
+    const kvm_run* kvm_run_page() const { return run_; }
 
     // Makes the vCPU leave the guest soon, from any thread: sets
     // immediate_exit (covers a kick that lands before KVM_RUN) and signals
@@ -173,6 +194,7 @@ class Vcpu {
     kvm_run* run_ = nullptr;
     size_t run_size_ = 0;
     uint64_t sync_supported_ = 0;  // KVM_CAP_SYNC_REGS mask
+    uint64_t synced_ = 0;          // what sync_regs() turned on
     std::atomic<pthread_t> thread_{};
     std::atomic<bool> bound_{false};
 };

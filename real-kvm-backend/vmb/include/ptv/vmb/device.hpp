@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace ptv::vmb {
@@ -18,9 +20,34 @@ inline std::string_view space_name(Space s) {
     return s == Space::Pio ? "pio" : "mmio";
 }
 
+// A device's request to end the run: the guest asked to stop (debug-exit)
+// or misused the device (bad ring indices). It travels back with the
+// access, in the exit's notification, and the exit policy turns it into
+// the run's outcome.
+struct StopRequest {
+    enum class Kind : uint8_t {
+        GuestExit,    // the guest asked to end, with a status byte
+        DeviceError,  // the guest misused a device (e.g. bad ring indices)
+    };
+    Kind kind;
+    uint32_t status = 0;  // GuestExit: the guest's status
+    std::string device;   // who asked
+    std::string message;  // DeviceError: what the guest did wrong
+};
+
+// What a write answers besides taking the data: usually nothing, at times
+// a request to stop.
+using Response = std::optional<StopRequest>;
+
+class VirtualMotherboard;
+
 class Device {
   public:
     virtual ~Device() = default;
+    // Plugs the device into the board: it claims its own port and MMIO
+    // ranges (kvmtool's device init functions), so the bring-up list says
+    // only which devices a machine has and in what order.
+    virtual void plug_in(VirtualMotherboard& board) = 0;
     // Short, stable name: the exit table's row and the trace's track.
     virtual std::string_view name() const = 0;
     // "emulated" (a real device's registers) or "paravirtual" (an interface
@@ -29,7 +56,7 @@ class Device {
     // `offset` is relative to the base of the claimed range; data.size() is
     // the access width in bytes (1, 2, 4 or 8). read() fills data.
     virtual void read(Space space, uint64_t offset, std::span<uint8_t> data) = 0;
-    virtual void write(Space space, uint64_t offset, std::span<const uint8_t> data) = 0;
+    virtual Response write(Space space, uint64_t offset, std::span<const uint8_t> data) = 0;
 
     // The device's registers and internal state, for a snapshot or a live
     // migration (null: a device with no state). load_state() gets back what

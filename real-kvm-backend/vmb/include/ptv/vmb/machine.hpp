@@ -1,6 +1,7 @@
 // What a device may ask of the machine it sits in: its guest RAM (for
 // para-virtualized devices that share memory with the guest), a console to
-// write to, and a stop (debug-exit, or a device error the guest caused).
+// write to, and a way to tell the guest that earlier work is done. (A stop
+// is not asked here: it is the answer to the access, see device.hpp.)
 // Implemented by the worker process, and by tests and the simulator.
 #pragma once
 
@@ -9,17 +10,18 @@
 #include <string>
 #include <string_view>
 
+#include "ptv/vmb/device.hpp"
+
 namespace ptv::vmb {
 
-struct StopRequest {
-    enum class Kind : uint8_t {
-        GuestExit,    // the guest asked to end, with a status byte
-        DeviceError,  // the guest misused a device (e.g. bad ring indices)
-    };
-    Kind kind;
-    uint32_t status = 0;  // GuestExit: the guest's status
-    std::string device;   // who asked
-    std::string message;  // DeviceError: what the guest did wrong
+// Work a device finished asynchronously. `notification` is the id of the
+// notification that started it (Notification::id; 0 for work the guest did
+// not ask for, such as received input). `event` is the device's own word
+// for what happened (an event-page bit, a vector).
+struct Completion {
+    uint16_t device = 0;  // index on the motherboard
+    uint64_t notification = 0;
+    uint32_t event = 0;
 };
 
 class Machine {
@@ -33,8 +35,11 @@ class Machine {
     virtual void mark_dirty(uint64_t /*gpa*/, uint64_t /*bytes*/) {}
     // Guest console output (UART and PV console both end up here).
     virtual void console_write(std::string_view bytes) = 0;
-    // Ends the VM after the current exit has been handled.
-    virtual void request_stop(StopRequest request) = 0;
+    // The completion half of a notification: a device finished, after the
+    // vCPU resumed, work that an earlier exit started, and the guest must
+    // learn of it. Any thread may call it. The machine traces it (linked to
+    // the notification it completes) and hands it to its guest notifier.
+    virtual void complete(const Completion& completion) = 0;
 };
 
 }  // namespace ptv::vmb

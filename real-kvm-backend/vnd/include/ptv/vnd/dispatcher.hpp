@@ -2,28 +2,33 @@
 // notification routed to whoever registered for it:
 //   - port I/O and MMIO go to the device that claimed the address on the
 //     virtual motherboard (an unclaimed read returns all ones, an unclaimed
-//     write is dropped; both are counted and traced as unclaimed);
-//   - HLT, shutdown, internal error, failed entry and the rest go to the
-//     handler registered for that reason (the worker's policy), whose answer
-//     says whether the vCPU resumes.
+//     write is dropped; both are counted and traced as unclaimed); how the
+//     access reaches the device is the dispatch strategy's business;
+//   - every other exit goes to the vCPU itself: the exit policy
+//     (exit_policy.hpp) says what it means.
 // Every notification is counted (count and handling time per reason and per
-// target) and, when tracing, recorded into a preallocated buffer.
+// target) and, when tracing, recorded into a preallocated buffer, on the
+// clock the dispatcher was given (the host's for KVM, the model's for the
+// CPU model). A device that finishes work later completes the notification
+// (complete()), and that is traced too.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ptv/common/record_buffer.hpp"
+#include "ptv/vmb/machine.hpp"
 #include "ptv/vmb/motherboard.hpp"
+#include "ptv/vnd/dispatch_strategy.hpp"
 #include "ptv/vnd/exit.hpp"
 
 namespace ptv::vnd {
-
-enum class Action : uint8_t { Resume, Stop };
 
 // One handled exit, as the dispatcher's log keeps it.
 struct NotificationRecord {
@@ -38,27 +43,47 @@ struct NotificationRecord {
     std::array<uint8_t, 32> code;
 };
 
+// A completion, as the log keeps it (see complete()).
+struct CompletionRecord {
+    uint64_t t_ns;
+    uint64_t notification;  // the record id it completes (0: none)
+    uint32_t event;
+    uint16_t target;
+};
+
 struct Tally {
     uint64_t count = 0;
     uint64_t total_ns = 0;
 };
 
+// What became of one exit.
 struct Notification {
-    Action action = Action::Resume;
+    uint64_t id = 0;         // 1-based place in the log (0: not logged)
     uint16_t target = 0;     // device index, or one of the special targets below
     bool unclaimed = false;  // no device claimed the address
+    // The device asked to end the run (debug-exit, a device error): the exit
+    // policy turns it into the outcome.
+    vmb::Response stop;
 };
 
 class NotificationDispatcher {
   public:
-    using Handler = std::function<Action(const Exit&)>;
+    // Nanoseconds on the run's clock: now_ns for KVM, the model's
+    // instruction count for the CPU model.
+    using Clock = uint64_t (*)(const void* context);
 
-    // The board's devices must all be attached before the first dispatch.
+    // Devices may join the board at any time; each is counted from its
+    // first access. The default clock is ptv::now_ns; the default strategy
+    // delivers inline (InlineDispatch).
     explicit NotificationDispatcher(const vmb::VirtualMotherboard& board);
+    ~NotificationDispatcher();
 
-    // Registers the handler for a non-I/O exit reason. A reason with no
-    // handler stops the VM.
-    void on(ExitReason reason, Handler handler);
+    void set_clock(Clock clock, const void* context);
+    uint64_t now() const { return clock_(clock_context_); }
+    // The strategy that carries accesses to devices; the dispatcher does
+    // not own it.
+    void set_strategy(DispatchStrategy& strategy) { strategy_ = &strategy; }
+    const DispatchStrategy& strategy() const { return *strategy_; }
 
     // Turns on the notification log (the trace), preallocating `capacity`
     // records. Off by default: the exit path then only counts.
@@ -66,31 +91,51 @@ class NotificationDispatcher {
     bool logging() const { return log_.has_value(); }
 
     // Routes one exit and accounts for it; handling time runs from
-    // exit.t_exit_ns to the handler's return.
+    // exit.t_exit_ns to the device's return.
     Notification dispatch(Exit& exit);
 
-    // Targets: 0..devices-1 are the board's devices; then these.
-    uint16_t unclaimed_pio_target() const { return n_devices_; }
-    uint16_t unclaimed_mmio_target() const { return uint16_t(n_devices_ + 1); }
-    uint16_t vcpu_target() const { return uint16_t(n_devices_ + 2); }
-    size_t target_count() const { return n_devices_ + 3u; }
+    // The completion half of a notification, from any thread: counted,
+    // logged when tracing, then handed to the guest notifier (how the guest
+    // learns of it on this host), if one is set.
+    void complete(const vmb::Completion& completion);
+    using GuestNotifier = std::function<void(const vmb::Completion&)>;
+    void set_guest_notifier(GuestNotifier notifier);
+    uint64_t completions() const;
+    std::vector<CompletionRecord> completion_log() const;
+
+    // Targets: the board's devices by index, then these three.
+    static constexpr uint16_t kUnclaimedPio = 0xfffd;
+    static constexpr uint16_t kUnclaimedMmio = 0xfffe;
+    static constexpr uint16_t kVcpu = 0xffff;
+    // Every target, devices first, in the order the exit table shows them.
+    std::vector<uint16_t> targets() const;
     std::string target_name(uint16_t target) const;
     std::string target_kind(uint16_t target) const;
 
     const Tally& by_reason(ExitReason r) const { return by_reason_[size_t(r)]; }
-    const Tally& by_target(uint16_t t) const { return by_target_[t]; }
+    const Tally& by_target(uint16_t t) const;
     uint64_t total_exits() const;
     const RecordBuffer<NotificationRecord>* log() const { return log_ ? &*log_ : nullptr; }
 
   private:
-    uint16_t route_io(Exit& exit, vmb::Space space, bool& unclaimed);
+    uint16_t route_io(Exit& exit, vmb::Space space, Notification& n);
+    Tally& tally(uint16_t target);
+    void record(const Exit& exit, Notification& n, uint64_t t_notify, uint64_t t_done);
 
     const vmb::VirtualMotherboard& board_;
-    uint16_t n_devices_;
-    std::array<Handler, size_t(ExitReason::kCount)> handlers_;
+    Clock clock_;
+    const void* clock_context_ = nullptr;
+    std::unique_ptr<DispatchStrategy> inline_;
+    DispatchStrategy* strategy_;
     std::array<Tally, size_t(ExitReason::kCount)> by_reason_{};
-    std::vector<Tally> by_target_;
+    std::vector<Tally> by_device_;  // grows as devices join the board
+    Tally unclaimed_pio_, unclaimed_mmio_, vcpu_;
     std::optional<RecordBuffer<NotificationRecord>> log_;
+
+    mutable std::mutex completion_lock_;
+    std::vector<CompletionRecord> completions_;
+    uint64_t completion_count_ = 0;
+    GuestNotifier notifier_;
 };
 
 }  // namespace ptv::vnd

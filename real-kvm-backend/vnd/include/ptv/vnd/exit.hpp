@@ -25,6 +25,13 @@ enum class ExitReason : uint8_t {
 
 std::string_view reason_name(ExitReason reason);
 
+// InternalError's hardware_reason values (KVM's suberrors, linux/kvm.h).
+enum InternalSuberror : uint64_t {
+    kEmulationFailure = 1,       // KVM_INTERNAL_ERROR_EMULATION
+    kSimultaneousException = 2,  // KVM_INTERNAL_ERROR_SIMUL_EX
+    kDeliveryEventFailure = 3,   // KVM_INTERNAL_ERROR_DELIVERY_EV
+};
+
 struct Exit {
     ExitReason reason = ExitReason::Unknown;
     bool is_write = false;
@@ -36,8 +43,9 @@ struct Exit {
     uint64_t hardware_reason = 0;     // InternalError suberror, FailEntry reason, Unknown code
     uint64_t t_exit_ns = 0;           // when the vCPU left the guest (ptv::now_ns)
 
-    // Filled only when tracing: where the guest was, and the code around it,
-    // so the trace can show the instruction that caused the exit.
+    // Filled when tracing, or when the exit policy asks (guest_code.hpp):
+    // where the guest was, and the code around it, so the trace and the
+    // outcome's message can name the instruction that caused the exit.
     uint64_t rip = 0;
     uint8_t cpu_mode = 1;  // ptv::CpuMode: 0 real, 1 protected 32-bit, 2 long 64-bit
     bool has_code = false;

@@ -18,11 +18,12 @@
 namespace ptv::vnd {
 
 // Writes the trace and finishes the writer; returns {"path", "events",
-// "exits", "dropped"}. t0_ns is the trace's time zero. Throws
-// ptv::UsageError if the file cannot be written.
+// "exits", "dropped"}. t0_ns is the trace's time zero on the dispatcher's
+// clock; `source` names what ran the guest (the metadata's "source").
+// Throws ptv::UsageError if the file cannot be written.
 nlohmann::json export_trace(trace::TraceWriter& writer, const std::string& path,
                             const NotificationDispatcher& dispatcher, uint64_t t0_ns,
-                            const std::string& vm_name, int worker_pid);
+                            const std::string& vm_name, int worker_pid, const std::string& source);
 
 // The pieces of the trace, for a live stream of the log while the guest
 // runs (the worker's TraceStream): the process and track names, then each
@@ -31,6 +32,9 @@ void write_tracks(trace::TraceWriter& writer, const NotificationDispatcher& disp
                   const std::string& vm_name, int worker_pid);
 void write_record(trace::TraceWriter& writer, const NotificationDispatcher& dispatcher,
                   const NotificationRecord& record, uint64_t id, uint64_t t0_ns);
+// A device's completion of an earlier notification.
+void write_completion(trace::TraceWriter& writer, const NotificationDispatcher& dispatcher,
+                      const CompletionRecord& completion, uint64_t t0_ns);
 
 // The guest instruction that caused the exit of one record.
 std::optional<Instruction> record_instruction(const NotificationRecord& rec);

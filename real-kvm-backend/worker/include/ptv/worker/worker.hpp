@@ -1,32 +1,24 @@
 // The worker process (Hyper-V's VMWP): one per VM. It owns the VM (through
 // vid/), the virtual motherboard with its devices, and the notification
 // dispatcher; it runs the vCPU until the guest reaches an outcome and
-// reports it. Loading the image, the run loop and the reaction to each
-// non-I/O exit live here; devices and routing do not.
+// reports it.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "ptv/common/outcome.hpp"
 #include "ptv/common/trace.hpp"
-#include "ptv/devices/standard_devices.hpp"
-#include "ptv/migration/destination.hpp"
 #include "ptv/migration/protocol.hpp"
-#include "ptv/vid/kvm.hpp"
-#include "ptv/vmb/machine.hpp"
-#include "ptv/vmb/motherboard.hpp"
-#include "ptv/vnd/dispatcher.hpp"
-#include "ptv/worker/outcome.hpp"
+#include "ptv/vnd/exit_policy.hpp"
+#include "ptv/worker/migration_agent.hpp"
+#include "ptv/worker/vcpu_loop.hpp"
+#include "ptv/worker/virtual_machine.hpp"
 
 namespace ptv::worker {
 
@@ -57,19 +49,23 @@ struct WorkerConfig {
     bool incoming = false;
 };
 
-class WorkerProcess : public vmb::Machine {
+// The worker process: its VM (virtual_machine.hpp), the vCPU loop that runs
+// it (vcpu_loop.hpp), checkpoints (checkpoint.cpp) and the migration agent
+// (migration_agent.hpp), put together for one run, and the result it ends
+// in.
+class WorkerProcess {
   public:
     // Loads the image and builds the machine. Throws ptv::UsageError for
     // anything the user can fix (and vid::KvmUnavailable, a UsageError).
     explicit WorkerProcess(WorkerConfig config);
-    ~WorkerProcess() override;
+    ~WorkerProcess();
 
     // Runs the guest to its outcome; returns the result (see result_json()).
     // Writes the trace, if asked for, after the guest has stopped.
     nlohmann::json run();
 
     // Thread- and signal-safe: stop the guest (Outcome::Stopped).
-    void stop();
+    void stop() { loop_.end(VcpuLoop::End::Stop); }
 
     // Thread-safe requests carried out on the vCPU thread between two exits,
     // after any pending I/O has completed; `reply` gets the answer (a
@@ -80,96 +76,43 @@ class WorkerProcess : public vmb::Machine {
     // Saves vCPU, devices and memory to `dir` (snapshot_file.hpp) and lets
     // the guest go on as it was (running or paused).
     void snapshot(std::string dir, Reply reply);
-    bool paused() const { return paused_.load(); }
+    bool paused() const { return loop_.state() == VcpuLoop::State::Paused; }
 
-    // Live migration (migrate.cpp). Source: migrates the running guest to
-    // request["to"] (HOST:PORT) on a thread of its own; `reply` gets the
-    // rounds as they end and the outcome. On success the run ends with
-    // Outcome::Migrated; on failure before the switch the guest runs on.
-    void migrate(const nlohmann::json& request, Reply reply);
-    // Destination, before run(): receives memory and state over `conn`
-    // until the source says Go. Throws migration::ProtocolError.
-    void receive_migration(std::unique_ptr<migration::Connection> conn, migration::Mode mode);
+    // Live migration (migration_agent.hpp): this guest to request["to"], or
+    // (before run()) the incoming state of one.
+    void migrate(const nlohmann::json& request, Reply reply) {
+        migration_.migrate(request, std::move(reply));
+    }
+    void receive_migration(std::unique_ptr<migration::Connection> conn, migration::Mode mode) {
+        migration_.receive(std::move(conn), mode);
+    }
     // Thread-safe: bytes typed at the console, for the UART's receiver.
     void console_input(std::string_view bytes) {
-        for (char c : bytes) devices_.uart.receive(uint8_t(c));
+        for (char c : bytes) vm_.uart().receive(uint8_t(c));
     }
     // Exits handled so far (for status queries from other threads).
-    uint64_t exits_so_far() const { return exits_.load(std::memory_order_relaxed); }
+    uint64_t exits_so_far() const { return loop_.exits(); }
     const std::string& name() const { return config_.name; }
-
-    // vmb::Machine
-    std::span<uint8_t> ram() override { return memory_.span(); }
-    void console_write(std::string_view bytes) override;
-    void request_stop(vmb::StopRequest request) override;
-    void mark_dirty(uint64_t gpa, uint64_t bytes) override;
 
   private:
     void restore_snapshot();
-    void restore_machine(const nlohmann::json& state);  // vCPU and devices
-    nlohmann::json pause_and_save();
-    enum class External : int { None, Timeout, Stop, Migrated, Lost };
-    void end_migration(External why, std::string message);
-    void post(std::function<void()> job);
-    void run_jobs();
-    nlohmann::json snapshot_state();
-    void build_motherboard();
-    void register_policies();
-    void run_loop();
-    void capture_code(vnd::Exit& exit);
-    std::string culprit(vnd::Exit& exit);
-    void finish(Outcome outcome, std::string message);
+    nlohmann::json checkpoint_state();
+    void finish(vnd::Verdict verdict);
     std::optional<uint64_t> guest_rip();
-    std::string instruction_at_rip();
-    nlohmann::json capture_final_state();
     nlohmann::json result_json();
 
     WorkerConfig config_;
-    vid::Kvm kvm_;
-    vid::Vm vm_;
-    vid::GuestMemory memory_;
-    std::unique_ptr<vid::Vcpu> vcpu_;
-
-    // The motherboard and its devices, in bring-up order.
-    vmb::VirtualMotherboard board_;
-    devices::StandardDevices devices_{*this};
-    std::unique_ptr<vnd::NotificationDispatcher> dispatcher_;
-
-    bool sync_regs_ = false;
-    std::atomic<uint64_t> exits_{0};
-    std::atomic<External> external_{External::None};
-    std::optional<vmb::StopRequest> device_stop_;
-
-    // Requests for the vCPU thread (pause, resume, snapshot), see run_jobs().
-    std::mutex jobs_lock_;
-    std::condition_variable jobs_cv_;
-    std::deque<std::function<void()>> jobs_;
-    std::atomic<bool> jobs_waiting_{false};
-    std::atomic<bool> paused_{false};
-
-    // Live migration: the source's thread, the destination's side, what
-    // the result reports, and why the run ended (Migrated, Lost).
-    std::thread migration_thread_;
-    std::atomic<int> migration_fd_{-1};
-    // Pages devices wrote while a pre-copy runs (mark_dirty), one bit each;
-    // empty when no migration is under way.
-    std::unique_ptr<std::atomic<uint64_t>[]> device_dirty_;
-    std::atomic<bool> device_dirty_on_{false};
-    std::atomic<bool> loop_done_{false};
-    std::unique_ptr<migration::MigrationDestination> incoming_;
-    std::mutex migration_lock_;
-    nlohmann::json migration_report_ = nullptr;
-    std::string external_message_;
+    VirtualMachine vm_;
+    VcpuLoop loop_{vm_, config_.timeout_s};
+    MigrationAgent migration_;
 
     std::optional<Outcome> outcome_;
     std::string message_;
     std::optional<uint64_t> rip_;
     std::optional<uint64_t> rip_override_;  // the faulting instruction, when known
     uint64_t t_created_ = 0, t_run_start_ = 0, t_run_end_ = 0;
-    std::string serial_;
-    uint64_t serial_bytes_ = 0;
     nlohmann::json trace_info_ = nullptr;
-    nlohmann::json final_state_ = nullptr;  // see capture_final_state()
+    nlohmann::json final_state_ = nullptr;  // see VirtualMachine::final_state()
     // Opened before the guest runs, so an unwritable path fails up front.
     std::optional<trace::TraceWriter> trace_;
     bool streaming() const { return config_.trace_stream_fd >= 0 || !config_.trace_socket.empty(); }

@@ -11,7 +11,9 @@
 #include <optional>
 #include <span>
 #include <string>
+
 #include <vector>
+#include "ptv/common/outcome.hpp"
 
 #include "ptv/vmm/decoder.hpp"
 #include "ptv/vmm/instruction.hpp"
@@ -45,17 +47,12 @@ struct CpuFault {
     uint32_t error = 0;
 };
 
-// Why run() returned.
+// Why run() returned, as an outcome of the kit's one table (common/
+// outcome.hpp): the CPU's own reasons (InstructionBudget, Unsupported-
+// Instruction, TripleFault, InvalidOpcode when the first fault was #UD) or
+// what the platform decided (Halted, GuestExit, BusError, ...).
 struct Stop {
-    enum class Kind : uint8_t {
-        Halted,        // HLT with interrupts off (the guest is done)
-        Platform,      // the platform asked (debug-exit, device error, VMM decision)
-        Budget,        // --max-instructions reached
-        Unsupported,   // a valid instruction this model does not implement
-        TripleFault,   // an exception while delivering a double fault
-        InvalidOpcode  // triple fault whose first cause was #UD (bytes that are no instruction)
-    };
-    Kind kind = Kind::Halted;
+    Outcome outcome = Outcome::Halted;
     uint32_t eip = 0;
     std::string detail;
 };
@@ -78,10 +75,11 @@ class Platform {
     // An exception or interrupt is about to go through the IDT. Return true
     // if the platform handled it instead (a trap into the VMM).
     virtual bool on_event(Cpu&, const Event&) { return false; }
-    // HLT executed with interrupts on and no interrupt pending. Return true
-    // to stop; by default the wait is over at once and the guest resumes
-    // after its HLT, the KVM worker's policy (no device raises interrupts).
-    virtual bool on_halt_with_interrupts(Cpu&) { return false; }
+    // HLT executed with no interrupt pending to wake it (EIP past the HLT):
+    // the platform decides what it means, and calls cpu.request_stop() to
+    // end the run. The virtualization techniques ask the exit policy, as
+    // the KVM worker does (vnd/exit_policy.hpp).
+    virtual void on_hlt(Cpu& cpu) = 0;
     // The processor set the accessed bit of a descriptor it loaded (at
     // linear address `at`); a VMM with shadow tables copies it back.
     virtual void descriptor_accessed(Cpu&, uint32_t /*at*/) {}
@@ -121,7 +119,9 @@ class Cpu {
     // One instruction (or one event delivery). Returns a Stop when stopped.
     std::optional<Stop> step();
     // The platform ends the run after the current instruction.
-    void request_stop(std::string detail, Stop::Kind kind = Stop::Kind::Platform);
+    // Ends the run with `outcome` once the current instruction is done; the
+    // first request wins.
+    void request_stop(std::string detail, Outcome outcome);
 
     // An external interrupt line: delivered before the next instruction
     // when EFLAGS.IF is set (SDM vol. 3, 6.8.1).

@@ -11,11 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "ptv/devices/standard_devices.hpp"
+#include "ptv/devices/device_set.hpp"
 #include "ptv/vmb/machine.hpp"
 #include "ptv/vmb/motherboard.hpp"
 #include "ptv/vmm/cpu.hpp"
 #include "ptv/vnd/dispatcher.hpp"
+#include "ptv/vnd/exit_policy.hpp"
 
 namespace ptv::vmm {
 
@@ -39,35 +40,44 @@ class SimulatedMachine : public vmb::Machine {
     uint32_t entry() const { return entry_; }
 
     // A port or MMIO access from the guest, routed by the dispatcher to the
-    // device that claimed it. `exit` carries rip/code when tracing.
+    // device that claimed it, then judged by the exit policy (a device's
+    // stop, a bus error end the run). `exit` carries rip/code when tracing.
     uint32_t access(Cpu& cpu, vnd::Exit& exit, uint32_t value);
+    // An exit as the KVM worker would see it here, on the model's clock.
     vnd::Exit make_exit(Cpu& cpu, vnd::ExitReason reason, uint32_t address, uint8_t size,
                         bool is_write);
+    // Dispatches an exit that is no device access (HLT, shutdown) and asks
+    // the exit policy what it means (nullopt: the vCPU resumes).
+    std::optional<vnd::Verdict> dispatch(Cpu& cpu, vnd::Exit& exit);
+    // The exit policy's word alone, for an event that does not leave the
+    // guest under a technique (a HLT on the bare machine).
+    std::optional<vnd::Verdict> judge(const Cpu& cpu, vnd::Exit& exit,
+                                      const vnd::Notification& n) const;
 
     vnd::NotificationDispatcher& dispatcher() { return *dispatcher_; }
     const vnd::NotificationDispatcher& dispatcher() const { return *dispatcher_; }
     const std::string& output() const { return output_; }
-    const std::optional<vmb::StopRequest>& stop_request() const { return stop_; }
-    bool bus_error() const { return bus_error_; }
-    void attach(Cpu& cpu) { cpu_ = &cpu; }
+    // The CPU whose run this machine hosts: its instruction count is the
+    // dispatcher's clock (1 µs of trace time per instruction).
+    void attach(Cpu& cpu);
     const GuestConfig& config() const { return config_; }
 
     // vmb::Machine
     std::span<uint8_t> ram() override { return ram_; }
     void console_write(std::string_view bytes) override;
-    void request_stop(vmb::StopRequest request) override;
+    void complete(const vmb::Completion& completion) override;
 
   private:
+    void capture_code(const Cpu& cpu, vnd::Exit& exit) const;
+
     GuestConfig config_;
     std::vector<uint8_t> ram_;
     uint32_t entry_ = 0;
     vmb::VirtualMotherboard board_;
-    devices::StandardDevices devices_{*this};
+    devices::DeviceSet devices_{*this};
     std::unique_ptr<vnd::NotificationDispatcher> dispatcher_;
+    vnd::ExitPolicy policy_;
     std::string output_;
-    std::optional<vmb::StopRequest> stop_;
-    bool bus_error_ = false;
-    Cpu* cpu_ = nullptr;
 };
 
 }  // namespace ptv::vmm

@@ -1,5 +1,5 @@
 // Running one guest under one technique, and what comes out: the outcome
-// (same statuses as the KVM worker, plus "unsupported instruction"), the
+// (the kit's one table, common/outcome.hpp, shared with the KVM worker), the
 // counters, the final guest state and the equivalence check against native.
 #pragma once
 
@@ -23,9 +23,6 @@ struct RunOptions {
     bool listing = false;                     // binary translation: --listing
     std::string dot_path;                     // binary translation: --dot FILE
 };
-
-// Exit statuses: those of the KVM worker (worker/outcome.hpp), plus 11.
-constexpr int kStatusUnsupported = 11;
 
 // The final guest state, in the KVM worker's "final_state" keys.
 struct FinalState {

@@ -67,6 +67,7 @@ class Technique : public Platform {
     void port_out(Cpu& cpu, uint16_t port, uint8_t size, uint32_t value) override;
     uint32_t mmio_read(Cpu& cpu, uint32_t address, uint8_t size) override;
     void mmio_write(Cpu& cpu, uint32_t address, uint8_t size, uint32_t value) override;
+    void on_hlt(Cpu& cpu) override;
 
     const TechniqueCounters& counters() const { return counters_; }
     const std::vector<Divergence>& divergences() const { return divergences_; }

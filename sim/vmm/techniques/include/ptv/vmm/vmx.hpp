@@ -72,12 +72,10 @@ class VmxModel : public Technique {
 
     bool intercept(Cpu& cpu, const Instruction& insn) override;
     bool on_event(Cpu& cpu, const Event& e) override;
-    uint32_t port_in(Cpu& cpu, uint16_t port, uint8_t size) override;
-    void port_out(Cpu& cpu, uint16_t port, uint8_t size, uint32_t value) override;
     uint32_t mmio_read(Cpu& cpu, uint32_t address, uint8_t size) override;
     void mmio_write(Cpu& cpu, uint32_t address, uint8_t size, uint32_t value) override;
-    // The guest ended in a triple fault: that is a VM exit too.
-    void triple_fault(Cpu& cpu);
+    // The CPU's run; a triple fault ends it as a VM exit (a shutdown).
+    Stop run(Cpu& cpu, uint64_t budget) override;
 
     const Vmcs& vmcs() const { return vmcs_; }
     const std::vector<VmExitRecord>& exit_log() const { return log_; }
@@ -89,7 +87,6 @@ class VmxModel : public Technique {
     Vmcs vmcs_;
     std::vector<VmExitRecord> log_;
     uint64_t entries_ = 0;
-    bool io_exit_pending_ = false;  // the current I/O instruction already exited
 };
 
 }  // namespace ptv::vmm

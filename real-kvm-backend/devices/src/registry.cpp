@@ -1,0 +1,38 @@
+#include "ptv/devices/registry.hpp"
+
+#include "ptv/devices/debug_exit.hpp"
+#include "ptv/devices/mmio_scratch.hpp"
+#include "ptv/devices/post_code.hpp"
+#include "ptv/devices/pv_console.hpp"
+#include "ptv/devices/uart16550.hpp"
+
+namespace ptv::devices {
+
+namespace {
+
+template <class D>
+DeviceEntry entry(std::string_view name, InitLevel level) {
+    return {name, level, [](vmb::Machine& m) -> std::unique_ptr<vmb::Device> {
+                if constexpr (std::is_constructible_v<D, vmb::Machine&>)
+                    return std::make_unique<D>(m);
+                else
+                    return std::make_unique<D>();
+            }};
+}
+
+}  // namespace
+
+const std::vector<DeviceEntry>& standard_devices() {
+    // The legacy PC devices first (COM1, the POST port, the debug-exit
+    // port), then the para-virtual console, then the microbenchmark page.
+    static const std::vector<DeviceEntry> entries = {
+        entry<Uart16550>("uart", InitLevel::Dev),
+        entry<PostCode>("post-code", InitLevel::Dev),
+        entry<DebugExit>("debug-exit", InitLevel::Dev),
+        entry<PvConsole>("pv-console", InitLevel::Paravirtual),
+        entry<MmioScratch>("mmio-scratch", InitLevel::Late),
+    };
+    return entries;
+}
+
+}  // namespace ptv::devices

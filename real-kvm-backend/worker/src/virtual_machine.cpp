@@ -1,0 +1,213 @@
+#include "ptv/worker/virtual_machine.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cerrno>
+
+#include "ptv/common/error.hpp"
+#include "ptv/common/memory_hash.hpp"
+#include "ptv/portmap.h"
+#include "ptv/vmb/boot_area.hpp"
+#include "ptv/vmb/multiboot.hpp"
+#include "ptv/vnd/guest_code.hpp"
+#include "ptv/worker/boot.hpp"
+#include "ptv/worker/snapshot_file.hpp"
+
+namespace ptv::worker {
+
+namespace {
+
+uint64_t checked_memory_bytes(uint32_t mib) {
+    if (mib < 2 || mib > PTV_RAM_MAX_MIB)
+        throw UsageError(
+            fmt::format("--memory {} is out of range; give 2 to {} MiB", mib, PTV_RAM_MAX_MIB));
+    return uint64_t(mib) << 20;
+}
+
+constexpr uint64_t kPage = 4096;
+
+}  // namespace
+
+VirtualMachine::VirtualMachine(uint32_t memory_mib, vnd::ExitPolicy::Options policy,
+                               ConsoleConfig console)
+    : console_(std::move(console)),
+      vm_(kvm_),
+      memory_(checked_memory_bytes(memory_mib)),
+      policy_(policy) {
+    // Bring-up order is plug-in order: the legacy PC devices, then the
+    // para-virtual ones, then the microbenchmark MMIO page (registry.cpp).
+    devices_.plug_into(board_);
+    dispatcher_ = std::make_unique<vnd::NotificationDispatcher>(board_);
+}
+
+VirtualMachine::~VirtualMachine() = default;
+
+void VirtualMachine::boot(const std::vector<uint8_t>& file, const std::string& name,
+                          const std::string& cmdline, const std::vector<kvm_cpuid_entry2>& cpuid) {
+    const vmb::MultibootImage image = vmb::parse_multiboot(file, name);
+    vmb::load_multiboot(image, file, memory_.span(), name);
+    vmb::write_boot_area(memory_.span(), cmdline);
+    create_empty();
+    vcpu_->set_cpuid(cpuid);
+    enter_protected_mode(*vcpu_, image.entry);
+}
+
+void VirtualMachine::create_empty() {
+    vm_.map_memory(0, 0, memory_);
+    vcpu_ = std::make_unique<vid::Vcpu>(vm_, 0);
+}
+
+// The vCPU, then the devices, from a snapshot's or a migration's state.
+// Memory is in place already: KVM may read guest memory as soon as the
+// segment and control registers are set. The vCPU's own order (CPUID before
+// anything that depends on the features it grants, SREGS before REGS, the
+// pending events last) is vid::Vcpu::restore_state's. Devices come after
+// the vCPU and before it first runs: no device may talk to a vCPU that is
+// not whole, and the guest's first instruction may talk to a device.
+void VirtualMachine::restore(const nlohmann::json& st) {
+    vid::VcpuState::Sections sections;
+    const auto& cpu = st["vcpus"].at(0);
+    for (const auto& [name, hex] : cpu.at("sections").items())
+        sections[name] = hex_decode(hex.get<std::string>());
+    if (!vcpu_) vcpu_ = std::make_unique<vid::Vcpu>(vm_, cpu.at("id").get<int>());
+    vcpu_->restore_state(vid::VcpuState::from_sections(sections));
+    devices_.load_state(st["devices"]);
+    serial_bytes_ = st.value("serial_bytes", uint64_t(0));
+}
+
+nlohmann::json VirtualMachine::save_state() const {
+    const vid::VcpuState cpu = vcpu_->save_state();
+    nlohmann::json sections = nlohmann::json::object();
+    for (const auto& [name, bytes] : cpu.sections()) sections[name] = hex_encode(bytes);
+    return {{"serial_bytes", serial_bytes_},
+            {"vcpus", nlohmann::json::array({{{"id", vcpu_->id()}, {"sections", sections}}})},
+            {"devices", devices_.save_state()}};
+}
+
+void VirtualMachine::enable_trace(size_t capacity) {
+    dispatcher_->enable_log(capacity);
+    vcpu_->sync_regs(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
+}
+
+void VirtualMachine::capture_code(vnd::Exit& exit) const {
+    try {
+        const vid::Vcpu::CodeLocation at = vcpu_->code_location();
+        exit.rip = at.rip;
+        if (at.phys) vnd::capture_code(exit, memory_.span(), *at.phys, at.rip, at.mode);
+    } catch (const vid::KvmError&) {
+        // KVM no longer answers: the message goes without the instruction.
+    }
+}
+
+void VirtualMachine::console_write(std::string_view bytes) {
+    serial_bytes_ += bytes.size();
+    if (serial_.size() < console_.capture)
+        serial_.append(bytes.substr(0, console_.capture - serial_.size()));
+    if (console_.sink) return console_.sink(bytes);
+    // Unbuffered, like a wire: a prompt without a newline shows at once.
+    const char* p = bytes.data();
+    size_t left = bytes.size();
+    while (left > 0) {
+        ssize_t n = ::write(console_.fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // the reader went away; the guest goes on
+        p += n;
+        left -= size_t(n);
+    }
+}
+
+void VirtualMachine::complete(const vmb::Completion& completion) {
+    dispatcher_->complete(completion);
+}
+
+void VirtualMachine::track_device_writes(bool on) {
+    if (on && !device_dirty_) {
+        const size_t words = (memory_.size() / kPage + 63) / 64;
+        device_dirty_.reset(new std::atomic<uint64_t>[words]());
+    }
+    device_dirty_on_.store(on, std::memory_order_release);
+}
+
+// On the vCPU thread (devices run there).
+void VirtualMachine::mark_dirty(uint64_t gpa, uint64_t bytes) {
+    if (!device_dirty_on_.load(std::memory_order_acquire) || bytes == 0) return;
+    const uint64_t end = std::min<uint64_t>(gpa + bytes, memory_.size());
+    for (uint64_t p = gpa / kPage; p * kPage < end; ++p)
+        device_dirty_[p / 64].fetch_or(1ull << (p % 64), std::memory_order_relaxed);
+}
+
+void VirtualMachine::take_device_writes(std::vector<uint64_t>& bitmap) {
+    if (!device_dirty_) return;
+    const size_t words = (memory_.size() / kPage + 63) / 64;
+    for (size_t w = 0; w < words && w < bitmap.size(); ++w)
+        bitmap[w] |= device_dirty_[w].exchange(0, std::memory_order_relaxed);
+}
+
+// The guest's state where it stopped, in the form the CPU model of sim/vmm
+// reports too, so "same final state" is one comparison: the general
+// registers, EIP (KVM's RIP: after a HLT, after a completed OUT), EFLAGS, the
+// segment selectors and CR0 as 32-bit integers, and one hash over the whole
+// of guest RAM (ptv::memory_hash).
+nlohmann::json VirtualMachine::final_state() const {
+    kvm_regs r;
+    kvm_sregs s;
+    try {
+        r = vcpu_->regs();
+        s = vcpu_->sregs();
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+    auto u32 = [](uint64_t v) { return uint32_t(v); };
+    const auto ram = memory_.span();
+    nlohmann::json j = nlohmann::json::object();
+    j["eax"] = u32(r.rax);
+    j["ebx"] = u32(r.rbx);
+    j["ecx"] = u32(r.rcx);
+    j["edx"] = u32(r.rdx);
+    j["esi"] = u32(r.rsi);
+    j["edi"] = u32(r.rdi);
+    j["ebp"] = u32(r.rbp);
+    j["esp"] = u32(r.rsp);
+    j["eip"] = u32(r.rip);
+    j["eflags"] = u32(r.rflags);
+    j["cs"] = s.cs.selector;
+    j["ss"] = s.ss.selector;
+    j["ds"] = s.ds.selector;
+    j["es"] = s.es.selector;
+    j["fs"] = s.fs.selector;
+    j["gs"] = s.gs.selector;
+    j["cr0"] = u32(s.cr0);
+    j["memory_hash"] = memory_hash_text(memory_hash(ram));
+    j["memory_bytes"] = ram.size();
+    return j;
+}
+
+nlohmann::json VirtualMachine::exit_table() const {
+    const auto& d = *dispatcher_;
+    nlohmann::json reasons = nlohmann::json::array(), targets = nlohmann::json::array();
+    auto row = [](const vnd::Tally& t) {
+        return nlohmann::json{{"count", t.count},
+                              {"total_ns", t.total_ns},
+                              {"mean_ns", t.count ? double(t.total_ns) / double(t.count) : 0.0}};
+    };
+    for (size_t r = 0; r < size_t(vnd::ExitReason::kCount); ++r) {
+        const auto& t = d.by_reason(vnd::ExitReason(r));
+        if (!t.count) continue;
+        auto x = row(t);
+        x["reason"] = vnd::reason_name(vnd::ExitReason(r));
+        reasons.push_back(x);
+    }
+    for (const uint16_t t : d.targets()) {
+        const auto& tally = d.by_target(t);
+        if (!tally.count) continue;
+        auto x = row(tally);
+        x["device"] = d.target_name(t);
+        x["kind"] = d.target_kind(t);
+        targets.push_back(x);
+    }
+    return {{"total", d.total_exits()}, {"by_reason", reasons}, {"by_device", targets}};
+}
+
+}  // namespace ptv::worker
