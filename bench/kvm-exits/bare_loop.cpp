@@ -38,7 +38,7 @@ ExitRun run_bare_loop(const std::string& image_path, uint32_t n) {
 
     // The loop itself: enter, check, enter again. An OUT needs nothing from
     // us to complete; KVM finishes it on the next entry.
-    const kvm_run* run = vcpu.run();
+    const kvm_run* run = vcpu.kvm_run_page();
     ExitRun result;
     const uint64_t t_start = now_ns();
     for (;;) {

@@ -30,15 +30,15 @@ TEST_CASE("the dirty log shows exactly the pages the guest wrote, then starts af
     worker::enter_protected_mode(vcpu, image.entry);
 
     // A minimal run loop: every port read answers "transmitter empty".
-    kvm_run* run = vcpu.run();
     int exits = 0;
     for (;;) {
-        REQUIRE(vcpu.enter() == vid::Vcpu::RunStatus::Exited);
+        const vnd::Exit e = vcpu.run();
+        REQUIRE(e.reason != vnd::ExitReason::Interrupted);
         ++exits;
-        if (run->exit_reason == KVM_EXIT_HLT) break;
-        REQUIRE(run->exit_reason == KVM_EXIT_IO);
-        if (run->io.direction == KVM_EXIT_IO_IN)
-            std::memset(reinterpret_cast<uint8_t*>(run) + run->io.data_offset, 0x60, run->io.size);
+        if (e.reason == vnd::ExitReason::Hlt) break;
+        REQUIRE(e.reason == vnd::ExitReason::PortIo);
+        CHECK(e.t_exit_ns > 0);
+        if (!e.is_write) std::memset(e.data, 0x60, size_t(e.size) * e.count);
     }
     CHECK(exits == 62);  // the same count the worker reports for hello
 
