@@ -1,6 +1,6 @@
 // What happened to a guest, and the exit status that says so. One status
 // per outcome, so a script (or a grader) can tell them apart without
-// parsing text. 0 and 1 follow DESIGN.md (success, guest-reported failure),
+// parsing text. 0 and 1 follow docs/DESIGN.md (success, guest-reported failure),
 // 2 is the kit-wide usage error; the rest name the fault.
 #pragma once
 
