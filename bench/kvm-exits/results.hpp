@@ -77,7 +77,7 @@ struct Results {
     }
 };
 
-// The targets.
+// The targets (bench/README.md): ptvlab's share of an exit and its start-up.
 inline constexpr double kTracingOffTarget = 1.10;  // x the bare loop
 inline constexpr double kTracingOnTarget = 1.50;   // x the bare loop
 inline constexpr double kStartupTargetNs = 5e6;    // ptv kvm run to first serial byte

@@ -1,5 +1,5 @@
 // The trace file of the tracing-on runs: a temporary file that is gone when
-// the benchmark ends, also when Ctrl-C or a TERM ends it (DESIGN.md: no
+// the benchmark ends, also when Ctrl-C or a TERM ends it (docs/DESIGN.md: no
 // stray temp file). Children need no such care: see child.hpp.
 #pragma once
 

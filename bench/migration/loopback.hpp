@@ -1,5 +1,5 @@
 // The physical limit of a migration on one host: how fast TCP on 127.0.0.1
-// carries bytes, measured in the same run (issue 7's total-time target is
+// carries bytes, measured in the same run (the total-time target is
 // 1.3 x memory / this bandwidth). A writer thread pushes `bytes` in big
 // writes through a connected pair of TCP sockets; the reader times it.
 #pragma once

@@ -1,4 +1,4 @@
-// bench-migration: live migration of the counter guest (issue 7), downtime
+// bench-migration: live migration of the counter guest: downtime
 // and total time against memory size and working set for each mode, for
 // ptvlab (`ptv migrate live`) beside QEMU's own live migration of the same
 // multiboot image on loopback, and beside the physical limit, loopback
@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
         for (uint32_t m : memory)
             for (uint32_t k : wss)
                 for (const std::string& mode : modes)
-                    r.rows.push_back(measure(config, {m, k, ptv::migration::parse_mode(mode)}, trials));
+                    r.rows.push_back(
+                        measure(config, {m, k, ptv::migration::parse_mode(mode)}, trials));
         progress("");
         if (json)
             std::printf("%s\n", render_json(r).dump(2).c_str());

@@ -1,10 +1,10 @@
 // The ptvlab side of bench-migration: `ptv migrate live counter --mode MODE
 // --memory MIB --cmdline KIB --downtime-limit MS --stop-after 0.5 --json`,
 // ptvlab's own live migration of the counter guest between two worker
-// processes on loopback (issue 7), with QEMU's downtime-limit.
+// processes on loopback, with QEMU's downtime-limit.
 //
-// HOOK for the migration itself: the command is being built; until it
-// exists this returns nullopt and `why_not` says so ("not built yet: ..."),
+// HOOK for the migration itself: where `ptv` has no `migrate live`, this
+// returns nullopt and `why_not` says so ("not built yet: ..."),
 // and the ptvlab columns of the table show it. Its JSON has at least:
 //   {"mode", "rounds": [{"round", "pages", "bytes", "duration_ms"}],
 //    "total_ms", "downtime_ms", "bytes_sent", "memory_bytes"}

@@ -1,5 +1,5 @@
-// QEMU's own live migration of the counter guest, the peer of ptvlab's
-// (issue 7): a destination QEMU waiting with -incoming tcp:127.0.0.1:PORT,
+// QEMU's own live migration of the counter guest, the peer of ptvlab's:
+// a destination QEMU waiting with -incoming tcp:127.0.0.1:PORT,
 // a source QEMU of the same machine, both driven over QMP; migrate, poll
 // query-migrate to the end, then check on the destination's serial port
 // that the guest went on counting where the source stopped.

@@ -51,7 +51,7 @@ std::string target_line(const Row& row, double ptv, double qemu, double limit,
 }
 
 std::string targets_text(const Results& r) {
-    std::string out = "\nTargets (issue 7), for ptvlab; QEMU's figures for reference:\n";
+    std::string out = "\nTargets, for ptvlab; QEMU's figures for reference:\n";
     out +=
         fmt::format("pre-copy downtime <= {:.0f} ms, {} MiB guest rewriting a {} KiB working set\n",
                     kPreCopyDowntimeTargetMs, kPreCopyTargetMemoryMib, kPreCopyTargetWssKib);

@@ -53,7 +53,7 @@ struct Results {
     }
 };
 
-// Issue 7's targets.
+// The targets (bench/README.md), printed met/MISSED for ptvlab.
 constexpr double kPreCopyDowntimeTargetMs = 10;  // 256 MiB guest, 4 MiB working set
 constexpr uint32_t kPreCopyTargetMemoryMib = 256;
 constexpr uint32_t kPreCopyTargetWssKib = 4096;

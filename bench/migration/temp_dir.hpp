@@ -1,6 +1,6 @@
 // A private temporary directory for one migration: the two QMP sockets and
 // the two serial logs. Gone when the object is, and also when Ctrl-C or a
-// TERM ends the benchmark (DESIGN.md: no stray socket or temp file). The
+// TERM ends the benchmark (docs/DESIGN.md: no stray socket or temp file). The
 // QEMUs need no such care: they die with the benchmark (child.hpp).
 #pragma once
 

@@ -1,6 +1,6 @@
 // bench-servers: wrk against every server architecture of `ptv servers run`
 // and against nginx serving the same directory on loopback, in one run, with
-// ratios (issue 6, "Performance (bench/)"). Three scenarios:
+// ratios and targets (bench/README.md). Three scenarios:
 //   1. a small cached file: every architecture and nginx (1 worker process,
 //      the same as the fsm's one event thread);
 //   2. 10 ms of disk latency on every read (no cache), 64 clients: iterative
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     Options o;
     CLI::App app{
         "bench-servers: wrk against every architecture of `ptv servers run` and against nginx "
-        "on loopback, in one run, with ratios and the targets of issue 6"};
+        "on loopback, in one run, with ratios and targets"};
     app.add_option("--duration", o.duration_s, "S seconds per wrk run")
         ->check(CLI::Range(1.0, 600.0))
         ->capture_default_str();
@@ -316,7 +316,7 @@ int main(int argc, char** argv) {
                        : "-"});
         std::printf("%s\n", m.render().c_str());
 
-        ptv::Table g({"target (issue 6)", "measured", "target", "met?"});
+        ptv::Table g({"target", "measured", "target", "met?"});
         g.right_align({1});
         for (const auto& x : targets) g.row({x.what, x.measured, x.bound, x.met ? "yes" : "no"});
         std::printf("%s", g.render().c_str());

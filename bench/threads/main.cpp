@@ -20,7 +20,8 @@ namespace {
 
 namespace m = ptv::threads::measure;
 
-// One target of issue 5, "Performance (bench/)".
+// One target: a ratio against the fiber column, with Anderson et al.'s 1992
+// ratio beside it.
 struct Target {
     std::string key, label;
     double fiber_ns, peer_ns;
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         std::printf("%s", m::render_table(r).c_str());
-        std::printf("\nTargets (issue 5): µs per operation, median of %u trial(s)\n\n", trials);
+        std::printf("\nTargets: µs per operation, median of %u trial(s)\n\n", trials);
         ptv::Table t({"comparison", "fiber µs", "peer µs", "ratio", "1992", "target", "met?"});
         t.right_align({1, 2, 3, 4});
         for (const Target& x : ts)

@@ -1,5 +1,5 @@
 // bench/viz: the visualizer's load time and frame time for 10,000, 100,000
-// and 1,000,000 events, beside the targets (1 M events load in under
+// and 1,000,000 events, beside the targets (1 M events load in under
 // 1 s; a frame in under 16 ms at 1280x720 while panning, with software
 // rendering: Xvfb + llvmpipe) and beside the common trace reader
 // (ptv::trace::load, nlohmann-json) loading the same file.

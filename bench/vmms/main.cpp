@@ -1,5 +1,5 @@
 // bench-vmms: what the management service costs a VM, next to its limits,
-// in one run (issue 9):
+// in one run:
 //   - `ptv vm create` + `ptv vm start` to the guest's first serial byte,
 //     beside `ptv kvm run` of the same guest (no service in between);
 //   - a worker's death (kill -9) to the service noticing it (target: within

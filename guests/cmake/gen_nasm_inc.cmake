@@ -1,5 +1,6 @@
 # Turn the "#define NAME value" lines of a C header into NASM "%define" lines,
-# so the guests and the devices share one port map (DESIGN.md, "Guests").
+# so the guests and the devices share one port map (docs/DESIGN.md, "Guests
+# and the port map").
 # Usage: cmake -DIN=header.h -DOUT=file.inc -DPREFIX=PTV_ -P gen_nasm_inc.cmake
 #
 # Same rules as the top-level cmake/gen_nasm_inc.cmake, with two fixes:

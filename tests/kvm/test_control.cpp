@@ -1,4 +1,4 @@
-// The control channel between ptv (or, later, the management service) and
+// The control channel between a client (ptv, the management service) and
 // a worker process: status while the guest runs, then stop.
 #include <doctest/doctest.h>
 #include <fcntl.h>

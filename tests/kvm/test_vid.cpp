@@ -1,6 +1,6 @@
 // vid/ on its own: a VM built from the KVM wrapper and the loader, without
-// the worker -- dirty-page logging (for live migration later) and the
-// error path of a device that is not KVM.
+// the worker -- dirty-page logging (what live migration's rounds read) and
+// the error path of a device that is not KVM.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,9 +10,9 @@
 #include "ptv/common/error.hpp"
 #include "ptv/portmap.h"
 #include "ptv/vid/kvm.hpp"
-#include "ptv/worker/boot.hpp"
 #include "ptv/vmb/boot_area.hpp"
 #include "ptv/vmb/multiboot.hpp"
+#include "ptv/worker/boot.hpp"
 
 using namespace ptv;
 

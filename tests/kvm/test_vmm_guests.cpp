@@ -1,4 +1,4 @@
-// The guests of the CPU-model comparison (issue 3) on real KVM: exact serial
+// The guests that compare the CPU model's techniques, on real KVM: exact serial
 // output, exit counts and final state (guests/README.md derives each).
 #include <doctest/doctest.h>
 

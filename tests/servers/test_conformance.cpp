@@ -1,6 +1,6 @@
 // The one HTTP conformance and robustness suite that every architecture
-// passes (issue 6, "Robustness (tested)"): each TEST_CASE_TEMPLATE runs once
-// per architecture, against a real `ptv servers run` on a real socket.
+// passes: each TEST_CASE_TEMPLATE runs once per architecture, against a real
+// `ptv servers run` on a real socket.
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -323,7 +323,8 @@ TEST_CASE_TEMPLATE("robustness: a client that disconnects mid-reply", A, ALL_ARC
 }
 
 TEST_CASE_TEMPLATE("robustness: many concurrent connections", A, ALL_ARCHITECTURES) {
-    // The issue's figure is 10,000; a process per connection is tested with
+    // 10,000 concurrent connections: the C10K problem (Kegel 1999) that
+    // event-driven servers answer. A process per connection is tested with
     // fewer (each is a process of its own), and sanitizer builds scale down.
     const int limit = raise_fd_limit() - 64;
     int n = A::process_each ? 1000 : 10000;

@@ -1,5 +1,5 @@
-// Bad input: one clear line naming the mistake, exit status 2 (issue 5,
-// "Bad input"). A few through the ptv binary, the rest through the API.
+// Bad input: one clear line naming the mistake, exit status 2
+// (docs/DESIGN.md, "Conventions"). A few through the ptv binary, the rest through the API.
 #include <doctest/doctest.h>
 
 #include <cstdio>

@@ -1,5 +1,5 @@
 // Properties over random seeds: what must hold for every workload and every
-// model (issue 5, "Correctness").
+// model.
 #include <doctest/doctest.h>
 
 #include <set>

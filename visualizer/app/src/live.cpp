@@ -1,5 +1,5 @@
 // The live stream: one JSON event per line from a socket or a pipe
-// (DESIGN.md, "The trace"), read on a thread so the window never waits.
+// (docs/DESIGN.md, "The trace"), read on a thread so the window never waits.
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>

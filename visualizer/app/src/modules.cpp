@@ -187,7 +187,7 @@ void draw_migration(App& app, const TraceModel&) {
     const Migration& g = app.mig;
     if (g.rounds.empty() && g.degraded_us < 0) {
         absent(app, "This trace has no `migration` events.",
-               "Live migration traces (issue: migration) will carry, in category `migration`, an "
+               "Migration traces (ptv migrate sim|live --trace) carry, in category `migration`, an "
                "X span \"round\" per pre-copy round with args round, pages_sent, pages_dirtied, "
                "and an X span \"downtime\" (or \"stop-and-copy\") for the pause.");
         return;
@@ -280,7 +280,8 @@ void draw_bt(App& app, const TraceModel&) {
     const TranslationCache& c = app.bt;
     if (c.blocks.empty()) {
         absent(app, "This trace has no `bt` (binary translation) events.",
-               "Binary-translation traces (issue: bt) will carry, in category `bt`: \"translate\" "
+               "Binary-translation traces (ptv vmm run -t binary-translation --trace) carry, in "
+               "category `bt`: \"translate\" "
                "with args block (\"0x...\") and size; \"chain\" with args from and to; "
                "\"cache-hit\" and \"callout\" with args block.");
         return;

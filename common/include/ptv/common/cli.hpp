@@ -1,4 +1,4 @@
-// Command-line conventions shared by every ptvlab program (DESIGN.md,
+// Command-line conventions shared by every ptvlab program (docs/DESIGN.md,
 // "Conventions"): CLI11 options, `--help` on every verb, and a parse error
 // as one line plus exit status 2.
 #pragma once

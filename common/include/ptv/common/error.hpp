@@ -1,4 +1,4 @@
-// The error convention of DESIGN.md: a user mistake is one clear line and
+// The error convention of docs/DESIGN.md: a user mistake is one clear line and
 // exit status 2; everything else is an outcome with its own status.
 #pragma once
 

@@ -1,4 +1,4 @@
-// A preallocated, fixed-capacity buffer for hot-path records (DESIGN.md, "The
+// A preallocated, fixed-capacity buffer for hot-path records (docs/DESIGN.md, "The
 // trace": record into a preallocated buffer, serialise off the hot path).
 // push() never allocates: when the buffer is full the record is dropped and
 // counted, and the serialiser reports the count.

@@ -1,4 +1,4 @@
-// Chrome Trace Event JSON, the one trace format of ptvlab (DESIGN.md, "The
+// Chrome Trace Event JSON, the one trace format of ptvlab (docs/DESIGN.md, "The
 // trace"). It opens in Perfetto UI and chrome://tracing as well as in our
 // visualizer.
 //

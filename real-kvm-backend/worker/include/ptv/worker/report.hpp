@@ -1,6 +1,6 @@
 // The exit table and the outcome line, from a worker's result (JSON), so
-// that ptv-vmwp alone, `ptv kvm run` and later the management service print
-// the same thing.
+// that ptv-vmwp alone, `ptv kvm run` and `ptv migrate live` print the same
+// thing.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// The worker's live trace (DESIGN.md, "The trace": live, the same events one
+// The worker's live trace (docs/DESIGN.md, "The trace": live, the same events one
 // per line on a Unix socket): a thread that drains the dispatcher's record
 // buffer every few milliseconds while the guest runs and writes each new
 // exit, notification and flow as a JSON line. Off the exit path: the vCPU

@@ -1,6 +1,7 @@
 // ptv-viz: the views over a TraceModel and the window around them. Each view
-// is one function drawing from the model (STYLE.md, Dear ImGui); analyses
-// are computed once per model generation and cached here.
+// is one function drawing from the model (Dear ImGui is immediate-mode: a view
+// holds no widgets, only what the model says); analyses are computed once per
+// model generation and cached here.
 #pragma once
 
 #include <array>

@@ -1,7 +1,7 @@
-// The visualizer's trace model: a Chrome trace (DESIGN.md, "The trace") loaded
+// The visualizer's trace model: a Chrome trace (docs/DESIGN.md, "The trace") loaded
 // into compact events, a track per (pid, tid), and flows matched to the
-// spans they join. It knows nothing about drawing (STYLE.md: each view is
-// one function drawing from the model).
+// spans they join. It knows nothing about drawing: each view is one function
+// drawing from the model, so the model can be tested without a window.
 //
 // Loading is built for size: simdjson parses the whole file in one pass and
 // each event keeps its arguments as the raw JSON text (a view into the

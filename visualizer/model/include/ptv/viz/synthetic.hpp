@@ -1,5 +1,5 @@
 // Synthetic traces of a known shape and size, for the tests and bench/viz: a
-// KVM run's trace (DESIGN.md, "The trace") with `exits` exits cycling
+// KVM run's trace (docs/DESIGN.md, "The trace") with `exits` exits cycling
 // through port I/O on the UART, MMIO on the scratch page and HLT, each with
 // its notification and flow, as ptv-vmwp writes them.
 #pragma once
