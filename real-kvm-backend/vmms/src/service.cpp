@@ -115,6 +115,7 @@ class Service {
     void arm_timer();
     void on_timer();
     void log(const std::string& line);
+    void move(Vm& vm, VmEvent event);
 
     // --- requests ---
     nlohmann::json handle(Client& c, const nlohmann::json& req);
@@ -170,6 +171,12 @@ class Service {
 
 void Service::log(const std::string& line) {
     if (!cfg_.quiet) std::fprintf(stderr, "vmms: %s\n", line.c_str());
+}
+
+// Every change of a VM's state goes through its lifecycle (vm_state.hpp);
+// a worker's report that does not fit is logged and changes nothing.
+void Service::move(Vm& vm, VmEvent event) {
+    if (std::string refusal = vm.apply(event); !refusal.empty()) log(refusal);
 }
 
 void Service::watch(Kind kind, int fd) {
@@ -409,7 +416,7 @@ nlohmann::json Service::handle(Client& c, const nlohmann::json& req) {
         if (req.value("stop_vms", false))
             for (auto& [name, vm] : vms_) {
                 vm.restart_at_ns = 0;
-                if (vm.state == "restarting" || vm.state == "orphaned") vm.state = "stopped";
+                if (vm.state == VmState::Restarting) move(vm, VmEvent::Stop);
                 if (vm.pidfd < 0) continue;
                 vm.stop_requested = true;
                 pidfd_send_signal(vm.pidfd, SIGKILL, nullptr, 0);
@@ -482,9 +489,8 @@ nlohmann::json Service::op_start(Client& c, Vm& vm, const nlohmann::json&) {
     if (!vm.busy.empty())
         return error(1,
                      fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
-    if (vm.pidfd >= 0)
-        return error(
-            1, fmt::format("VM '{}' is {} already (worker pid {})", vm.name, vm.state, vm.pid));
+    if (Transition t = transition(vm.name, vm.state, VmEvent::Start); !t)
+        return error(1, t.refusal);
     vm.restore_next = vm.last_snapshot;
     vm.consecutive_failures = 0;
     vm.restart_times_ms.clear();
@@ -496,14 +502,16 @@ nlohmann::json Service::op_start(Client& c, Vm& vm, const nlohmann::json&) {
 }
 
 nlohmann::json Service::op_stop(Client& c, Vm& vm) {
-    if (vm.state == "restarting" || vm.state == "failed") {
+    const Transition t = transition(vm.name, vm.state, VmEvent::Stop);
+    if (!t) return error(1, t.refusal);
+    if (t.to == VmState::Stopped) {
+        // No worker (restarting or failed): the stop cancels the restart.
         vm.restart_at_ns = 0;
-        vm.state = "stopped";
+        move(vm, VmEvent::Stop);
         save(vm);
         trace(vm, "stopped", {{"while", "restarting"}});
         return ok({{"vm", vm_row(vm)}});
     }
-    if (vm.pidfd < 0) return error(1, fmt::format("VM '{}' is not running", vm.name));
     if (!vm.busy.empty() && vm.busy != "start")
         return error(1,
                      fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
@@ -527,8 +535,13 @@ void Service::send_worker(Vm& vm, nlohmann::json message, int client, const std:
 }
 
 nlohmann::json Service::op_pause_resume(Client& c, Vm& vm, const std::string& op) {
-    if (vm.conn < 0 || (vm.state != "running" && vm.state != "paused"))
-        return error(1, fmt::format("VM '{}' is {}, not running", vm.name, vm.state));
+    if (Transition t =
+            transition(vm.name, vm.state, op == "pause" ? VmEvent::Pause : VmEvent::Resume);
+        !t)
+        return error(1, t.refusal);
+    if (vm.conn < 0)
+        return error(1, fmt::format("VM '{}' is {}; cannot {} it: its worker does not answer",
+                                    vm.name, state_name(vm.state), op));
     if (!vm.busy.empty())
         return error(1,
                      fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
@@ -540,7 +553,7 @@ nlohmann::json Service::op_pause_resume(Client& c, Vm& vm, const std::string& op
 nlohmann::json Service::op_delete(Vm& vm) {
     if (vm.pidfd >= 0 || !vm.busy.empty())
         return error(1, fmt::format("VM '{}' is {}; stop it first ('ptv vm stop {}')", vm.name,
-                                    vm.state, vm.name));
+                                    state_name(vm.state), vm.name));
     trace(vm, "deleted");
     std::error_code ec;
     fs::remove_all(vm_dir(vm), ec);
@@ -558,14 +571,15 @@ nlohmann::json Service::op_snapshot(Client& c, Vm& vm, const std::string& snap) 
         return error(1,
                      fmt::format("VM '{}' is busy ({} in progress); try again", vm.name, vm.busy));
     vm.op_start_ns = now_ns();
-    if (vm.conn >= 0 && (vm.state == "running" || vm.state == "paused")) {
+    if (vm.conn >= 0 && (vm.state == VmState::Running || vm.state == VmState::Paused)) {
         vm.busy = "snapshot";
         vm.waiting = Pending{c.fd, "snapshot " + snap};
         send_worker(vm, {{"type", "snapshot"}, {"dir", snap_dir(vm, snap)}}, c.fd, "snapshot");
         return nullptr;
     }
     if (vm.pidfd >= 0)
-        return error(1, fmt::format("VM '{}' is {}; wait until it runs", vm.name, vm.state));
+        return error(
+            1, fmt::format("VM '{}' is {}; wait until it runs", vm.name, state_name(vm.state)));
     // A stopped VM: its state is its last snapshot; the service copies it
     // (hard links: the files are never written in place) under the new name.
     if (vm.last_snapshot.empty())
@@ -665,12 +679,12 @@ nlohmann::json Service::op_console(Client& c, Vm& vm, const nlohmann::json& req)
     if (!req.value("follow", true)) return ok({{"backlog", worker::bytes_to_text(vm.console)}});
     c.console_vm = vm.name;
     vm.consoles.insert(c.fd);
-    return ok({{"backlog", worker::bytes_to_text(vm.console)}, {"state", vm.state}});
+    return ok({{"backlog", worker::bytes_to_text(vm.console)}, {"state", state_name(vm.state)}});
 }
 
 nlohmann::json Service::vm_row(const Vm& vm) {
     nlohmann::json r = {{"name", vm.name},
-                        {"state", vm.state},
+                        {"state", state_name(vm.state)},
                         {"pid", vm.pidfd >= 0 ? vm.pid : 0},
                         {"guest", vm.guest},
                         {"memory_mib", vm.memory_mib},
@@ -775,7 +789,7 @@ std::string Service::spawn(Vm& vm) {
     vm.conn = conn;
     vm.reader = std::make_unique<worker::MessageReader>(conn);
     vm.stop_requested = false;
-    vm.state = "starting";
+    move(vm, VmEvent::Start);
     vm.started_unix_ms = unix_ms();
     vm.exits = vm.exits_t_ns = 0;
     vm.exits_per_s = 0;
@@ -814,12 +828,11 @@ bool Service::connect_worker(Vm& vm) {
 // re-adopted (the process is there and answers on its socket), reported as
 // orphaned (there but silent), or found dead and handled as any death.
 void Service::adopt(Vm& vm) {
-    if (vm.state == "restarting") {
-        vm.state = "stopped";
+    if (vm.state == VmState::Restarting) {
         schedule_restart(vm, true);
         return;
     }
-    if (vm.pid <= 0 || vm.state == "stopped" || vm.state == "failed") return;
+    if (vm.pid <= 0 || vm.state == VmState::Stopped || vm.state == VmState::Failed) return;
     const int pidfd = pidfd_open(vm.pid, 0);
     std::error_code ec;
     const bool ours =
@@ -840,7 +853,7 @@ void Service::adopt(Vm& vm) {
         trace(vm, "adopted", {{"pid", vm.pid}});
         log(fmt::format("{}: re-adopted worker {}", vm.name, vm.pid));
     } else {
-        vm.state = "orphaned";
+        move(vm, VmEvent::Silent);
         trace(vm, "orphaned", {{"pid", vm.pid}});
         log(fmt::format("{}: worker {} runs but does not answer: orphaned", vm.name, vm.pid));
     }
@@ -868,9 +881,9 @@ void Service::on_worker_message(Vm& vm) {
             vm.exits_t_ns = t;
         }
         if (type == "started") {
-            const std::string was = vm.state;
-            vm.state = m.value("state", "running");
-            if (was == "starting") {
+            const VmState was = vm.state;
+            move(vm, m.value("state", "running") == "paused" ? VmEvent::Paused : VmEvent::Runs);
+            if (was == VmState::Starting) {
                 trace_span(vm, "starting", vm.op_start_ns, {{"pid", vm.pid}});
                 if (vm.busy == "start" || (vm.busy == "restore" && !vm.start_paused)) {
                     if (vm.busy == "restore") {
@@ -879,13 +892,13 @@ void Service::on_worker_message(Vm& vm) {
                     }
                     finish_busy(vm, ok({{"vm", vm_row(vm)}}));
                 }
-                if (vm.restarts && vm.state == "running")
+                if (vm.restarts && vm.state == VmState::Running)
                     trace(vm, "restarted", {{"pid", vm.pid}, {"restarts", vm.restarts}});
                 vm.op_start_ns = 0;
             }
             save(vm);
         } else if (type == "paused" || type == "resumed") {
-            vm.state = type == "paused" ? "paused" : "running";
+            move(vm, type == "paused" ? VmEvent::Paused : VmEvent::Runs);
             vm.memory_hash = m.value("memory_hash", "");
             trace(vm, type, {{"memory_hash", vm.memory_hash}});
             save(vm);
@@ -1003,17 +1016,16 @@ void Service::on_worker_death(Vm& vm) {
     vm.pid = 0;
     vm.memory_hash.clear();
     vm.exits_per_s = 0;
+    move(vm, VmEvent::WorkerGone);
 
     if (vm.busy == "restore" && vm.stop_requested) {
         // The old worker made room for the restored one.
         vm.stop_requested = false;
-        vm.state = "stopped";
         if (std::string err = spawn(vm); !err.empty()) finish_busy(vm, error(1, err));
         return;
     }
     if (vm.busy == "restore") {
         finish_busy(vm, error(1, fmt::format("VM '{}': worker {}", vm.name, reason)));
-        vm.state = "stopped";
         vm.start_paused = false;
         save(vm);
         return;
@@ -1024,21 +1036,19 @@ void Service::on_worker_death(Vm& vm) {
         finish_busy(vm, error(1, fmt::format("VM '{}': worker {}", vm.name, reason)));
     if (vm.busy == "snapshot") finish_busy(vm, error(1, "the worker died during the snapshot"));
     if (vm.busy == "stop") {
-        vm.state = "stopped";
         trace_span(vm, "stop", vm.op_start_ns);
         finish_busy(vm, ok({{"vm", vm_row(vm)}}));
         save(vm);
         return;
     }
     vm.busy.clear();
-    vm.state = "stopped";
     vm.start_paused = false;
     const bool restart = !vm.stop_requested && !stopping_ &&
                          (vm.restart == "always" || (vm.restart == "on-failure" && failed));
     if (restart) {
         schedule_restart(vm, failed);
     } else {
-        if (failed && !vm.stop_requested) vm.state = "crashed";
+        if (failed && !vm.stop_requested) move(vm, VmEvent::Crash);
         save(vm);
     }
 }
@@ -1052,7 +1062,7 @@ void Service::schedule_restart(Vm& vm, bool failed) {
     if (vm.started_unix_ms && now - vm.started_unix_ms > int64_t(kStableRunMs))
         vm.consecutive_failures = 0;
     if (vm.restart_times_ms.size() >= kMaxRestartsPerMinute) {
-        vm.state = "failed";
+        move(vm, VmEvent::GiveUp);
         vm.last_exit += fmt::format(
             "; crash loop: {} restarts in the last minute, giving up "
             "('ptv vm start {}' tries again)",
@@ -1068,7 +1078,7 @@ void Service::schedule_restart(Vm& vm, bool failed) {
             : std::min(kBackoffMaxMs, kBackoffBaseMs << std::min(vm.consecutive_failures - 1, 16u));
     if (failed) ++vm.consecutive_failures;
     vm.restart_times_ms.push_back(now);
-    vm.state = "restarting";
+    move(vm, VmEvent::Restart);
     vm.restart_at_ns = now_ns() + delay_ms * 1000000;
     trace(vm, "restart-scheduled",
           {{"delay_ms", delay_ms},
@@ -1100,12 +1110,12 @@ void Service::on_timer() {
     for (auto& [name, vm] : vms_) {
         if (!vm.restart_at_ns || vm.restart_at_ns > now) continue;
         vm.restart_at_ns = 0;
-        if (vm.state != "restarting") continue;
+        if (vm.state != VmState::Restarting) continue;
         ++vm.restarts;
         vm.restore_next = vm.last_snapshot;
         vm.op_start_ns = now;
         if (std::string err = spawn(vm); !err.empty()) {
-            vm.state = "failed";
+            move(vm, VmEvent::GiveUp);
             vm.last_exit = err;
             save(vm);
         }

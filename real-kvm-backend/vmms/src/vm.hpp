@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ptv/worker/control.hpp"
+#include "vm_state.hpp"
 
 namespace ptv::vmms {
 
@@ -31,7 +32,7 @@ struct Vm {
     int id = 0;  // the VM's pid in the trace
 
     // State, persisted.
-    std::string state = "stopped";  // stopped starting running paused restarting failed orphaned
+    VmState state = VmState::Stopped;
     pid_t pid = 0;
     int64_t started_unix_ms = 0;
     unsigned restarts = 0;
@@ -58,6 +59,10 @@ struct Vm {
     std::string said;         // the worker's error or result message
     std::string console;      // the last bytes of serial output
     std::set<int> consoles;   // clients attached to the console
+
+    // Moves the VM by transition(); "" when done, else the refusal (the
+    // state is left as it was).
+    std::string apply(VmEvent event);
 
     nlohmann::json to_json() const;  // what vm.json holds
     static Vm from_json(const nlohmann::json& j);
