@@ -1,6 +1,14 @@
 #include "vm.hpp"
 
+#include <chrono>
+
 namespace ptv::vmms {
+
+int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 std::string Vm::apply(VmEvent event) {
     Transition t = transition(name, state, event);

@@ -10,7 +10,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,9 @@ struct Pending {
     int client = -1;
     std::string op;
 };
+
+// The wall clock of the record's times (vm.json outlives the service).
+int64_t unix_ms();
 
 struct Vm {
     // Configuration (vm create).
@@ -57,8 +59,6 @@ struct Vm {
     double exits_per_s = 0;
     std::string memory_hash;  // from the last pause
     std::string said;         // the worker's error or result message
-    std::string console;      // the last bytes of serial output
-    std::set<int> consoles;   // clients attached to the console
 
     // Moves the VM by transition(); "" when done, else the refusal (the
     // state is left as it was).
