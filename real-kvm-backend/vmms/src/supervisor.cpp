@@ -2,10 +2,8 @@
 // on a socket in its VM's directory and outlives the service; its death is
 // seen at once through its pidfd, and the VM's policy decides what follows
 // (README.md, "Supervision").
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -21,13 +19,12 @@
 #include <set>
 
 #include "ptv/common/clock.hpp"
+#include "ptv/worker/spawn.hpp"
 #include "restart_policy.hpp"
 #include "service_core.hpp"
 #include "service_reply.hpp"
 
 namespace fs = std::filesystem;
-
-extern char** environ;
 
 namespace ptv::vmms {
 
@@ -83,36 +80,19 @@ std::string Service::spawn(Vm& vm) {
     }
     if (vm.start_paused) args.push_back("--paused");
     if (!vm.test_fault.empty()) args.insert(args.end(), {"--test-fault", vm.test_fault});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    // Its own process group (a Ctrl-C for the service is not for the VMs),
-    // no blocked signals, output to the VM's log.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, lfd, 3);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    const std::string log_path = dir + "/worker.log";
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    pid_t pid = -1;
-    const int err = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+    // No blocked signals, output to the VM's log, its own process group.
+    worker::WorkerSpawn how;
+    how.argv = std::move(args);
+    how.control_fd = lfd;
+    how.log_path = dir + "/worker.log";
+    how.own_process_group = true;  // a Ctrl-C for the service is not for the VMs
+    const worker::SpawnedWorker w = worker::spawn_worker(how);
     ::close(lfd);
-    if (err != 0) {
+    if (w.error != 0) {
         ::close(conn);
-        return fmt::format("cannot start worker {}: {}", cfg_.worker_path, std::strerror(err));
+        return fmt::format("cannot start worker {}: {}", cfg_.worker_path, std::strerror(w.error));
     }
+    const pid_t pid = w.pid;
     vm.pid = pid;
     vm.child = true;
     vm.pidfd = pidfd_open(pid, 0);
