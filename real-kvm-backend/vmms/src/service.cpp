@@ -134,11 +134,11 @@ int Service::run() {
                     break;
                 case kWorkerConn:
                     if (auto it = worker_fds_.find(fd); it != worker_fds_.end())
-                        on_worker_message(*vms_.find(it->second));
+                        if (Vm* vm = vms_.find(it->second)) on_worker_message(*vm);
                     break;
                 case kPidfd:
                     if (auto it = worker_fds_.find(fd); it != worker_fds_.end())
-                        on_worker_death(*vms_.find(it->second));
+                        if (Vm* vm = vms_.find(it->second)) on_worker_death(*vm);
                     break;
             }
         }
