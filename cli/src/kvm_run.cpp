@@ -1,7 +1,6 @@
 #include "kvm_run.hpp"
 
 #include <poll.h>
-#include <spawn.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -12,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,21 +20,10 @@
 #include "ptv/worker/control.hpp"
 #include "ptv/common/outcome.hpp"
 #include "ptv/worker/report.hpp"
-#include "worker_spawn.hpp"
+#include "ptv/worker/spawn.hpp"
+#include "worker_watch.hpp"
 
 namespace ptv::cli {
-
-namespace {
-
-// execve's argv: pointers into `args`, then a null.
-std::vector<char*> c_argv(std::vector<std::string>& args) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    return argv;
-}
-
-}  // namespace
 
 int kvm_run(const KvmRunOptions& o) {
     const std::string image = resolve_guest(o.guest);
@@ -66,85 +55,51 @@ int kvm_run(const KvmRunOptions& o) {
         args.insert(args.end(), {"--trace-stream-fd", "4"});
     }
 
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
-    // After the control channel: its end is above fd 4, so the dup2 onto 4
-    // below never meets itself (which would leave it close-on-exec).
-    int stream[2] = {-1, -1};
-    if (viz && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream) < 0)
-        throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
-
-    std::vector<char*> argv = c_argv(args);
-
     // The worker: control channel on fd 3, serial output on stdout (on
     // stderr with --json, so stdout carries only the JSON document).
-    // posix_spawn (a vfork underneath) starts it faster than fork + exec.
     // Ctrl-C, TERM and HUP for ptv become a "stop" for the worker, read from
     // a signalfd in the loop below rather than in a signal handler. They are
     // blocked here and unblocked in the worker (which handles its own).
-    sigset_t stop_signals, old_mask;
-    sigemptyset(&stop_signals);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, sig);
-    sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
-    const int signals = ::signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setsigmask(&attr, &old_mask);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, sv[1], 3);  // the copy is not close-on-exec
-    if (o.json) posix_spawn_file_actions_adddup2(&actions, 2, 1);
-    if (viz) posix_spawn_file_actions_adddup2(&actions, stream[1], 4);
-    std::fflush(nullptr);
-    pid_t pid = -1;
-    const int err = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    int stream[2] = {-1, -1};
+    if (viz && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream) < 0)
+        throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
+    std::optional<StopSignals> signals(std::in_place);
+    worker::WorkerSpawn how;
+    how.argv = args;
+    if (viz) how.extra_fds = {stream[1]};
+    if (o.json) how.stdout_fd = 2;
+    how.sigmask = signals->old_mask();
+    const worker::SpawnedWorker w = worker::spawn_worker(how);
     pid_t viz_pid = -1;
     if (viz) {
-        // The viewer: serial output and results stay on our terminal.
-        std::vector<char*> vargv = c_argv(viz_args);
-        posix_spawn_file_actions_t va;
-        posix_spawn_file_actions_init(&va);
-        posix_spawn_file_actions_adddup2(&va, stream[0], 3);
-        if (err != 0 || ::posix_spawn(&viz_pid, vargv[0], &va, &attr, vargv.data(), environ) != 0)
-            viz_pid = -1;
-        posix_spawn_file_actions_destroy(&va);
+        // The viewer takes the stream on its fd 3 as a worker takes its
+        // control channel; serial output and results stay on our terminal.
+        worker::WorkerSpawn viewer;
+        viewer.argv = viz_args;
+        viewer.control_fd = stream[0];
+        viewer.sigmask = signals->old_mask();
+        if (w.error == 0) viz_pid = worker::spawn_worker(viewer).pid;
         ::close(stream[0]);
         ::close(stream[1]);
     }
-    posix_spawnattr_destroy(&attr);
-    auto restore_signals = [&] {
-        // Consume what is pending (a Ctrl-C the worker has already acted
-        // on), or unblocking would deliver it and kill us before we report.
-        signalfd_siginfo info;
-        while (::read(signals, &info, sizeof info) == sizeof info) {
-        }
-        ::close(signals);
-        sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    };
-    if (err != 0) {
-        restore_signals();
-        ::close(sv[0]);
-        ::close(sv[1]);
+    if (w.error != 0) {
+        signals.reset();
         throw UsageError(fmt::format("cannot start worker '{}': {}; run 'make build'", worker,
-                                     std::strerror(err)));
+                                     std::strerror(w.error)));
     }
-    ::close(sv[1]);
+    const pid_t pid = w.pid;
 
     // Watch the worker: its messages until it closes the channel, and our
     // stop signals, which we pass on.
     nlohmann::json result, message;
-    worker::MessageReader reader(sv[0]);
+    worker::MessageReader reader(w.control);
     for (bool open = true; open;) {
-        pollfd fds[2] = {{sv[0], POLLIN, 0}, {signals, POLLIN, 0}};
+        pollfd fds[2] = {{w.control, POLLIN, 0}, {signals->fd(), POLLIN, 0}};
         if (::poll(fds, 2, -1) < 0) continue;  // EINTR
         if (fds[1].revents) {
             signalfd_siginfo info;
-            if (::read(signals, &info, sizeof info) == sizeof info)
-                worker::send_message(sv[0], {{"type", "stop"}});
+            if (::read(signals->fd(), &info, sizeof info) == sizeof info)
+                worker::send_message(w.control, {{"type", "stop"}});
         }
         if (fds[0].revents) {
             open = reader.read_once();
@@ -157,8 +112,8 @@ int kvm_run(const KvmRunOptions& o) {
     int wstatus = 0;
     while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
     }
-    restore_signals();
-    ::close(sv[0]);
+    signals.reset();  // a Ctrl-C while the viewer stays open ends ptv
+    ::close(w.control);
 
     // No trace to look at when the worker failed: the viewer goes too.
     auto end_viewer = [&] {

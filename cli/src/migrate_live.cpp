@@ -26,7 +26,8 @@
 #include "ptv/worker/control.hpp"
 #include "ptv/common/outcome.hpp"
 #include "ptv/worker/report.hpp"
-#include "worker_spawn.hpp"
+#include "ptv/worker/spawn.hpp"
+#include "worker_watch.hpp"
 
 namespace ptv::cli {
 
@@ -58,14 +59,26 @@ struct ShipOptions {
 struct Tracked {
     explicit Tracked(std::string r) : role(std::move(r)) {}
     std::string role;  // "source", "destination"
-    SpawnedWorker w;
+    worker::SpawnedWorker w;
     std::unique_ptr<worker::MessageReader> reader;
     bool open = false;
     json result;
     int wait_status = 0;
 
-    void start(SpawnedWorker sw) {
-        w = sw;
+    // Starts the worker: `incoming_fd` (>= 0) on its fd 4, its stdout to
+    // `stdout_fd` (-1: ours), starting with signal mask `mask` (ours before
+    // StopSignals blocked the stop signals).
+    void start(std::vector<std::string> args, int incoming_fd, const sigset_t& mask,
+               int stdout_fd) {
+        worker::WorkerSpawn how;
+        how.argv = std::move(args);
+        if (incoming_fd >= 0) how.extra_fds = {incoming_fd};
+        how.stdout_fd = stdout_fd;
+        how.sigmask = mask;
+        w = worker::spawn_worker(how);
+        if (w.error != 0)
+            throw UsageError(fmt::format("cannot start worker '{}': {}; run 'make build'",
+                                         how.argv[0], std::strerror(w.error)));
         reader = std::make_unique<worker::MessageReader>(w.control);
         open = true;
     }
@@ -271,7 +284,7 @@ int live(const LiveOptions& o) {
     if (!o.cmdline.empty()) args.insert(args.end(), {"--cmdline", o.cmdline});
     Tracked a("source");
     std::optional<Tracked> b;
-    a.start(spawn_worker(args, -1, signals.old_mask(), serial_fd));
+    a.start(args, -1, signals.old_mask(), serial_fd);
     if (!o.json)
         std::fprintf(stderr, "ptv: %s runs in worker A (pid %d); %s migration to %s in %.1f s\n",
                      name.c_str(), a.w.pid, o.mode.c_str(), to.c_str(), o.after_s);
@@ -318,7 +331,7 @@ int live(const LiveOptions& o) {
                 auto bargs = worker_args();
                 bargs.insert(bargs.end(), {"--incoming-fd", "4"});
                 b.emplace("destination");
-                b->start(spawn_worker(bargs, conn, signals.old_mask(), serial_fd));
+                b->start(bargs, conn, signals.old_mask(), serial_fd);
                 ::close(conn);
                 ::close(lfd);
                 lfd = -1;
@@ -423,7 +436,8 @@ int listen(const ListenOptions& o) {
     StopSignals signals;
     const int lfd = mig::listen_tcp(o.address, o.port);
     std::fprintf(stderr,
-                 "ptv migrate listen: waiting on %s:%u for a migration or a shipped guest\n",
+                 "ptv migrate listen: waiting on %s:%u for a migration or a "
+                 "shipped guest\n",
                  o.address.c_str(), unsigned(mig::local_port(lfd)));
     std::optional<Tracked> b;
     bool stopping = false;
@@ -457,7 +471,7 @@ int listen(const ListenOptions& o) {
             auto args = worker_args();
             args.insert(args.end(), {"--incoming-fd", "4"});
             b.emplace("destination");
-            b->start(spawn_worker(args, conn, signals.old_mask(), o.json ? 2 : -1));
+            b->start(args, conn, signals.old_mask(), o.json ? 2 : -1);
             ::close(conn);
             std::fprintf(stderr, "ptv migrate listen: %s connected; worker B (pid %d) takes it\n",
                          peer.c_str(), b->w.pid);
@@ -533,7 +547,8 @@ int ship(const ShipOptions& o) {
                                              mig::frame_name(mig::Frame(h.type))));
     const json started = conn.read_json(h);
     std::printf(
-        "shipped %s (%zu bytes of code and initial data) to %s: it started fresh there in "
+        "shipped %s (%zu bytes of code and initial data) to %s: it "
+        "started fresh there in "
         "worker pid %d (weak mobility: no execution state travelled)\n",
         name.c_str(), bytes.size(), o.to.c_str(), started.value("pid", 0));
     return 0;
@@ -594,8 +609,9 @@ Commands migrate_live_commands(CLI::App& migrate) {
     out.emplace_back(live_cmd, [] { return guarded([] { return live(lo); }, "ptv migrate live"); });
 
     static ListenOptions li;
-    auto* listen_cmd = migrate.add_subcommand(
-        "listen", "receive one live migration or shipped guest on a TCP port, and run it here");
+    auto* listen_cmd = migrate.add_subcommand("listen",
+                                              "receive one live migration or shipped "
+                                              "guest on a TCP port, and run it here");
     listen_cmd->add_option("-p,--port", li.port, "TCP port")->required();
     listen_cmd->add_option("--address", li.address, "address to listen on")->capture_default_str();
     listen_cmd->add_option("--stop-after", li.stop_after_s,
@@ -605,9 +621,10 @@ Commands migrate_live_commands(CLI::App& migrate) {
                      [] { return guarded([] { return listen(li); }, "ptv migrate listen"); });
 
     static ShipOptions so;
-    auto* ship_cmd = migrate.add_subcommand(
-        "ship",
-        "send a guest image to 'ptv migrate listen', where it starts fresh (weak mobility)");
+    auto* ship_cmd =
+        migrate.add_subcommand("ship",
+                               "send a guest image to 'ptv migrate listen', where it starts "
+                               "fresh (weak mobility)");
     ship_cmd->add_option("guest", so.guest, "guest name or image path")->required();
     ship_cmd->add_option("--to", so.to, "HOST:PORT of 'ptv migrate listen'")->required();
     ship_cmd->add_option("-m,--memory", so.memory_mib, "guest memory in MiB")

@@ -143,3 +143,28 @@ TEST_CASE("bad input is one line and status 2") {
     one_line(run({bin("ptv"), "vmms", "start", "--socket", f.socket, "--state-dir", f.state}),
              "already running");
 }
+
+TEST_CASE("a request the VM's state does not allow is refused: status 1, one line") {
+    VmmsFixture f;
+    auto refused = [](const Completed& r, const std::string& text) {
+        INFO("stderr: " << r.err);
+        CHECK(r.status == 1);
+        CHECK(r.err == "ptv: " + text + "\n");
+    };
+    REQUIRE(f.vm({"create", "x", "--guest", "counter", "--memory", "8"}).status == 0);
+    refused(f.vm({"resume", "x"}),
+            "VM 'x' is stopped; cannot resume it: it is not running; 'ptv vm start x' starts it");
+    refused(f.vm({"pause", "x"}),
+            "VM 'x' is stopped; cannot pause it: it is not running; 'ptv vm start x' starts it");
+    refused(f.vm({"stop", "x"}),
+            "VM 'x' is stopped; cannot stop it: it has no worker to stop; 'ptv vm start x' "
+            "starts it");
+    REQUIRE(f.vm({"start", "x"}).status == 0);
+    refused(f.vm({"start", "x"}),
+            "VM 'x' is running; cannot start it: it has a worker already; stop it first "
+            "('ptv vm stop x')");
+    CHECK(f.workers().size() == 1);
+    CHECK(f.row("x")["state"] == "running");
+    CHECK(f.vm({"stop", "x"}).status == 0);
+    CHECK(f.row("x")["state"] == "stopped");
+}

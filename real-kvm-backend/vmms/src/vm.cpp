@@ -1,6 +1,21 @@
 #include "vm.hpp"
 
+#include <chrono>
+
 namespace ptv::vmms {
+
+int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string Vm::apply(VmEvent event) {
+    Transition t = transition(name, state, event);
+    if (!t) return t.refusal;
+    state = *t.to;
+    return "";
+}
 
 nlohmann::json Vm::to_json() const {
     return {{"name", name},
@@ -10,7 +25,7 @@ nlohmann::json Vm::to_json() const {
             {"cmdline", cmdline},
             {"test_fault", test_fault},
             {"id", id},
-            {"state", state},
+            {"state", state_name(state)},
             {"pid", pid},
             {"started_unix_ms", started_unix_ms},
             {"restarts", restarts},
@@ -29,7 +44,7 @@ Vm Vm::from_json(const nlohmann::json& j) {
     v.cmdline = j.value("cmdline", "");
     v.test_fault = j.value("test_fault", "");
     v.id = j.value("id", 0);
-    v.state = j.value("state", "stopped");
+    v.state = parse_state(j.value("state", "stopped")).value_or(VmState::Stopped);
     v.pid = j.value("pid", 0);
     v.started_unix_ms = j.value("started_unix_ms", int64_t(0));
     v.restarts = j.value("restarts", 0u);

@@ -10,11 +10,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "ptv/worker/control.hpp"
+#include "vm_state.hpp"
 
 namespace ptv::vmms {
 
@@ -24,6 +24,9 @@ struct Pending {
     std::string op;
 };
 
+// The wall clock of the record's times (vm.json outlives the service).
+int64_t unix_ms();
+
 struct Vm {
     // Configuration (vm create).
     std::string name, guest, restart = "never", cmdline, test_fault;
@@ -31,7 +34,7 @@ struct Vm {
     int id = 0;  // the VM's pid in the trace
 
     // State, persisted.
-    std::string state = "stopped";  // stopped starting running paused restarting failed orphaned
+    VmState state = VmState::Stopped;
     pid_t pid = 0;
     int64_t started_unix_ms = 0;
     unsigned restarts = 0;
@@ -56,8 +59,10 @@ struct Vm {
     double exits_per_s = 0;
     std::string memory_hash;  // from the last pause
     std::string said;         // the worker's error or result message
-    std::string console;      // the last bytes of serial output
-    std::set<int> consoles;   // clients attached to the console
+
+    // Moves the VM by transition(); "" when done, else the refusal (the
+    // state is left as it was).
+    std::string apply(VmEvent event);
 
     nlohmann::json to_json() const;  // what vm.json holds
     static Vm from_json(const nlohmann::json& j);
