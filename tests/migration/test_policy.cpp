@@ -51,7 +51,8 @@ TEST_CASE("policy: Xen's and QEMU's numbers, and the factory") {
     CHECK(qemu->describe() ==
           "QEMU's rule: stop when the dirty pages can be sent within the downtime limit of 300 "
           "ms (or after 30 rounds)");
-    auto* q = dynamic_cast<QemuPolicy*>(make_precopy_policy("qemu", 0.05).get());
+    auto fast = make_precopy_policy("qemu", 0.05);
+    auto* q = dynamic_cast<QemuPolicy*>(fast.get());
     REQUIRE(q != nullptr);
     CHECK(q->downtime_limit_s() == 0.05);
     CHECK_THROWS_AS(make_precopy_policy("kvm"), ptv::UsageError);
