@@ -255,7 +255,7 @@ json summary_of(const LiveOptions& o, const json& migration, const Tracked& a,
 int live(const LiveOptions& o) {
     (void)mig::parse_mode(o.mode);
     if (!o.to.empty()) mig::check_host_port(o.to);
-    (void)mig::PreCopyPolicy::named(o.policy);
+    (void)mig::make_precopy_policy(o.policy);
     const std::string image = resolve_guest(o.guest);
     const std::string name = std::filesystem::path(image).stem().string();
     const std::string trace_path = o.trace.empty() ? "migration.trace.json" : o.trace;

@@ -114,6 +114,39 @@ TEST_CASE("pre-copy: Xen's 30-round cap") {
     CHECK(r.pages_sent == 2500);
 }
 
+TEST_CASE("pre-copy: a policy of one's own plugs into the simulator") {
+    // A student's rule: stop after round 2, whatever the numbers. On the
+    // working set of the Xen example above (4 rounds there), round 2 leaves
+    // 100 pages dirty: stop-and-copy 100 + 1 state page = 101 ms at 1200 ms,
+    // total 1301 ms, pages 1000 + 200 + 100 = 1300.
+    struct StopAfterTwo : ptv::migration::PreCopyPolicy {
+        std::vector<uint32_t> seen;
+        std::string why;
+        Decision after_round(const ptv::migration::RoundStats& s) override {
+            seen.push_back(s.round);
+            why = s.round >= 2 ? "two rounds are enough" : "";
+            return why.empty() ? Decision::Continue : Decision::StopAndCopy;
+        }
+        const std::string& reason() const override { return why; }
+        std::string name() const override { return "two"; }
+        std::string describe() const override { return "stop after 2 rounds"; }
+    };
+    StopAfterTwo mine;
+    Result r = simulate(config(Policy::PreCopy, "wws:200:500"), 0, mine);
+    CHECK(mine.seen == std::vector<uint32_t>{1, 2});
+    REQUIRE(r.rounds.size() == 2);
+    CHECK_FALSE(r.rounds[0].stop);
+    CHECK(r.rounds[1].stop);
+    CHECK(r.rounds[1].reason == "two rounds are enough");
+    CHECK(r.stop_copy_pages == 100);
+    CHECK(ms(r.paused_at) == 1200);
+    CHECK(ms(r.downtime) == 101);
+    CHECK(ms(r.total) == 1301);
+    CHECK(r.pages_sent == 1300);
+    // The configuration's own policy (Xen) still runs 4 rounds.
+    CHECK(simulate(config(Policy::PreCopy, "wws:200:500"), 0).rounds.size() == 4);
+}
+
 TEST_CASE("pre-copy: QEMU's downtime rule") {
     // At 1000 pages/s, D dirty pages take D ms: QEMU stops at D <= limit.
     // wws:200:500 (as above): 200 dirty after round 1 fit in 300 ms.

@@ -83,8 +83,8 @@ nlohmann::json SourceReport::to_json() const {
             {"downtime_parts", downtime_parts}};
 }
 
-MigrationSource::MigrationSource(SourceVm vm, Connection& conn, Mode mode, PreCopyPolicy policy,
-                                 Progress progress)
+MigrationSource::MigrationSource(SourceVm vm, Connection& conn, Mode mode,
+                                 std::unique_ptr<PreCopyPolicy> policy, Progress progress)
     : vm_(std::move(vm)),
       conn_(conn),
       mode_(mode),
@@ -144,7 +144,7 @@ SourceReport MigrationSource::run() {
     SourceReport report;
     report.mode = mode_;
     report.memory_bytes = vm_.ram.size();
-    report.policy = mode_ == Mode::PreCopy ? policy_.name() : "";
+    report.policy = mode_ == Mode::PreCopy ? policy_->name() : "";
 
     std::vector<uint64_t> dirty;  // dirtied since it was last sent
     std::vector<uint64_t> all(memory_pages);
@@ -174,13 +174,13 @@ SourceReport MigrationSource::run() {
             s.total_pages_sent = total_sent;
             s.memory_pages = memory_pages;
             s.bandwidth_bytes_per_s = double(bytes_) / (double(elapsed()) / 1e9);
-            const bool stop = policy_.after_round(s) == PreCopyPolicy::Decision::StopAndCopy;
-            if (stop) r.decision = policy_.reason();
+            const bool stop = policy_->after_round(s) == PreCopyPolicy::Decision::StopAndCopy;
+            if (stop) r.decision = policy_->reason();
             report.rounds.push_back(r);
             if (progress_) progress_(r);
             if (stop) break;
         }
-        report.stop_reason = policy_.reason();
+        report.stop_reason = policy_->reason();
     }
 
     // Stop-and-copy: the guest stops here and runs next on the destination.

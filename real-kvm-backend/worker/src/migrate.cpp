@@ -87,10 +87,12 @@ void MigrationAgent::run_source(const nlohmann::json& request, const Reply& repl
     std::unique_ptr<migration::MigrationSource> source;
     try {
         mode = migration::parse_mode(request.value("mode", "precopy"));
-        auto policy = migration::PreCopyPolicy::named(request.value("policy", "qemu"));
-        if (request.contains("downtime_limit_ms") && policy.name() == "qemu")
-            policy =
-                migration::PreCopyPolicy::qemu(request["downtime_limit_ms"].get<double>() / 1e3);
+        const std::string policy_name = request.value("policy", "qemu");
+        const double downtime_limit_s =
+            policy_name == "qemu" && request.contains("downtime_limit_ms")
+                ? request["downtime_limit_ms"].get<double>() / 1e3
+                : migration::kQemuDefaultDowntimeLimitS;
+        auto policy = migration::make_precopy_policy(policy_name, downtime_limit_s);
         migration::Connection conn(migration::connect_tcp(to, timeout_s), to);
         fd_.store(conn.fd());
         const nlohmann::json meta = {{"name", identity_.name},
@@ -117,7 +119,7 @@ void MigrationAgent::run_source(const nlohmann::json& request, const Reply& repl
         };
         vm.pause_and_save = [this] { return pause_and_save(); };
         source = std::make_unique<migration::MigrationSource>(
-            vm, conn, mode, policy, [&reply](const migration::RoundRecord& r) {
+            vm, conn, mode, std::move(policy), [&reply](const migration::RoundRecord& r) {
                 nlohmann::json m = r.to_json();
                 m["type"] = "migration-round";
                 reply(m);

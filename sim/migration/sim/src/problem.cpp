@@ -50,11 +50,9 @@ void validate(const Config& c) {
         throw UsageError("--memory is too large for the simulator's clock");
 }
 
-PreCopyPolicy make_policy(const Config& c) {
-    if (c.stop == "qemu")
-        return c.downtime_limit_ms ? PreCopyPolicy::qemu(double(c.downtime_limit_ms) / 1e3)
-                                   : PreCopyPolicy::qemu();
-    return PreCopyPolicy::named(c.stop);
+std::unique_ptr<PreCopyPolicy> make_policy(const Config& c) {
+    return make_precopy_policy(c.stop, c.downtime_limit_ms ? double(c.downtime_limit_ms) / 1e3
+                                                           : kQemuDefaultDowntimeLimitS);
 }
 
 Config generate(uint64_t seed) {

@@ -24,18 +24,7 @@ std::string ms(Time t, const Config& c) {
 }
 
 std::string policy_words(const Config& c) {
-    const PreCopyPolicy policy = make_policy(c);
-    const StopConditions& s = policy.conditions();
-    std::string rules =
-        c.stop == "xen"
-            ? fmt::format(
-                  "Xen's rules: stop after {} rounds, once {:g}x memory is sent, or when "
-                  "fewer than {} pages are dirty",
-                  s.max_rounds, s.max_sent_factor, s.min_dirty_pages)
-            : fmt::format(
-                  "QEMU's rule: stop when the dirty pages can be sent within the "
-                  "downtime limit of {:g} ms (or after {} rounds)",
-                  s.downtime_limit_s * 1e3, s.max_rounds);
+    const std::string rules = make_policy(c)->describe();
     switch (c.policy) {
         case Policy::PreCopy:
             return "pre-copy (Clark et al. 2005): round 1 sends all memory, each next round "

@@ -11,6 +11,11 @@ namespace ptv::migration::sim {
 
 Result simulate(const Config& c, uint64_t seed) {
     validate(c);
+    return simulate(c, seed, *make_policy(c));
+}
+
+Result simulate(const Config& c, uint64_t seed, PreCopyPolicy& policy) {
+    validate(c);
     const DirtyModel model = DirtyModel::parse(c.dirty);
     model.check(c.memory_pages);
     // Every write is simulated: refuse what would take minutes. The longest
@@ -36,7 +41,6 @@ Result simulate(const Config& c, uint64_t seed) {
             r.resumed_at = r.total = r.downtime;
             break;
         case Policy::PreCopy: {
-            PreCopyPolicy policy = make_policy(c);
             run_precopy(c, policy, UINT32_MAX, writes, r);
             // Stop-and-copy: the last round's dirty pages plus the state.
             r.stop_copy_pages = r.rounds.back().pages_dirty;
@@ -54,7 +58,6 @@ Result simulate(const Config& c, uint64_t seed) {
             r.total = r.resumed_at + r.degraded;
             break;
         case Policy::Hybrid: {
-            PreCopyPolicy policy = make_policy(c);
             auto dirty = run_precopy(c, policy, c.hybrid_rounds, writes, r);
             r.downtime = state;
             r.resumed_at = r.paused_at + state;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
@@ -64,7 +65,7 @@ struct SourceReport {
 class MigrationSource {
   public:
     using Progress = std::function<void(const RoundRecord&)>;
-    MigrationSource(SourceVm vm, Connection& conn, Mode mode, PreCopyPolicy policy,
+    MigrationSource(SourceVm vm, Connection& conn, Mode mode, std::unique_ptr<PreCopyPolicy> policy,
                     Progress progress = {});
 
     // Runs the migration to its end. Throws ProtocolError (or anything the
@@ -85,7 +86,7 @@ class MigrationSource {
     SourceVm vm_;
     Connection& conn_;
     Mode mode_;
-    PreCopyPolicy policy_;
+    std::unique_ptr<PreCopyPolicy> policy_;
     Progress progress_;
     uint64_t t0_ = 0, t_pause_ = 0;
     std::vector<uint8_t> populated_;  // see populated_pages() in source.cpp

@@ -7,16 +7,14 @@
 // sends all memory, then in rounds what was dirtied meanwhile, and stops
 // (stop-and-copy) when another round would not pay. The writable working
 // set (WWS) is what each round cannot get rid of: once the dirty set has
-// shrunk to it, more rounds only cost bandwidth. Real systems stop by rule:
-// - Xen (xc_domain_save): at most 30 rounds, at most 3x memory sent in all,
-//   or fewer than 50 dirty pages left;
-// - QEMU (migration/ram.c): when the bytes still dirty could be sent within
-//   the downtime limit at the bandwidth measured so far (300 ms default).
-//   QEMU itself would go on forever on a guest that never converges; the
-//   kit adds a round cap (max_rounds) so that every migration ends.
+// shrunk to it, more rounds only cost bandwidth. Real systems stop by rule,
+// and each rule set is one implementation of PreCopyPolicy: XenPolicy
+// (xen_policy.hpp) and QemuPolicy (qemu_policy.hpp). A policy of one's own
+// plugs in the same way, into the simulator and the real migrator alike.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace ptv::migration {
@@ -25,49 +23,38 @@ inline constexpr uint64_t kPageSize = 4096;
 
 // What the migrator knows when a pre-copy round has ended.
 struct RoundStats {
-    uint32_t round = 0;             // 1-based: the round that just ended
-    uint64_t pages_sent = 0;        // pages this round sent
-    uint64_t pages_dirty = 0;       // pages dirtied since the round began (to send next)
-    double duration_s = 0;          // how long the round took
-    uint64_t total_pages_sent = 0;  // all rounds so far, this one included
-    uint64_t memory_pages = 0;      // guest memory size in pages
+    uint32_t round = 0;                // 1-based: the round that just ended
+    uint64_t pages_sent = 0;           // pages this round sent
+    uint64_t pages_dirty = 0;          // pages dirtied since the round began (to send next)
+    double duration_s = 0;             // how long the round took
+    uint64_t total_pages_sent = 0;     // all rounds so far, this one included
+    uint64_t memory_pages = 0;         // guest memory size in pages
     double bandwidth_bytes_per_s = 0;  // measured so far (0: unknown)
-};
-
-// The stop conditions; 0 switches a condition off.
-struct StopConditions {
-    uint32_t max_rounds = 0;         // stop after this many rounds
-    double max_sent_factor = 0;      // stop once total sent >= factor x memory
-    uint64_t min_dirty_pages = 0;    // stop when fewer pages than this are dirty
-    double downtime_limit_s = 0;     // stop when the dirty pages fit in this downtime
 };
 
 class PreCopyPolicy {
   public:
     enum class Decision { Continue, StopAndCopy };
 
-    PreCopyPolicy(std::string name, StopConditions conditions)
-        : name_(std::move(name)), conditions_(conditions) {}
-
-    // Xen's rules: 30 rounds, 3x memory, < 50 dirty pages.
-    static PreCopyPolicy xen();
-    // QEMU's rule: remaining bytes / bandwidth <= downtime limit (300 ms),
-    // plus the kit's cap of 30 rounds.
-    static PreCopyPolicy qemu(double downtime_limit_s = 0.3);
-    // By name ("xen", "qemu"); throws ptv::UsageError for anything else.
-    static PreCopyPolicy named(const std::string& name);
+    virtual ~PreCopyPolicy() = default;
 
     // Called at the end of every round; StopAndCopy means: pause the guest
-    // and send what is dirty now. reason() then says which rule fired.
-    Decision after_round(const RoundStats& stats);
-    const std::string& reason() const { return reason_; }
-    const std::string& name() const { return name_; }
-    const StopConditions& conditions() const { return conditions_; }
-
-  private:
-    std::string name_;
-    StopConditions conditions_;
-    std::string reason_;
+    // and send what is dirty now. reason() then says which rule fired (and
+    // is empty after Continue).
+    virtual Decision after_round(const RoundStats& stats) = 0;
+    virtual const std::string& reason() const = 0;
+    // A short name ("xen", "qemu") for reports and traces.
+    virtual std::string name() const = 0;
+    // The rules in one sentence, for the problem text of `ptv migrate sim`.
+    virtual std::string describe() const = 0;
 };
+
+// QEMU's default downtime limit: 300 ms.
+inline constexpr double kQemuDefaultDowntimeLimitS = 0.3;
+
+// By name: "xen" (downtime_limit_s is not one of Xen's rules and is ignored)
+// or "qemu"; throws ptv::UsageError for anything else.
+std::unique_ptr<PreCopyPolicy> make_precopy_policy(
+    const std::string& name, double downtime_limit_s = kQemuDefaultDowntimeLimitS);
 
 }  // namespace ptv::migration

@@ -3,7 +3,8 @@
 //
 // - PreCopy (Clark et al., NSDI 2005): round 1 sends all memory, each next
 //   round the pages dirtied during the previous one; after each round the
-//   shared PreCopyPolicy decides (the same class the real migrator uses);
+//   shared PreCopyPolicy decides (the same interface the real migrator
+//   uses; Xen's or QEMU's rules, or one's own);
 //   then stop-and-copy sends what is still dirty with the guest paused.
 // - StopAndCopy: pause at once and send everything.
 // - PostCopy (Hines & Gopalan, VEE 2009): pause, send the CPU state, resume
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,7 +36,7 @@ struct Config {
     uint64_t bandwidth = 1000;          // pages/s
     std::string dirty = "wws:100:500";  // a DirtyModel spec
     Policy policy = Policy::PreCopy;
-    std::string stop = "xen";        // the PreCopyPolicy preset
+    std::string stop = "xen";        // the PreCopyPolicy: "xen" or "qemu"
     uint64_t downtime_limit_ms = 0;  // --stop qemu: 0 = QEMU's 300 ms
     uint64_t state_pages = 1;        // CPU and device state, sent while paused
     uint64_t latency_us = 200;       // post-copy: fault request to the source
@@ -43,8 +45,8 @@ struct Config {
 
 // Throws ptv::UsageError (one line) for a configuration out of range.
 void validate(const Config& c);
-// The pre-copy policy of a configuration: PreCopyPolicy::xen() or qemu().
-PreCopyPolicy make_policy(const Config& c);
+// The pre-copy policy of a configuration: XenPolicy or QemuPolicy.
+std::unique_ptr<PreCopyPolicy> make_policy(const Config& c);
 
 struct Round {
     uint32_t round = 0;
@@ -86,6 +88,8 @@ inline constexpr size_t kMaxFaultsKept = 100'000;
 
 // Runs one migration; `seed` drives the random dirty models.
 Result simulate(const Config& c, uint64_t seed);
+// The same with a pre-copy policy of one's own instead of c.stop's.
+Result simulate(const Config& c, uint64_t seed, PreCopyPolicy& policy);
 
 // The parts simulate() puts together (precopy_sim.cpp, postcopy_sim.cpp).
 // Pre-copy rounds from time 0 until the policy (or max_rounds) stops them;
