@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "ptv/common/rng.hpp"
 #include "ptv/vmm/cpu.hpp"
 
 using namespace ptv::vmm;
@@ -49,20 +50,15 @@ constexpr uint32_t kStackLow = 0x9000, kStackHigh = 0xa000, kStackStart = 0x9800
 constexpr uint8_t kHlt = 0xf4;
 constexpr uint32_t kArith = flags::Arithmetic;
 
-// SplitMix64 (Steele et al. 2014): the same numbers on every platform.
+// The draws of the random programs, over SplitMix64 (common/rng.hpp): the
+// same numbers on every platform.
 class Rng {
   public:
-    explicit Rng(uint64_t seed) : s_(seed) {}
-    uint64_t next() {
-        uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    uint32_t below(uint32_t n) { return uint32_t(next() % n); }
+    explicit Rng(uint64_t seed) : g_(seed) {}
+    uint32_t below(uint32_t n) { return uint32_t(g_.below(n)); }
     uint32_t range(uint32_t lo, uint32_t hi) { return lo + below(hi - lo + 1); }
     bool chance(uint32_t percent) { return below(100) < percent; }
-    uint32_t u32() { return uint32_t(next()); }
+    uint32_t u32() { return uint32_t(g_.next()); }
     // A value with the edges arithmetic gets wrong: 0, ±1, the signs, the
     // size boundaries; otherwise random, small or large.
     uint32_t interesting() {
@@ -80,7 +76,7 @@ class Rng {
     }
 
   private:
-    uint64_t s_;
+    ptv::SplitMix64 g_;
 };
 
 // ----------------------------------------------------------- the encoder --

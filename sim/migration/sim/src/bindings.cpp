@@ -8,8 +8,8 @@
 #include <numeric>
 
 #include "ptv/common/error.hpp"
+#include "ptv/common/rng.hpp"
 #include "ptv/common/table.hpp"
-#include "ptv/migration/sim/rng.hpp"
 
 namespace ptv::migration::sim {
 

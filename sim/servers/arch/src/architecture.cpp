@@ -12,49 +12,47 @@
 #include "ptv/common/error.hpp"
 #include "ptv/common/format.hpp"
 #include "ptv/servers/arch/architectures.hpp"
+#include "ptv/servers/arch/server_registry.hpp"
 #include "ptv/servers/arch/socket.hpp"
 
 namespace ptv::servers::arch {
 
 namespace {
 
-struct Info {
+// The spelling of each Architecture on the command line; the designs
+// themselves, and their descriptions, are in builtin_servers().
+struct Name {
     Architecture arch;
-    std::string_view name, description;
+    std::string_view name;
 };
 
-constexpr Info kInfo[] = {
-    {Architecture::Iterative, "iterative", "one thread, one request at a time, blocking calls"},
-    {Architecture::ThreadPerConnection, "thread-per-connection",
-     "a new kernel thread per connection, blocking calls"},
-    {Architecture::DispatcherWorker, "dispatcher-worker",
-     "Fig. 3-3: a dispatcher queues connections for K worker threads"},
-    {Architecture::ProcessPerConnection, "process-per-connection",
-     "fork() per connection, blocking calls"},
-    {Architecture::Prefork, "prefork", "K processes forked in advance, each accepting"},
-    {Architecture::FiniteStateMachine, "fsm",
-     "one thread, epoll, non-blocking calls, a state per connection; disk on helpers"},
-    {Architecture::Fibers, "fibers", "a Boost.Fiber per connection over an epoll loop"},
+constexpr Name kNames[] = {
+    {Architecture::Iterative, "iterative"},
+    {Architecture::ThreadPerConnection, "thread-per-connection"},
+    {Architecture::DispatcherWorker, "dispatcher-worker"},
+    {Architecture::ProcessPerConnection, "process-per-connection"},
+    {Architecture::Prefork, "prefork"},
+    {Architecture::FiniteStateMachine, "fsm"},
+    {Architecture::Fibers, "fibers"},
 };
 
 }  // namespace
 
 std::string_view to_string(Architecture a) {
-    for (const auto& i : kInfo)
-        if (i.arch == a) return i.name;
+    for (const auto& n : kNames)
+        if (n.arch == a) return n.name;
     return "?";
 }
 
 std::string_view describe(Architecture a) {
-    for (const auto& i : kInfo)
-        if (i.arch == a) return i.description;
-    return "?";
+    const ServerRegistry::Entry* e = builtin_servers().find(to_string(a));
+    return e ? std::string_view(e->description) : "?";
 }
 
 const std::vector<Architecture>& all_architectures() {
     static const std::vector<Architecture> all = [] {
         std::vector<Architecture> v;
-        for (const auto& i : kInfo) v.push_back(i.arch);
+        for (const auto& n : kNames) v.push_back(n.arch);
         return v;
     }();
     return all;
@@ -62,16 +60,16 @@ const std::vector<Architecture>& all_architectures() {
 
 std::string architecture_names() {
     std::string s;
-    for (const auto& i : kInfo) {
+    for (const auto& n : kNames) {
         if (!s.empty()) s += " | ";
-        s += i.name;
+        s += n.name;
     }
     return s;
 }
 
 Architecture parse_architecture(std::string_view name) {
-    for (const auto& i : kInfo)
-        if (i.name == name) return i.arch;
+    for (const auto& n : kNames)
+        if (n.name == name) return n.arch;
     throw UsageError(
         fmt::format("--arch {}: no such architecture; give one of {}", name, architecture_names()));
 }

@@ -11,33 +11,12 @@
 
 #include "ptv/common/clock.hpp"
 #include "ptv/servers/arch/architectures.hpp"
+#include "ptv/servers/arch/server_registry.hpp"
 
 namespace ptv::servers::arch {
 
 void serve(Architecture a, ServerEnv& env) {
-    switch (a) {
-        case Architecture::Iterative:
-            IterativeServer(env).serve();
-            return;
-        case Architecture::ThreadPerConnection:
-            ThreadPerConnectionServer(env).serve();
-            return;
-        case Architecture::DispatcherWorker:
-            DispatcherWorkerServer(env).serve();
-            return;
-        case Architecture::ProcessPerConnection:
-            ProcessPerConnectionServer(env).serve();
-            return;
-        case Architecture::Prefork:
-            PreforkServer(env).serve();
-            return;
-        case Architecture::FiniteStateMachine:
-            FiniteStateMachineServer(env).serve();
-            return;
-        case Architecture::Fibers:
-            FiberServer(env).serve();
-            return;
-    }
+    builtin_servers().make(to_string(a), env)->serve();
 }
 
 bool wait_to_accept(int listen_fd, int stop_fd, bool backoff) {

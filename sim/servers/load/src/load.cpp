@@ -21,6 +21,7 @@
 #include "ptv/common/error.hpp"
 #include "ptv/common/format.hpp"
 #include "ptv/common/percentile.hpp"
+#include "ptv/common/rng.hpp"
 #include "ptv/common/table.hpp"
 #include "ptv/servers/http/request.hpp"
 
@@ -102,15 +103,8 @@ struct Client {
     const std::string* request = nullptr;
     size_t sent = 0;
     uint64_t due_ns = 0, deadline_ns = 0, retry_ns = 0;
-    uint64_t rng = 0;
+    SplitMix64 rng{0};
 };
-
-uint64_t splitmix64(uint64_t& state) {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 class Engine {
   public:
@@ -121,7 +115,7 @@ class Engine {
             requests_.push_back(
                 fmt::format("GET {} HTTP/1.1\r\nHost: {}:{}\r\n\r\n", p, o.url.host, o.url.port));
         for (size_t i = 0; i < clients_.size(); ++i) {
-            clients_[i].rng = o.seed * 1000003 + i;
+            clients_[i].rng = SplitMix64(o.seed * 1000003 + i);
             clients_[i].parser.discard_body(true);
         }
         ep_ = epoll_create1(EPOLL_CLOEXEC);
@@ -292,7 +286,7 @@ void Engine::begin(size_t i, uint64_t due) {
     c.busy = true;
     c.due_ns = due;
     c.deadline_ns = now_ + uint64_t(o_.timeout_s * 1e9);
-    c.request = &requests_[requests_.size() == 1 ? 0 : splitmix64(c.rng) % requests_.size()];
+    c.request = &requests_[requests_.size() == 1 ? 0 : c.rng.below(requests_.size())];
     c.sent = 0;
     c.got_bytes = false;
     c.parser.reset();

@@ -9,6 +9,7 @@
 #include <deque>
 
 #include "ptv/common/error.hpp"
+#include "ptv/common/rng.hpp"
 
 namespace ptv::servers::sim {
 
@@ -18,19 +19,6 @@ void check(const char* option, int v, int lo, int hi, const char* unit) {
     if (v < lo || v > hi)
         throw UsageError(fmt::format("{} {}: give {} to {} {}", option, v, lo, hi, unit));
 }
-
-// SplitMix64 (Steele, Lea, Flood 2014), written out so that every compiler
-// and standard library draws the same problem from the same seed.
-struct Rng {
-    uint64_t state;
-    uint64_t next() {
-        uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    int between(int lo, int hi) { return lo + int(next() % uint64_t(hi - lo + 1)); }
-};
 
 }  // namespace
 
@@ -46,7 +34,7 @@ void validate(const Config& c) {
 }
 
 Config generate(uint64_t seed) {
-    Rng rng{seed};
+    SplitMix64 rng(seed);
     Config c;
     c.clients = rng.between(2, 5);
     c.requests = rng.between(2, 4);

@@ -5,16 +5,14 @@
 
 #include <map>
 
+#include "ptv/common/rng.hpp"
 #include "ptv/common/table.hpp"
 
 namespace ptv::servers::sim {
 
 Question question(const Problem& p) {
-    // The same SplitMix64 step as the generator, on a shifted seed.
-    uint64_t z = p.seed + 0x51ed270b27e2c0dfull + 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
+    // The generator's first step on a shifted seed: apart from its stream.
+    const uint64_t z = SplitMix64(p.seed + 0x51ed270b27e2c0dfull).next();
     Question q;
     q.arch = p.archs[z % p.archs.size()];
     q.client = int((z >> 32) % uint64_t(p.cfg.clients));

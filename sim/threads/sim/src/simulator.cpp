@@ -151,20 +151,36 @@ struct UserThread {
     int finish = -1;
 };
 
-// A kernel-schedulable entity: the process (many-to-one), a kernel thread
-// (one-to-one) or a lightweight process (many-to-many, Fig. 3-2).
-struct Lwp {
+// A lightweight process (Fig. 3-2): the kernel-schedulable entity a user
+// thread runs on. Many-to-many has K of them; many-to-one is the special
+// case of one (the process itself), one-to-one of one per user thread (a
+// kernel thread each). It blocks with the user thread it runs (rule M4).
+struct LightweightProcess {
     int thread = -1, last_thread = -1;
     State state = State::Idle;
     int ran = 0;  // ticks run since dispatched (for the quantum)
+};
+
+// Scheduler activations (Anderson et al. 1992): the kernel tells the
+// user-level scheduler of every event that changes what its threads can
+// do by an upcall, run on a fresh activation on one of the process's
+// CPUs. Here the two events that matter: a thread blocked in the kernel
+// (rule A2; its CPU goes back to the user scheduler), and a blocked thread
+// can run again (rule A4; it joins the user-level ready queue).
+struct SchedulerActivation {
+    enum class Upcall : uint8_t { Blocked, Unblocked };
+    Upcall upcall;
+    int thread;  // the user thread the upcall reports
+    // The thread the upcall makes READY, or -1.
+    int readies() const { return upcall == Upcall::Unblocked ? thread : -1; }
 };
 
 struct Cpu {
     State state = State::Idle;
     int lwp = -1, last_lwp = -1;
     int thread = -1, last_thread = -1;
-    int left = 0;         // ticks left of a switch or upcall
-    int upcall_for = -1;  // unblock upcall: the thread it reports
+    int left = 0;                      // ticks left of a switch or upcall
+    SchedulerActivation activation{};  // while state is Upcall: the upcall it runs
 };
 
 class Engine {
@@ -278,7 +294,7 @@ class Engine {
     // LWP, plus a user switch if the LWP last ran another user thread.
     void start_lwp(int c, int j) {
         Cpu& cpu = cpus_[size_t(c)];
-        Lwp& lwp = lwps_[size_t(j)];
+        LightweightProcess& lwp = lwps_[size_t(j)];
         int cost = 0;
         if (cpu.last_lwp >= 0 && cpu.last_lwp != j) cost += cfg_.costs.kernel;
         if (lwp.last_thread >= 0 && lwp.last_thread != lwp.thread) cost += cfg_.costs.user;
@@ -306,12 +322,12 @@ class Engine {
         cpu.lwp = cpu.thread = -1;
     }
 
-    void start_upcall(int c, int for_thread) {
+    void start_upcall(int c, SchedulerActivation activation) {
         Cpu& cpu = cpus_[size_t(c)];
         cpu.state = State::Upcall;
         cpu.left = cfg_.costs.upcall;
         cpu.thread = -1;
-        cpu.upcall_for = for_thread;
+        cpu.activation = activation;
         r_.upcalls++;
     }
 
@@ -323,8 +339,7 @@ class Engine {
                 set_running(int(c));
             } else if (cpu.state == State::Upcall && cpu.left == 0) {
                 // Rule A4: the upcall reported an unblocked thread: READY now.
-                if (cpu.upcall_for >= 0) ready_thread(cpu.upcall_for);
-                cpu.upcall_for = -1;
+                if (int i = cpu.activation.readies(); i >= 0) ready_thread(i);
                 free_cpu(int(c));
             } else if (cpu.state == State::Running && threads_[size_t(cpu.thread)].left == 0) {
                 int i = cpu.thread;
@@ -336,7 +351,8 @@ class Engine {
                     // Rule A2: a block costs an upcall on this CPU (a fresh
                     // activation tells the user scheduler); DONE frees it.
                     free_cpu(int(c));
-                    if (s == State::Blocked && cfg_.costs.upcall > 0) start_upcall(int(c), -1);
+                    if (s == State::Blocked && cfg_.costs.upcall > 0)
+                        start_upcall(int(c), {SchedulerActivation::Upcall::Blocked, i});
                     if (s == State::Blocked && cfg_.costs.upcall == 0) r_.upcalls++;
                     continue;
                 }
@@ -365,7 +381,7 @@ class Engine {
                     r_.upcalls++;
                     ready_thread(int(i));
                 } else {
-                    pending_upcalls_.push_back(int(i));
+                    pending_upcalls_.push_back({SchedulerActivation::Upcall::Unblocked, int(i)});
                 }
                 continue;
             }
@@ -381,7 +397,7 @@ class Engine {
             for (size_t c = 0; c < cpus_.size(); ++c) {
                 Cpu& cpu = cpus_[c];
                 if (cpu.state != State::Running || kready_.empty()) continue;
-                Lwp& lwp = lwps_[size_t(cpu.lwp)];
+                LightweightProcess& lwp = lwps_[size_t(cpu.lwp)];
                 if (lwp.ran < cfg_.quantum) continue;
                 threads_[size_t(cpu.thread)].state = State::Ready;
                 threads_[size_t(cpu.thread)].cpu = -1;
@@ -425,7 +441,7 @@ class Engine {
             r_.lwps[j].record(t, {lwps_[j].state, lwps_[j].thread});
         for (size_t c = 0; c < cpus_.size(); ++c) {
             const Cpu& cpu = cpus_[c];
-            int who = cpu.state == State::Upcall ? cpu.upcall_for : cpu.thread;
+            int who = cpu.state == State::Upcall ? cpu.activation.readies() : cpu.thread;
             r_.cpus[c].record(t, {cpu.state, who});
         }
     }
@@ -465,11 +481,11 @@ class Engine {
 
     const Config& cfg_;
     std::vector<UserThread> threads_;
-    std::vector<Lwp> lwps_;
+    std::vector<LightweightProcess> lwps_;
     std::vector<Cpu> cpus_;
-    std::deque<int> uready_;           // user-level ready queue (FIFO)
-    std::deque<int> kready_;           // kernel ready queue of LWPs (FIFO)
-    std::deque<int> pending_upcalls_;  // unblocked threads not yet reported
+    std::deque<int> uready_;                           // user-level ready queue (FIFO)
+    std::deque<int> kready_;                           // kernel ready queue of LWPs (FIFO)
+    std::deque<SchedulerActivation> pending_upcalls_;  // unblocks not yet reported
     int done_ = 0;
     Result r_;
 };

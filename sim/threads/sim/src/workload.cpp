@@ -136,20 +136,6 @@ int64_t total_ticks(const ThreadBursts& bursts) {
     return n;
 }
 
-// SplitMix64 (Steele, Lea & Flood 2014): add a constant, mix with two
-// multiply-xorshift rounds. Same output on every machine.
-uint64_t Rng::next() {
-    state_ += 0x9e3779b97f4a7c15ull;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-int Rng::between(int lo, int hi) {
-    return lo + int(next() % uint64_t(hi - lo + 1));
-}
-
 Workload generate_workload(uint64_t seed, int threads) {
     Rng rng(seed);
     int n = threads > 0 ? threads : rng.between(2, 4);

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "ptv/migration/sim/rng.hpp"
+#include "ptv/common/rng.hpp"
 #include "ptv/migration/sim/time.hpp"
 
 namespace ptv::migration::sim {

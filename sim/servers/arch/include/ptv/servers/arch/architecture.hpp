@@ -12,6 +12,10 @@
 
 namespace ptv::servers::arch {
 
+// The seven designs as a closed set, which the discrete-event model
+// (servers/sim), `ptv servers compare` and the options switch over; the
+// servers themselves are found by name in builtin_servers()
+// (server_registry.hpp).
 enum class Architecture {
     Iterative,             // one request at a time, blocking calls (no parallelism)
     ThreadPerConnection,   // a new kernel thread per connection

@@ -1,113 +1,77 @@
-// The seven server architectures, one class and one file each
-// (src/<name>.cpp). Each serves the listening socket of its ServerEnv until
-// the stop signal, and returns only once every thread, fiber and child
-// process it started is gone.
+// The seven server architectures, one `Server` class and one file each
+// (src/<name>.cpp), registered by name in builtin_servers()
+// (src/server_registry.cpp).
 #pragma once
 
 #include <chrono>
+#include <vector>
 
 #include "ptv/servers/arch/architecture.hpp"
-#include "ptv/servers/arch/request_log.hpp"
-#include "ptv/servers/arch/stop.hpp"
-#include "ptv/servers/http/disk.hpp"
-#include "ptv/servers/http/service.hpp"
+#include "ptv/servers/arch/server.hpp"
 
 namespace ptv::servers::arch {
 
-// What every architecture is given.
-struct ServerEnv {
-    int listen_fd;  // non-blocking, listening
-    StopSignal& stop;
-    http::Service& service;
-    http::SimulatedDisk& disk;
-    SharedCounters& counters;  // shared with forked children
-    RequestLog* log;           // null: not tracing
-    std::chrono::milliseconds timeout;
-    int workers;
-};
-
-// Runs architecture `a` on `env` until it stops.
+// Runs architecture `a` (builtin_servers()) on `env` until it stops.
 void serve(Architecture a, ServerEnv& env);
 
 // One thread: accept, serve that connection, accept the next (no
 // parallelism, blocking calls).
-class IterativeServer {
+class IterativeServer final : public Server {
   public:
-    explicit IterativeServer(ServerEnv& env) : env_(env) {}
-    void serve();
-
-  private:
-    ServerEnv& env_;
+    using Server::Server;
+    void serve() override;
 };
 
 // The accepting thread starts a new kernel thread for every connection.
-class ThreadPerConnectionServer {
+class ThreadPerConnectionServer final : public Server {
   public:
-    explicit ThreadPerConnectionServer(ServerEnv& env) : env_(env) {}
-    void serve();
-
-  private:
-    ServerEnv& env_;
+    using Server::Server;
+    void serve() override;
 };
 
 // Fig. 3-3: the dispatcher thread accepts connections and queues them; a
 // fixed pool of K worker threads takes them from the queue and serves them
 // with blocking calls (parallelism, blocking system calls).
-class DispatcherWorkerServer {
+class DispatcherWorkerServer final : public Server {
   public:
-    explicit DispatcherWorkerServer(ServerEnv& env) : env_(env) {}
-    void serve();
-
-  private:
-    ServerEnv& env_;
+    using Server::Server;
+    void serve() override;
 };
 
 // The accepting process fork()s a child for every connection (each child
 // has its own copy of everything, the disk cache included).
-class ProcessPerConnectionServer {
+class ProcessPerConnectionServer final : public Server {
   public:
-    explicit ProcessPerConnectionServer(ServerEnv& env) : env_(env) {}
-    void serve();
-
-  private:
-    ServerEnv& env_;
+    using Server::Server;
+    void serve() override;
 };
 
 // K processes forked in advance, each accepting from the shared listening
 // socket and serving one connection at a time (Apache's prefork). The
 // parent only replaces children that die.
-class PreforkServer {
+class PreforkServer final : public Server {
   public:
-    explicit PreforkServer(ServerEnv& env) : env_(env) {}
-    void serve();
-
-  private:
-    ServerEnv& env_;
+    using Server::Server;
+    void serve() override;
 };
 
 // One thread, non-blocking sockets, epoll, and an explicit state per
 // connection (reading the request -> waiting for the disk -> writing the
 // reply); disk reads go to helper threads so that the thread never blocks
 // (parallelism, non-blocking system calls; Flash's AMPED).
-class FiniteStateMachineServer {
+class FiniteStateMachineServer final : public Server {
   public:
-    explicit FiniteStateMachineServer(ServerEnv& env) : env_(env) {}
-    void serve();
-
-  private:
-    ServerEnv& env_;
+    using Server::Server;
+    void serve() override;
 };
 
 // A fiber per connection running the same blocking-style code as the
 // threaded servers, on Boost.Fiber user-level threads whose scheduler
 // waits in epoll when no fiber is ready; disk reads go to helper threads.
-class FiberServer {
+class FiberServer final : public Server {
   public:
-    explicit FiberServer(ServerEnv& env) : env_(env) {}
-    void serve();
-
-  private:
-    ServerEnv& env_;
+    using Server::Server;
+    void serve() override;
 };
 
 // Shared by the accept loops: waits until the listening socket is readable

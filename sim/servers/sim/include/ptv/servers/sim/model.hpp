@@ -39,7 +39,7 @@ inline constexpr int kMaxRequests = 1000;
 // Throws ptv::UsageError naming the option out of range.
 void validate(const Config& c);
 
-// The problem of seed S (SplitMix64, written out in model.cpp, so that the
+// The problem of seed S (SplitMix64, common/rng.hpp, so that the
 // same seed gives the same problem everywhere): 2-5 clients, 2-4 requests,
 // 1-4 ms CPU, 0-20 ms disk, K in 1..N, 1-2 CPUs, fork 0-2 ms, think 0.
 Config generate(uint64_t seed);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ptv/common/rng.hpp"
+
 namespace ptv::threads::sim {
 
 // Limits past which a problem is absurd (and would not fit a terminal or
@@ -38,19 +40,9 @@ std::string to_string(const Workload& w);
 int64_t compute_ticks(const ThreadBursts& bursts);
 int64_t total_ticks(const ThreadBursts& bursts);  // compute + block
 
-// A self-contained PRNG (SplitMix64, written out here) so that the same
-// seed gives the same problem with every compiler and standard library;
-// std::uniform_int_distribution does not promise that.
-class Rng {
-  public:
-    explicit Rng(uint64_t seed) : state_(seed) {}
-    uint64_t next();
-    // Uniform enough in [lo, hi] (modulo; the bias is irrelevant here).
-    int between(int lo, int hi);
-
-  private:
-    uint64_t state_;
-};
+// The exercises' generator (common/rng.hpp), so that the same seed gives
+// the same problem with every compiler and standard library.
+using Rng = ptv::SplitMix64;
 
 // A random workload: `threads` threads (2..4 when 0), each 1..3 compute
 // bursts of 1..6 ticks with blocks of 2..8 ticks between them.
