@@ -25,7 +25,7 @@ const char* translation_name(Translation t) {
     return "?";
 }
 
-Translation classify(const Instruction& in) {
+Translation classify(const DecodedInstruction& in) {
     const auto m = ZydisMnemonic(in.mnemonic);
     if (in.sensitive) {
         switch (m) {
@@ -137,7 +137,7 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
     std::vector<uint32_t> eips;
     uint32_t eip = tu.eip;
     for (;;) {
-        const Instruction* insn = cpu.fetch(eip);
+        const DecodedInstruction* insn = cpu.fetch(eip);
         if (!insn) {
             // Not an instruction: the VMM runs it, and the processor raises #UD.
             if (tu.guest.empty()) tu.callout = true;

@@ -38,7 +38,7 @@ namespace ptv::vmm {
 // How the translator treats one guest instruction.
 enum class Translation : uint8_t { Identity, Inline, Callout };
 const char* translation_name(Translation t);
-Translation classify(const Instruction& insn);
+Translation classify(const DecodedInstruction& insn);
 
 // One translation unit: guest code from `eip` to a control transfer, a
 // callout, or the size cap, and its translation. The TranslatedBlock part
@@ -48,12 +48,12 @@ struct TranslationUnit : TranslatedBlock {
     uint32_t eip = 0;     // guest EIP (offset in CS) of its first instruction
     uint32_t linear = 0;  // CS.base + eip: the TC's key, with the code size
     uint32_t bytes = 0;
-    std::vector<Instruction> guest;  // the decoded guest instructions
-    std::vector<MicroOp> code;       // their translation, pre-decoded
-    std::vector<Translation> how;    // per instruction
-    bool callout = false;            // a lone callout: the VMM runs it
-    std::string callout_name;        // its mnemonic ("cli", "out", ...)
-    uint32_t inline_count = 0;       // inline translations in it
+    std::vector<DecodedInstruction> guest;  // the decoded guest instructions
+    std::vector<MicroOp> code;              // their translation, pre-decoded
+    std::vector<Translation> how;           // per instruction
+    bool callout = false;                   // a lone callout: the VMM runs it
+    std::string callout_name;               // its mnemonic ("cli", "out", ...)
+    uint32_t inline_count = 0;              // inline translations in it
     // The 256-byte code lines it came from and their write generations.
     std::array<uint32_t, 2> lines{}, generations{};
     // Successor 0: a direct branch's target; 1: the fall-through. Known at

@@ -27,8 +27,8 @@ class TrapAndEmulate : public Technique {
     CpuState guest_view(const Cpu& cpu) const override;
 
     bool on_event(Cpu& cpu, const Event& e) override;
-    bool intercept(Cpu& cpu, const Instruction& insn) override;
-    void after_sensitive(Cpu& cpu, const Instruction& insn, const CpuState& before) override;
+    bool intercept(Cpu& cpu, const DecodedInstruction& insn) override;
+    void after_sensitive(Cpu& cpu, const DecodedInstruction& insn, const CpuState& before) override;
     void descriptor_accessed(Cpu& cpu, uint32_t at) override;
 
     // Where the VMM keeps its own tables, out of the guest's RAM (VMware
@@ -55,13 +55,13 @@ class TrapAndEmulate : public Technique {
     uint8_t shadow_access(uint8_t access) const;
     // A #GP the VMM handles by emulating the instruction; a subclass may
     // recognise it as something else first (a hypercall).
-    virtual void emulate(Cpu& cpu, const Event& e, const Instruction* insn);
+    virtual void emulate(Cpu& cpu, const Event& e, const DecodedInstruction* insn);
     // Runs one guest instruction (or delivers one event) on the virtual
     // CPU: switch to the guest's view, let the processor model do exactly
     // what the bare machine would, switch back.
     void emulate_step(Cpu& cpu);
     void reflect(Cpu& cpu, const Event& e);
-    std::string cause(Cpu& cpu, const Event& e, const Instruction* insn) const;
+    std::string cause(Cpu& cpu, const Event& e, const DecodedInstruction* insn) const;
 
     void capture_virtual(const CpuState& s);
     // EFLAGS.IF/IOPL, the table registers and CR0-4 of the virtual CPU.
