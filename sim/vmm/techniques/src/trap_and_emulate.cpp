@@ -156,7 +156,7 @@ bool TrapAndEmulate::intercept(Cpu& cpu, const DecodedInstruction& insn) {
     counters_.cycles += cost::kTrap;
     note({"trap", "sysenter", eip, cpu.decoder().disassemble(insn.bytes, eip),
           cpu.counters().instructions, nullptr});
-    emulate_step(cpu);
+    handlers_[TrapClass::FastSystemCall](*this, cpu, insn);
     return true;
 }
 
@@ -166,7 +166,12 @@ void TrapAndEmulate::emulate(Cpu& cpu, const Event& e, const DecodedInstruction*
     counters_.cycles += cost::kTrap;
     note({"trap", why, e.eip, insn ? cpu.decoder().disassemble(insn->bytes, e.eip) : "",
           cpu.counters().instructions, nullptr});
-    emulate_step(cpu);
+    // The handler for the instruction's class; code the VMM cannot decode
+    // is run on the virtual CPU, which raises the bare machine's fault.
+    if (insn)
+        handlers_[trap_class(*insn)](*this, cpu, *insn);
+    else
+        emulate_step(cpu);
 }
 
 void TrapAndEmulate::emulate_step(Cpu& cpu) {
