@@ -303,7 +303,7 @@ TEST_CASE("analysis: translation cache blocks and chains, in the expected shape"
 {"cat":"bt","name":"chain","ph":"i","pid":1,"tid":1,"ts":2,"args":{"from":"0x100010","to":"0x100020"}},
 {"cat":"bt","name":"cache-hit","ph":"i","pid":1,"tid":1,"ts":3,"args":{"block":"0x100010"}},
 {"cat":"bt","name":"callout","ph":"i","pid":1,"tid":1,"ts":4,"args":{"block":"0x100020"}}])J");
-    const TranslationCache c = translation_cache(m);
+    const TranslationCacheView c = translation_cache(m);
     REQUIRE(c.blocks.size() == 2);
     CHECK(c.blocks[0].address == 0x100010);
     CHECK(c.blocks[0].size == 16);

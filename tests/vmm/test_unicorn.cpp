@@ -1005,7 +1005,7 @@ Snapshot translated_run(Harness& h, const Sequence& s, const Initial& init, uint
                         uint32_t& undefined, bool& stopped) {
     h.load(s, init);
     Cpu& cpu = h.cpu();
-    std::vector<Instruction> insns;
+    std::vector<DecodedInstruction> insns;
     std::vector<MicroOp> ops;
     for (int blocks = 0; blocks < 10000 && !cpu.stopped(); ++blocks) {
         uint32_t eip = cpu.state().eip;
@@ -1014,7 +1014,7 @@ Snapshot translated_run(Harness& h, const Sequence& s, const Initial& init, uint
         insns.reserve(16);  // the ops point into it
         ops.clear();
         while (insns.size() < 12 && eip != until) {
-            const Instruction* in = cpu.fetch(eip);
+            const DecodedInstruction* in = cpu.fetch(eip);
             if (!in) break;
             insns.push_back(*in);
             eip += in->length;

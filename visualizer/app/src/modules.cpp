@@ -277,7 +277,7 @@ void draw_migration(App& app, const TraceModel&) {
 }
 
 void draw_bt(App& app, const TraceModel&) {
-    const TranslationCache& c = app.bt;
+    const TranslationCacheView& c = app.bt;
     if (c.blocks.empty()) {
         absent(app, "This trace has no `bt` (binary translation) events.",
                "Binary-translation traces (ptv vmm run -t binary-translation --trace) carry, in "

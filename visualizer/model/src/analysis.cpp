@@ -260,10 +260,10 @@ Migration migration(const TraceModel& m) {
     return g;
 }
 
-TranslationCache translation_cache(const TraceModel& m) {
-    TranslationCache c;
+TranslationCacheView translation_cache(const TraceModel& m) {
+    TranslationCacheView c;
     std::map<uint64_t, size_t> index;
-    auto block = [&](uint64_t address) -> TranslationCache::Block& {
+    auto block = [&](uint64_t address) -> TranslationCacheView::Block& {
         auto [it, added] = index.try_emplace(address, c.blocks.size());
         if (added) c.blocks.push_back({address});
         return c.blocks[it->second];
@@ -293,7 +293,7 @@ TranslationCache translation_cache(const TraceModel& m) {
     for (size_t i = 0; i < perm.size(); ++i) perm[i] = i;
     std::sort(perm.begin(), perm.end(),
               [&](size_t a, size_t b) { return c.blocks[a].address < c.blocks[b].address; });
-    std::vector<TranslationCache::Block> sorted;
+    std::vector<TranslationCacheView::Block> sorted;
     std::map<uint64_t, uint32_t> at;
     for (size_t i : perm) {
         at[c.blocks[i].address] = uint32_t(sorted.size());

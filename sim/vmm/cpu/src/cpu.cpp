@@ -80,7 +80,7 @@ uint32_t Cpu::linear_address(const Operand& o) const {
     return o.seg < 6 ? s_.seg[o.seg].base + ea : ea;
 }
 
-uint32_t Cpu::read_operand(const Instruction&, const Operand& o) {
+uint32_t Cpu::read_operand(const DecodedInstruction&, const Operand& o) {
     switch (o.kind) {
         case Operand::Kind::Reg:
             switch (o.reg_class) {
@@ -105,7 +105,7 @@ uint32_t Cpu::read_operand(const Instruction&, const Operand& o) {
     }
 }
 
-void Cpu::write_operand(const Instruction&, const Operand& o, uint32_t value) {
+void Cpu::write_operand(const DecodedInstruction&, const Operand& o, uint32_t value) {
     if (o.kind == Operand::Kind::Mem) return write_linear(linear_address(o), o.size, value);
     if (o.kind != Operand::Kind::Reg) throw CpuFault{vec::UD};
     switch (o.reg_class) {
@@ -343,9 +343,9 @@ void Cpu::deliver_with_nesting(Event e) {
 
 // ------------------------------------------------------------------ loop --
 
-const Instruction* Cpu::fetch(uint32_t eip) {
+const DecodedInstruction* Cpu::fetch(uint32_t eip) {
     const uint32_t linear = s_.seg[CS].base + eip;
-    if (const Instruction* hit = cache_.find(linear)) return hit;
+    if (const DecodedInstruction* hit = cache_.find(linear)) return hit;
     uint8_t bytes[15];
     for (int i = 0; i < 15; ++i) {
         const uint32_t a = linear + i;
@@ -354,7 +354,7 @@ const Instruction* Cpu::fetch(uint32_t eip) {
     ++counters_.decodes;
     auto insn = decoder_.decode(bytes);
     if (!insn) return nullptr;
-    if (const Instruction* cached = cache_.insert(linear, *insn)) return cached;
+    if (const DecodedInstruction* cached = cache_.insert(linear, *insn)) return cached;
     scratch_ = *insn;
     return &scratch_;
 }
@@ -393,7 +393,7 @@ void Cpu::step_one() {
     // must not have moved ESP when it faults.
     const uint32_t esp = s_.gpr[ESP];
     // The decode cache's hit inline; fetch() decodes on a miss.
-    const Instruction* insn = cache_.find(s_.seg[CS].base + eip);
+    const DecodedInstruction* insn = cache_.find(s_.seg[CS].base + eip);
     if (!insn) insn = fetch(eip);
     try {
         if (!insn) throw CpuFault{vec::UD};

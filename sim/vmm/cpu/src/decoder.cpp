@@ -75,7 +75,7 @@ bool is_privileged(ZydisMnemonic m) {
 }
 
 // Robin & Irvine (2000): sensitive but not privileged on IA-32.
-bool is_sensitive(ZydisMnemonic m, const Instruction& insn) {
+bool is_sensitive(ZydisMnemonic m, const DecodedInstruction& insn) {
     switch (m) {
         case ZYDIS_MNEMONIC_SGDT:
         case ZYDIS_MNEMONIC_SIDT:
@@ -134,12 +134,12 @@ Decoder::Decoder() {
     ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_INTEL);
 }
 
-std::optional<Instruction> Decoder::decode(std::span<const uint8_t> code) const {
+std::optional<DecodedInstruction> Decoder::decode(std::span<const uint8_t> code) const {
     ZydisDecodedInstruction z;
     ZydisDecodedOperand zops[ZYDIS_MAX_OPERAND_COUNT];
     if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder_, code.data(), code.size(), &z, zops)))
         return std::nullopt;
-    Instruction insn;
+    DecodedInstruction insn;
     insn.mnemonic = uint16_t(z.mnemonic);
     insn.length = z.length;
     insn.operand_size = uint8_t(z.operand_width / 8);
@@ -229,7 +229,7 @@ DecodeCache::DecodeCache(size_t ram_bytes)
       code_((ram_bytes >> kLineShift) + 1, 0),
       gen_((ram_bytes >> kLineShift) + 1, 0) {}
 
-const Instruction* DecodeCache::insert(uint32_t address, const Instruction& insn) {
+const DecodedInstruction* DecodeCache::insert(uint32_t address, const DecodedInstruction& insn) {
     const uint32_t first = address >> kLineShift;
     const uint32_t last = (address + insn.length - 1) >> kLineShift;
     if (last >= code_.size()) return nullptr;  // code outside RAM is not cached

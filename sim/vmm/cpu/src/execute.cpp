@@ -162,7 +162,7 @@ bool Cpu::condition(uint8_t cc) const {
     return (cc & 1) ? !r : r;
 }
 
-void Cpu::execute(const Instruction& in) {
+void Cpu::execute(const DecodedInstruction& in) {
     const uint32_t next = s_.eip + in.length;
     s_.eip = next;
     const Operand& a = in.op[0];

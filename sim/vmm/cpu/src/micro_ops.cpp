@@ -395,7 +395,7 @@ struct MicroOps {
         return true;
     }
     // The form of a two-operand instruction, with its operands put in `op`.
-    static std::optional<Form> form(const Instruction& in, MicroOp& op) {
+    static std::optional<Form> form(const DecodedInstruction& in, MicroOp& op) {
         const Operand &a = in.op[0], &b = in.op[1];
         if (in.operand_count != 2) return std::nullopt;
         if (gpr(a)) {
@@ -444,7 +444,7 @@ struct MicroOps {
         return nullptr;
     }
 
-    static OpHandler choose(const Instruction& in, MicroOp& op) {
+    static OpHandler choose(const DecodedInstruction& in, MicroOp& op) {
         if (in.address_size != 4 || in.rep || in.repne) return nullptr;
         const Operand& a = in.op[0];
         const uint8_t size = a.size ? a.size : in.operand_size;
@@ -580,7 +580,7 @@ MicroOp end_of_block() {
     return op;
 }
 
-MicroOp lower(const Instruction& in, uint32_t eip) {
+MicroOp lower(const DecodedInstruction& in, uint32_t eip) {
     MicroOp op;
     op.insn = &in;
     op.eip = eip;

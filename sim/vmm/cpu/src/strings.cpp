@@ -87,7 +87,7 @@ bool classify(uint16_t m, StringOp& op) {
 
 }  // namespace
 
-bool Cpu::execute_string(const Instruction& in) {
+bool Cpu::execute_string(const DecodedInstruction& in) {
     StringOp op;
     if (!classify(in.mnemonic, op)) return false;
     // SSE's MOVSD/CMPSD share the mnemonic but have XMM operands.

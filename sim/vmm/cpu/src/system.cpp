@@ -18,7 +18,7 @@ constexpr uint32_t kModifiable = flags::CF | flags::PF | flags::AF | flags::ZF |
 
 }  // namespace
 
-bool Cpu::execute_system(const Instruction& in) {
+bool Cpu::execute_system(const DecodedInstruction& in) {
     const uint32_t next = s_.eip;  // execute() already moved EIP past `in`
     const Operand& a = in.op[0];
     const Operand& b = in.op[1];
@@ -269,7 +269,7 @@ bool Cpu::execute_system(const Instruction& in) {
     }
 }
 
-void Cpu::do_iret(const Instruction& in) {
+void Cpu::do_iret(const DecodedInstruction& in) {
     // Protected-mode IRET without task return (SDM vol. 2, IRET).
     if (s_.eflags & flags::NT) {
         stop_ = Stop{Outcome::UnsupportedInstruction, s_.eip - in.length,

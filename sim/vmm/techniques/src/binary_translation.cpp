@@ -1,7 +1,7 @@
-// Binary translation: the translator, the translation cache with chaining
-// and lookup(), and the run loop that executes translated units (see
-// binary_translation.hpp). The listing and the Graphviz graph are in
-// translation_listing.cpp.
+// Binary translation: the translator, lookup() and chaining as the run loop
+// uses the translation cache (translation_cache.cpp), and the run loop that
+// executes translated units (see binary_translation.hpp). The listing and
+// the Graphviz graph are in translation_listing.cpp.
 #include "ptv/vmm/binary_translation.hpp"
 
 #include <fmt/format.h>
@@ -13,19 +13,7 @@
 
 namespace ptv::vmm {
 
-const char* translation_name(Translation t) {
-    switch (t) {
-        case Translation::Identity:
-            return "identity";
-        case Translation::Inline:
-            return "inline";
-        case Translation::Callout:
-            return "callout";
-    }
-    return "?";
-}
-
-Translation classify(const Instruction& in) {
+Translation classify(const DecodedInstruction& in) {
     const auto m = ZydisMnemonic(in.mnemonic);
     if (in.sensitive) {
         switch (m) {
@@ -99,18 +87,6 @@ nlohmann::json BinaryTranslation::details() const {
     return {{"binary_translation", j}};
 }
 
-std::vector<const TranslationUnit*> BinaryTranslation::units() const {
-    std::vector<const TranslationUnit*> v;
-    for (const auto& [key, tu] : cache_) v.push_back(tu.get());
-    std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->linear < b->linear; });
-    return v;
-}
-
-bool BinaryTranslation::current(const Cpu& cpu, const TranslationUnit& tu) const {
-    return cpu.code_generation(tu.lines[0]) == tu.generations[0] &&
-           cpu.code_generation(tu.lines[1]) == tu.generations[1];
-}
-
 // A unit's completed executions, counted into the totals (before it is
 // translated again, and at the end of the run).
 void BinaryTranslation::fold(TranslationUnit& tu) {
@@ -137,7 +113,7 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
     std::vector<uint32_t> eips;
     uint32_t eip = tu.eip;
     for (;;) {
-        const Instruction* insn = cpu.fetch(eip);
+        const DecodedInstruction* insn = cpu.fetch(eip);
         if (!insn) {
             // Not an instruction: the VMM runs it, and the processor raises #UD.
             if (tu.guest.empty()) tu.callout = true;
@@ -183,16 +159,12 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
     tu.bytes = eip - tu.eip;
     tu.identity_count =
         uint32_t(tu.guest.size()) - tu.inline_count - (tu.callout && !tu.guest.empty() ? 1 : 0);
-    tu.checked_at = cpu.decode_cache_invalidations();
     if (tu.callout) {
         tu.callout_name = tu.guest.empty()
                               ? "(invalid)"
                               : ZydisMnemonicGetString(ZydisMnemonic(tu.guest[0].mnemonic));
     }
-    tu.lines[0] = tu.linear;
-    tu.lines[1] = tu.linear + (tu.bytes ? tu.bytes - 1 : 0);
-    tu.generations[0] = cpu.code_generation(tu.lines[0]);
-    tu.generations[1] = cpu.code_generation(tu.lines[1]);
+    TranslationCache::watch(cpu, tu);  // stale from the guest's next write into it
 
     ++bt_.translations;
     bt_.translated_instructions += tu.guest.size();
@@ -225,28 +197,15 @@ void BinaryTranslation::note_hit(const Cpu& cpu, const TranslationUnit& tu) {
 TranslationUnit* BinaryTranslation::lookup(Cpu& cpu, uint64_t key) {
     ++bt_.lookups;
     counters_.cycles += cost::kTcLookup;
-    FastEntry& f = fast_[(key ^ (key >> 12)) & (kFastEntries - 1)];
-    if (f.key == key) {
+    if (TranslationUnit* hit = cache_.find(key)) {
         ++bt_.tc_hits;
-        if (tracing()) note_hit(cpu, *f.unit);
-        return f.unit;
-    }
-    auto it = cache_.find(key);
-    if (it != cache_.end()) {
-        ++bt_.tc_hits;
-        f = {key, it->second.get()};
-        if (tracing()) note_hit(cpu, *it->second);
-        return it->second.get();
+        if (tracing()) note_hit(cpu, *hit);
+        return hit;
     }
     ++bt_.tc_misses;
-    auto tu = std::make_unique<TranslationUnit>();
-    tu->eip = cpu.state().eip;
-    tu->linear = uint32_t(key);
-    TranslationUnit* p = tu.get();
-    cache_.emplace(key, std::move(tu));
-    f = {key, p};
-    translate(cpu, *p);
-    return p;
+    TranslationUnit& tu = cache_.insert(key, cpu.state().eip);
+    translate(cpu, tu);
+    return &tu;
 }
 
 // The instructions of a unit left early (its completed runs are counted
@@ -284,14 +243,11 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
         // from a callout), or through lookup(), which then links the unit
         // left to this one (chaining) when it was a direct successor.
         const uint32_t linear = s.seg[CS].base + s.eip;
-        TranslationUnit* tu = from ? from->link[via] : nullptr;
-        if (tu && tu->linear == linear) {
-            ++from->chained[via];
-        } else {
+        TranslationUnit* tu = from ? TranslationCache::follow(*from, via, linear) : nullptr;
+        if (!tu) {
             tu = lookup(cpu, linear | uint64_t(1) << 32);
             if (from && from->has_successor[via] && from->successor[via] == s.eip) {
-                from->link[via] = tu;
-                if (!tu->callout) from->chain[via] = tu;  // the CPU follows it from now on
+                TranslationCache::chain(*from, via, *tu);
                 if (tracing())
                     note({"chain",
                           fmt::format("{:#x} -> {:#x}", from->eip, tu->eip),
@@ -305,7 +261,7 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
                 ++indirect_edges_[{last_, tu}];
             }
         }
-        if (tu->checked_at != cpu.decode_cache_invalidations() && !current(cpu, *tu)) {
+        if (TranslationCache::stale(cpu, *tu)) {
             // The guest wrote into this code since it was translated.
             ++bt_.retranslations;
             ++tu->version;
@@ -319,7 +275,6 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
                       "bt"});
             translate(cpu, *tu);
         }
-        tu->checked_at = cpu.decode_cache_invalidations();
         // Returns and indirect jumps to it can now stay in translated code
         // (not when drawing the graph or tracing, which record every lookup).
         if (!tu->callout && !keep_graph_ && !tracing()) cpu.remember_block(linear, tu);
@@ -384,10 +339,10 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
     bt_.indirect += inside;
     counters_.cycles += cost::kTcLookup * inside;
     bt_.chained = 0;
-    for (auto& [key, tu] : cache_) {
-        fold(*tu);
-        bt_.chained += tu->chained[0] + tu->chained[1];
-    }
+    cache_.for_each([&](TranslationUnit& tu) {
+        fold(tu);
+        bt_.chained += tu.chained[0] + tu.chained[1];
+    });
     return cpu.take_stop();
 }
 

@@ -5,7 +5,7 @@
 
 namespace ptv::vmm {
 
-void Paravirt::emulate(Cpu& cpu, const Event& e, const Instruction* insn) {
+void Paravirt::emulate(Cpu& cpu, const Event& e, const DecodedInstruction* insn) {
     const bool doorbell = insn && insn->mnemonic == ZYDIS_MNEMONIC_OUT &&
                           (insn->op[0].kind == Operand::Kind::Imm
                                ? insn->op[0].imm

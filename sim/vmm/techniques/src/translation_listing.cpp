@@ -27,7 +27,7 @@ std::string unit_ref(const TranslationUnit& tu, int k) {
 // The translated code of one instruction, in the notation of Adams &
 // Agesen's examples: identity copies, rewritten transfers, callouts.
 std::string translated(const TranslationUnit& tu, size_t i, const std::string& guest) {
-    const Instruction& in = tu.guest[i];
+    const DecodedInstruction& in = tu.guest[i];
     const MicroOp& op = tu.code[i];
     const auto m = ZydisMnemonic(in.mnemonic);
     switch (tu.how[i]) {

@@ -128,7 +128,7 @@ CpuState TrapAndEmulate::guest_view(const Cpu& cpu) const {
     return s;
 }
 
-std::string TrapAndEmulate::cause(Cpu&, const Event& e, const Instruction* insn) const {
+std::string TrapAndEmulate::cause(Cpu&, const Event& e, const DecodedInstruction* insn) const {
     if (e.kind == Event::Kind::SoftwareInterrupt) return fmt::format("int {:#x}", e.vector);
     if (e.kind == Event::Kind::External) return fmt::format("interrupt {:#x}", e.vector);
     if (e.vector == vec::GP && insn)
@@ -138,7 +138,7 @@ std::string TrapAndEmulate::cause(Cpu&, const Event& e, const Instruction* insn)
 
 bool TrapAndEmulate::on_event(Cpu& cpu, const Event& e) {
     if (emulating_) return false;  // the guest's view: deliver as the bare machine does
-    const Instruction* insn = e.kind == Event::Kind::Exception ? cpu.fetch(e.eip) : nullptr;
+    const DecodedInstruction* insn = e.kind == Event::Kind::Exception ? cpu.fetch(e.eip) : nullptr;
     if (e.kind == Event::Kind::Exception && e.vector == vec::GP) {
         emulate(cpu, e, insn);
     } else {
@@ -147,7 +147,7 @@ bool TrapAndEmulate::on_event(Cpu& cpu, const Event& e) {
     return true;
 }
 
-bool TrapAndEmulate::intercept(Cpu& cpu, const Instruction& insn) {
+bool TrapAndEmulate::intercept(Cpu& cpu, const DecodedInstruction& insn) {
     // The VMM owns the real SYSENTER MSRs, so a SYSENTER from the guest
     // enters the VMM, which delivers it to the guest kernel's entry point.
     if (emulating_ || insn.mnemonic != ZYDIS_MNEMONIC_SYSENTER) return false;
@@ -156,17 +156,22 @@ bool TrapAndEmulate::intercept(Cpu& cpu, const Instruction& insn) {
     counters_.cycles += cost::kTrap;
     note({"trap", "sysenter", eip, cpu.decoder().disassemble(insn.bytes, eip),
           cpu.counters().instructions, nullptr});
-    emulate_step(cpu);
+    handlers_[TrapClass::FastSystemCall](*this, cpu, insn);
     return true;
 }
 
-void TrapAndEmulate::emulate(Cpu& cpu, const Event& e, const Instruction* insn) {
+void TrapAndEmulate::emulate(Cpu& cpu, const Event& e, const DecodedInstruction* insn) {
     const std::string why = cause(cpu, e, insn);
     ++counters_.traps[why];
     counters_.cycles += cost::kTrap;
     note({"trap", why, e.eip, insn ? cpu.decoder().disassemble(insn->bytes, e.eip) : "",
           cpu.counters().instructions, nullptr});
-    emulate_step(cpu);
+    // The handler for the instruction's class; code the VMM cannot decode
+    // is run on the virtual CPU, which raises the bare machine's fault.
+    if (insn)
+        handlers_[trap_class(*insn)](*this, cpu, *insn);
+    else
+        emulate_step(cpu);
 }
 
 void TrapAndEmulate::emulate_step(Cpu& cpu) {
@@ -205,7 +210,8 @@ void TrapAndEmulate::descriptor_accessed(Cpu& cpu, uint32_t at) {
     emulating_ = false;
 }
 
-void TrapAndEmulate::after_sensitive(Cpu& cpu, const Instruction& insn, const CpuState& before) {
+void TrapAndEmulate::after_sensitive(Cpu& cpu, const DecodedInstruction& insn,
+                                     const CpuState& before) {
     if (emulating_) return;  // ran on the virtual CPU: nothing to see
     const CpuState& s = cpu.state();
     const uint32_t eip = before.eip;

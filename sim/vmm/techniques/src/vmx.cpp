@@ -68,7 +68,7 @@ void VmxModel::vm_exit(Cpu& cpu, uint16_t reason, uint64_t qualification, uint32
     ++entries_;  // VMRESUME
 }
 
-bool VmxModel::intercept(Cpu& cpu, const Instruction& insn) {
+bool VmxModel::intercept(Cpu& cpu, const DecodedInstruction& insn) {
     const auto m = ZydisMnemonic(insn.mnemonic);
     const CpuState& s = cpu.state();
     if (m == ZYDIS_MNEMONIC_HLT && vmcs_.hlt_exiting() && s.cpl() == 0) {

@@ -97,7 +97,7 @@ class App {
     Gantt gantt;
     Requests reqs;
     Migration mig;
-    TranslationCache bt;
+    TranslationCacheView bt;
     std::vector<uint32_t> flows_by_time;  // flow indexes by start time
     int selected_chain = -1;
 };

@@ -102,10 +102,12 @@ struct Migration {
 Migration migration(const TraceModel& m);
 
 // ---- binary translation: blocks and chains of the translation cache ----
-// Expected shape (category `bt`): "translate" (X or i) with args block
-// (guest address, "0x..") and size; "chain" (i) with args from and to
-// (block addresses); "cache-hit" with args block; "callout" with args block.
-struct TranslationCache {
+// What a `bt` trace shows of a run's translation cache (the cache itself is
+// sim/vmm's TranslationCache). Expected shape (category `bt`): "translate"
+// (X or i) with args block (guest address, "0x..") and size; "chain" (i)
+// with args from and to (block addresses); "cache-hit" with args block;
+// "callout" with args block.
+struct TranslationCacheView {
     struct Block {
         uint64_t address = 0;
         uint32_t size = 0;
@@ -118,6 +120,6 @@ struct TranslationCache {
     std::vector<Block> blocks;  // by address
     std::vector<Chain> chains;
 };
-TranslationCache translation_cache(const TraceModel& m);
+TranslationCacheView translation_cache(const TraceModel& m);
 
 }  // namespace ptv::viz

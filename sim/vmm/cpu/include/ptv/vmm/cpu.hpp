@@ -15,8 +15,8 @@
 #include <vector>
 #include "ptv/common/outcome.hpp"
 
+#include "ptv/vmm/decoded_instruction.hpp"
 #include "ptv/vmm/decoder.hpp"
-#include "ptv/vmm/instruction.hpp"
 #include "ptv/vmm/micro_op.hpp"
 #include "ptv/vmm/state.hpp"
 
@@ -71,7 +71,7 @@ class Platform {
     // Called before a system instruction (privileged, I/O, sensitive, HLT,
     // CLI/STI, CPUID) executes, when wants_intercepts() is true. Return true
     // if the platform carried it out (and moved EIP on) itself: a VM exit.
-    virtual bool intercept(Cpu&, const Instruction&) { return false; }
+    virtual bool intercept(Cpu&, const DecodedInstruction&) { return false; }
     // An exception or interrupt is about to go through the IDT. Return true
     // if the platform handled it instead (a trap into the VMM).
     virtual bool on_event(Cpu&, const Event&) { return false; }
@@ -84,7 +84,7 @@ class Platform {
     // linear address `at`); a VMM with shadow tables copies it back.
     virtual void descriptor_accessed(Cpu&, uint32_t /*at*/) {}
     // After a sensitive instruction executed (when watch_sensitive()).
-    virtual void after_sensitive(Cpu&, const Instruction&, const CpuState& /*before*/) {}
+    virtual void after_sensitive(Cpu&, const DecodedInstruction&, const CpuState& /*before*/) {}
 
     bool wants_intercepts = false;
     bool watch_sensitive = false;
@@ -139,8 +139,8 @@ class Cpu {
     void write_linear(uint32_t linear, uint8_t size, uint32_t value);
     uint32_t effective_address(const Operand& o) const;
     uint32_t linear_address(const Operand& o) const;
-    uint32_t read_operand(const Instruction& insn, const Operand& o);
-    void write_operand(const Instruction& insn, const Operand& o, uint32_t value);
+    uint32_t read_operand(const DecodedInstruction& insn, const Operand& o);
+    void write_operand(const DecodedInstruction& insn, const Operand& o, uint32_t value);
     uint32_t reg(uint8_t index, uint8_t size) const;
     void set_reg(uint8_t index, uint8_t size, uint32_t value);
     void push(uint32_t value, uint8_t size = 4);
@@ -185,7 +185,7 @@ class Cpu {
     std::string describe(uint32_t eip);
     const Decoder& decoder() const { return decoder_; }
     // Decodes (through the cache) the instruction at linear address `eip`.
-    const Instruction* fetch(uint32_t eip);
+    const DecodedInstruction* fetch(uint32_t eip);
 
   private:
     friend struct MicroOps;  // micro_ops.cpp: the handlers of translated code
@@ -207,11 +207,11 @@ class Cpu {
     bool lazy_condition(uint8_t cc);
 
     void step_one();  // step() without copying the Stop out: run()'s hot path
-    void execute(const Instruction& insn);
-    bool execute_system(const Instruction& insn);  // system.cpp
-    bool execute_string(const Instruction& insn);  // strings.cpp
+    void execute(const DecodedInstruction& insn);
+    bool execute_system(const DecodedInstruction& insn);  // system.cpp
+    bool execute_string(const DecodedInstruction& insn);  // strings.cpp
     void event(Event e);
-    void do_iret(const Instruction& insn);
+    void do_iret(const DecodedInstruction& insn);
     void far_transfer(uint16_t selector, uint32_t offset, bool is_call, uint8_t size);
     void far_return(uint8_t size, uint16_t pop_bytes);
     bool condition(uint8_t cc) const;
@@ -230,7 +230,7 @@ class Cpu {
     std::optional<Stop> stop_;
     std::vector<uint8_t> private_;
     uint32_t private_base_ = 0;
-    Instruction scratch_;  // uncached decode (code outside RAM)
+    DecodedInstruction scratch_;  // uncached decode (code outside RAM)
     LazyFlags lazy_;
     bool bt_break_ = false;           // leave the translated block after this op
     uint32_t bt_esp_ = 0;             // ESP before a generic op, for its faults

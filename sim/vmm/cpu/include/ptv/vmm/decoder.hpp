@@ -1,4 +1,4 @@
-// Decoding guest code with Zydis into Instruction, and a decode cache in
+// Decoding guest code with Zydis into DecodedInstruction, and a decode cache in
 // front of it: the interpreter asks for the instruction at an address, and
 // the cache answers without decoding again until the guest writes into the
 // bytes it came from (self-modifying code must see its new bytes).
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "ptv/vmm/instruction.hpp"
+#include "ptv/vmm/decoded_instruction.hpp"
 
 namespace ptv::vmm {
 
@@ -21,7 +21,7 @@ class Decoder {
     Decoder();
     // Decodes the instruction at the start of `code`; nullopt if the bytes
     // are not a valid 32-bit instruction.
-    std::optional<Instruction> decode(std::span<const uint8_t> code) const;
+    std::optional<DecodedInstruction> decode(std::span<const uint8_t> code) const;
     // Intel syntax, for messages, traces and listings.
     std::string disassemble(std::span<const uint8_t> code, uint32_t address) const;
 
@@ -39,14 +39,14 @@ class DecodeCache {
     explicit DecodeCache(size_t ram_bytes);
 
     // The cached instruction at `address`, or nullptr.
-    const Instruction* find(uint32_t address) const {
+    const DecodedInstruction* find(uint32_t address) const {
         const Entry& e = entries_[slot(address)];
         if (e.address != address || !e.valid) return nullptr;
         if (e.gen_first != gen_[address >> kLineShift]) return nullptr;
         if (e.gen_last != gen_[(address + e.insn.length - 1) >> kLineShift]) return nullptr;
         return &e.insn;
     }
-    const Instruction* insert(uint32_t address, const Instruction& insn);
+    const DecodedInstruction* insert(uint32_t address, const DecodedInstruction& insn);
 
     // Called on every guest write into RAM: cheap unless the line holds code.
     void on_write(uint32_t address, uint32_t size) {
@@ -74,7 +74,7 @@ class DecodeCache {
         uint32_t address = 0;
         bool valid = false;
         uint32_t gen_first = 0, gen_last = 0;
-        Instruction insn;
+        DecodedInstruction insn;
     };
     static size_t slot(uint32_t address) { return (address ^ (address >> 16)) & (kSlots - 1); }
 

@@ -5,14 +5,14 @@
 // and immediate already extracted), so executing it costs an indirect call
 // and a few loads instead of a decode-cache probe, a switch on the mnemonic
 // and generic operand access. Instructions without a specialised handler
-// keep their decoded Instruction and run through the interpreter's own
+// keep their DecodedInstruction and run through the interpreter's own
 // semantics, so both paths compute the same thing by construction.
 #pragma once
 
 #include <array>
 #include <cstdint>
 
-#include "ptv/vmm/instruction.hpp"
+#include "ptv/vmm/decoded_instruction.hpp"
 
 namespace ptv::vmm {
 
@@ -32,7 +32,7 @@ struct MicroOp {
     uint32_t eip = 0;     // the guest instruction's EIP
     uint32_t next = 0;    // EIP of the instruction after it
     uint32_t target = 0;  // a direct branch's target EIP
-    const Instruction* insn = nullptr;
+    const DecodedInstruction* insn = nullptr;
     bool generic = false;     // runs through the interpreter's semantics
     bool terminator = false;  // a control transfer: the block's last op
 };
@@ -72,7 +72,7 @@ struct TranslatedBlock {
 
 // Chooses the handler for `insn` at `eip` (the translation of one
 // instruction into the pre-decoded form). `insn` must outlive the op.
-MicroOp lower(const Instruction& insn, uint32_t eip);
+MicroOp lower(const DecodedInstruction& insn, uint32_t eip);
 // The op after a block's last one: each op calls the next (threaded code),
 // and this one returns.
 MicroOp end_of_block();

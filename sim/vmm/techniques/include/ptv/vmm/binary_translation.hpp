@@ -18,53 +18,24 @@
 // guest cannot tell (popf, Robin & Irvine's example, behaves) — which is
 // how VMware virtualized an ISA that is not classically virtualizable.
 // A write into translated code makes its translation stale; the next entry
-// translates it again. Translated units are executed by the CPU model from
-// their pre-decoded form (cpu/micro_op.hpp), which also makes this the
+// translates it again. The cache of units, with chaining and invalidation,
+// is translation_cache.hpp. Translated units are executed by the CPU model
+// from their pre-decoded form (cpu/micro_op.hpp), which also makes this the
 // fastest way through the simulator.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "ptv/vmm/technique.hpp"
+#include "ptv/vmm/translation_cache.hpp"
 
 namespace ptv::vmm {
 
 // How the translator treats one guest instruction.
-enum class Translation : uint8_t { Identity, Inline, Callout };
-const char* translation_name(Translation t);
-Translation classify(const Instruction& insn);
-
-// One translation unit: guest code from `eip` to a control transfer, a
-// callout, or the size cap, and its translation. The TranslatedBlock part
-// is what the CPU runs; its chains point at other units (never at a
-// callout, which the VMM runs).
-struct TranslationUnit : TranslatedBlock {
-    uint32_t eip = 0;     // guest EIP (offset in CS) of its first instruction
-    uint32_t linear = 0;  // CS.base + eip: the TC's key, with the code size
-    uint32_t bytes = 0;
-    std::vector<Instruction> guest;  // the decoded guest instructions
-    std::vector<MicroOp> code;       // their translation, pre-decoded
-    std::vector<Translation> how;    // per instruction
-    bool callout = false;            // a lone callout: the VMM runs it
-    std::string callout_name;        // its mnemonic ("cli", "out", ...)
-    uint32_t inline_count = 0;       // inline translations in it
-    // The 256-byte code lines it came from and their write generations.
-    std::array<uint32_t, 2> lines{}, generations{};
-    // Successor 0: a direct branch's target; 1: the fall-through. Known at
-    // translation time, so they can be chained.
-    std::array<bool, 2> has_successor{};
-    std::array<uint32_t, 2> successor{};
-    std::array<TranslationUnit*, 2> link{};  // successors' units, callouts included
-    uint32_t identity_count = 0;
-    uint64_t folded = 0;   // completed executions already counted in the totals
-    uint32_t version = 1;  // 2 after the first retranslation, ...
-};
+Translation classify(const DecodedInstruction& insn);
 
 struct TranslationCounters {
     uint64_t translations = 0;  // units translated (retranslations included)
@@ -93,7 +64,7 @@ class BinaryTranslation : public Technique {
 
     const TranslationCounters& translation_counters() const { return bt_; }
     // The units in guest-address order (for the listing and the graph).
-    std::vector<const TranslationUnit*> units() const;
+    std::vector<const TranslationUnit*> units() const { return cache_.units(); }
     // `--listing`: each guest block beside its translation.
     std::string listing(const Cpu& cpu) const;
     // `--dot`: the translation cache as a Graphviz graph of units, chains
@@ -107,21 +78,12 @@ class BinaryTranslation : public Technique {
   private:
     TranslationUnit* lookup(Cpu& cpu, uint64_t key);
     void translate(Cpu& cpu, TranslationUnit& tu);
-    bool current(const Cpu& cpu, const TranslationUnit& tu) const;
     void account(TranslationUnit& tu, const BlockExit& exit);
     void note_hit(const Cpu& cpu, const TranslationUnit& tu);
 
     void fold(TranslationUnit& tu);
 
-    std::unordered_map<uint64_t, std::unique_ptr<TranslationUnit>> cache_;
-    // lookup()'s fast path: a direct-mapped table in front of the map (the
-    // TC's hash table, in VMware's words).
-    struct FastEntry {
-        uint64_t key = ~uint64_t(0);
-        TranslationUnit* unit = nullptr;
-    };
-    static constexpr size_t kFastEntries = 4096;
-    std::vector<FastEntry> fast_ = std::vector<FastEntry>(kFastEntries);
+    TranslationCache cache_;
     std::map<std::pair<const TranslationUnit*, const TranslationUnit*>, uint64_t> indirect_edges_;
     TranslationCounters bt_;
     const TranslationUnit* last_ = nullptr;  // for the graph's lookup edges

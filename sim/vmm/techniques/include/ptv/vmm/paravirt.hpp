@@ -22,7 +22,7 @@ class Paravirt : public TrapAndEmulate {
 
   protected:
     uint8_t kernel_ring() const override { return 1; }
-    void emulate(Cpu& cpu, const Event& e, const Instruction* insn) override;
+    void emulate(Cpu& cpu, const Event& e, const DecodedInstruction* insn) override;
 };
 
 }  // namespace ptv::vmm

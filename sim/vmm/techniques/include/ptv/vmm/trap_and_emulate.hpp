@@ -11,15 +11,18 @@
 // tables, SMSW the host's CR0, IRET to ring 3 is a same-privilege return.
 // The model executes them as the hardware would and records each place
 // where the guest saw something the bare machine would not have shown it.
+// What the VMM does for each class of instruction that traps is a table of
+// handlers (trap_handlers.hpp).
 #pragma once
 
 #include <cstdint>
 
 #include "ptv/vmm/technique.hpp"
+#include "ptv/vmm/trap_handlers.hpp"
 
 namespace ptv::vmm {
 
-class TrapAndEmulate : public Technique {
+class TrapAndEmulate : public Technique, protected VirtualCpu {
   public:
     using Technique::Technique;
     std::string_view name() const override { return "trap-emulate"; }
@@ -27,8 +30,8 @@ class TrapAndEmulate : public Technique {
     CpuState guest_view(const Cpu& cpu) const override;
 
     bool on_event(Cpu& cpu, const Event& e) override;
-    bool intercept(Cpu& cpu, const Instruction& insn) override;
-    void after_sensitive(Cpu& cpu, const Instruction& insn, const CpuState& before) override;
+    bool intercept(Cpu& cpu, const DecodedInstruction& insn) override;
+    void after_sensitive(Cpu& cpu, const DecodedInstruction& insn, const CpuState& before) override;
     void descriptor_accessed(Cpu& cpu, uint32_t at) override;
 
     // Where the VMM keeps its own tables, out of the guest's RAM (VMware
@@ -37,6 +40,10 @@ class TrapAndEmulate : public Technique {
     static constexpr uint32_t kVmmIdt = kVmmBase + 0x10000;
     // The host's CR0 while the guest runs: PG, WP, NE, ET, MP, PE.
     static constexpr uint32_t kHostCr0 = 0x80010033;
+
+    // The handler the VMM calls for each class of instruction that traps
+    // (the reference handlers unless replaced).
+    TrapHandlers& handlers() { return handlers_; }
 
   protected:
     // The ring the guest kernel runs in: 3 (Popek & Goldberg's user mode).
@@ -55,13 +62,16 @@ class TrapAndEmulate : public Technique {
     uint8_t shadow_access(uint8_t access) const;
     // A #GP the VMM handles by emulating the instruction; a subclass may
     // recognise it as something else first (a hypercall).
-    virtual void emulate(Cpu& cpu, const Event& e, const Instruction* insn);
+    virtual void emulate(Cpu& cpu, const Event& e, const DecodedInstruction* insn);
     // Runs one guest instruction (or delivers one event) on the virtual
     // CPU: switch to the guest's view, let the processor model do exactly
     // what the bare machine would, switch back.
     void emulate_step(Cpu& cpu);
+    // VirtualCpu, for the trap handlers.
+    VirtualRegisters& registers() override { return v_; }
+    void execute(Cpu& cpu) override { emulate_step(cpu); }
     void reflect(Cpu& cpu, const Event& e);
-    std::string cause(Cpu& cpu, const Event& e, const Instruction* insn) const;
+    std::string cause(Cpu& cpu, const Event& e, const DecodedInstruction* insn) const;
 
     void capture_virtual(const CpuState& s);
     // EFLAGS.IF/IOPL, the table registers and CR0-4 of the virtual CPU.
@@ -71,14 +81,8 @@ class TrapAndEmulate : public Technique {
     void build_shadow_gdt(Cpu& cpu);
 
     // The virtual CPU: what the guest kernel believes.
-    struct Virtual {
-        uint8_t cpl = 0;
-        uint32_t eflags_bits = 0;  // IF and IOPL
-        TableRegister gdtr, idtr;
-        Segment tr, ldtr;
-        uint32_t cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;
-        uint8_t ss_rpl = 0;
-    } v_;
+    VirtualRegisters v_;
+    TrapHandlers handlers_ = TrapHandlers::reference();
     bool emulating_ = false;
     bool in_guest_view_ = false;
     bool shadow_built_ = false;

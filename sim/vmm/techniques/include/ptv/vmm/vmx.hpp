@@ -70,7 +70,7 @@ class VmxModel : public Technique {
     void start(Cpu& cpu) override;
     nlohmann::json details() const override;
 
-    bool intercept(Cpu& cpu, const Instruction& insn) override;
+    bool intercept(Cpu& cpu, const DecodedInstruction& insn) override;
     bool on_event(Cpu& cpu, const Event& e) override;
     uint32_t mmio_read(Cpu& cpu, uint32_t address, uint8_t size) override;
     void mmio_write(Cpu& cpu, uint32_t address, uint8_t size, uint32_t value) override;

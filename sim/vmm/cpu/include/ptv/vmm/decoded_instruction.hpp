@@ -27,7 +27,7 @@ struct Operand {
     uint16_t ptr_segment = 0;
 };
 
-struct Instruction {
+struct DecodedInstruction {
     uint16_t mnemonic = 0;  // ZydisMnemonic
     uint8_t length = 0;
     uint8_t operand_count = 0;  // visible operands
