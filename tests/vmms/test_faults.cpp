@@ -1,4 +1,5 @@
-// The faults of issue 9: workers killed under each restart policy, a worker
+// The faults the management service must survive: workers killed under each
+// restart policy, a worker
 // that crashes at start, damaged snapshots, the service killed while VMs
 // run, two clients at once, a full disk, and a worker that breaks its
 // seccomp jail.

@@ -28,7 +28,7 @@ pid_t fork_child(Body body) {
     const pid_t pid = ::fork();
     if (pid < 0) fail("fork");
     if (pid == 0) {
-        // Nothing we run may leave a stray process behind (DESIGN.md).
+        // Nothing we run may leave a stray process behind (docs/DESIGN.md, "Conventions").
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(1);
         body();

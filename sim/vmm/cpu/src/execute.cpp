@@ -368,7 +368,7 @@ void Cpu::execute(const DecodedInstruction& in) {
         case ZYDIS_MNEMONIC_SHRD: {
             const uint32_t count = read_operand(in, in.op[2]) & 0x1f;
             if (count == 0) return;
-            // 16-bit operands too (this was 32-bit only): DEST:SRC shifted
+            // 32- and 16-bit operands: DEST:SRC shifted
             // as one value. A 16-bit count above 16 leaves result and flags
             // undefined (SDM); Intel processors, and QEMU, then shift
             // DEST:SRC:DEST, and so does this.

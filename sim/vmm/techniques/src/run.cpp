@@ -20,7 +20,7 @@ namespace ptv::vmm {
 namespace {
 
 void write_trace(const RunOptions& o, const RunResult& r, const Technique& t,
-                 const SimulatedMachine& m, trace::TraceWriter& w, uint64_t t0) {
+                 const SimulatedMachine& m, trace::TraceWriter& w) {
     constexpr int kPid = 1, kVcpu = 1, kVmm = 2;
     if (o.technique == "vmx" && m.dispatcher().log()) {
         // Exits and notifications exactly as a KVM run's trace has them, on
@@ -163,7 +163,7 @@ RunResult run_guest(const RunOptions& o) {
     if (bt && o.listing) r.listing = bt->listing(cpu);
     if (dot.is_open()) dot << bt->dot();
     if (writer) {
-        write_trace(o, r, *technique, machine, *writer, t0);
+        write_trace(o, r, *technique, machine, *writer);
         writer->finish();
         r.trace = {{"path", o.trace_path}, {"events", writer->events_written()}};
     }

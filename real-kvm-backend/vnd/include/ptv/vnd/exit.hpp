@@ -1,6 +1,6 @@
 // A VM exit as the notification dispatcher sees it: a plain description with
 // no KVM types, so that the real backend (from kvm_run) and the simulator's
-// VMX model can both produce it (DESIGN.md, "once, two substrates").
+// VMX model can both produce it (docs/DESIGN.md, "The one idea").
 #pragma once
 
 #include <array>

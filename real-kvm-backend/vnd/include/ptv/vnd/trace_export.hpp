@@ -1,5 +1,5 @@
 // Turns the dispatcher's notification log into the Chrome trace of
-// DESIGN.md, after the guest has stopped (off the exit path). Tracks: one
+// docs/DESIGN.md, after the guest has stopped (off the exit path). Tracks: one
 // per vCPU and one per device; each exit is a span on its vCPU's track with
 // the port or address, size, data, the guest instruction (Zydis) and the
 // handling time; each notification is a span on its device's track, linked

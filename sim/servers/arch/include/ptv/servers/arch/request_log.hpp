@@ -3,7 +3,7 @@
 // that one log and one set of counters cover threads and processes alike.
 //
 // The log is the trace of `--trace`: one fixed-size record per request,
-// claimed with one atomic add (DESIGN.md: record into a preallocated buffer,
+// claimed with one atomic add (docs/DESIGN.md, "The trace": record into a preallocated buffer,
 // serialise off the hot path -- here, after the server has stopped).
 #pragma once
 
