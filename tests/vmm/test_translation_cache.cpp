@@ -19,6 +19,9 @@ class NoDevices : public Platform {
     void port_out(Cpu&, uint16_t, uint8_t, uint32_t) override {}
     uint32_t mmio_read(Cpu&, uint32_t, uint8_t) override { return 0xffffffffu; }
     void mmio_write(Cpu&, uint32_t, uint8_t, uint32_t) override {}
+    void on_hlt(Cpu& cpu) override {
+        if (!cpu.state().interrupts_enabled()) cpu.request_stop("hlt", ptv::Outcome::Halted);
+    }
 };
 
 // The cache's key for 32-bit code at a linear address, as the translator

@@ -27,7 +27,7 @@ TrapClass class_of(std::vector<uint8_t> bytes) {
 // A guest run under trap-and-emulate with the given handlers, as
 // run_guest() runs one.
 struct Run {
-    Stop::Kind stop = Stop::Kind::Platform;
+    Outcome stop = Outcome::Stopped;
     std::string output;
     FinalState final_state;
     TechniqueCounters counters;
@@ -46,7 +46,7 @@ Run run_trap_and_emulate(const std::string& guest, const TrapHandlers& handlers)
     machine.boot(cpu.state());
     vmm.start(cpu);
     Run r;
-    r.stop = vmm.run(cpu, 100'000).kind;
+    r.stop = vmm.run(cpu, 100'000).outcome;
     r.output = machine.output();
     r.final_state.cpu = vmm.guest_view(cpu);
     r.final_state.undefined_flags = cpu.undefined_flags();
@@ -115,7 +115,7 @@ TEST_CASE("trap handlers: the reference table runs hello exactly as trap-emulate
     const auto native = test::run_model("hello", "native");
     const auto technique = test::run_model("hello", "trap-emulate");
     const Run r = run_trap_and_emulate("hello", TrapHandlers::reference());
-    CHECK(r.stop == Stop::Kind::Halted);
+    CHECK(r.stop == Outcome::Halted);
     CHECK(compare_states(native, r.final_state, r.output).equivalent);
     CHECK(r.instructions == technique.instructions);
     CHECK(r.counters.traps == technique.counters.traps);
@@ -131,7 +131,7 @@ TEST_CASE("trap handlers: a wrong CLI handler in the table breaks equivalence") 
     const Equivalence e = compare_states(native, r.final_state, r.output);
     CHECK_FALSE(e.equivalent);
     // The virtual IF stayed set: hello's final HLT no longer stops it.
-    CHECK(r.stop != Stop::Kind::Halted);
+    CHECK(r.stop != Outcome::Halted);
     CHECK((r.final_state.cpu.eflags & flags::IF) != 0);
     CHECK((native.final_state.cpu.eflags & flags::IF) == 0);
 }
@@ -142,7 +142,7 @@ TEST_CASE("trap handlers: a CLI handler written from the SDM keeps equivalence")
     TrapHandlers handlers = TrapHandlers::reference();
     handlers[TrapClass::InterruptFlag] = cli_sti_by_hand;
     const Run r = run_trap_and_emulate("hello", handlers);
-    CHECK(r.stop == Stop::Kind::Halted);
+    CHECK(r.stop == Outcome::Halted);
     CHECK(compare_states(native, r.final_state, r.output).equivalent);
     CHECK(r.instructions == technique.instructions);
     CHECK(r.counters.traps == technique.counters.traps);

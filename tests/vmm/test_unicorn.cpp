@@ -38,6 +38,7 @@
 #include "ptv/vmm/cpu.hpp"
 
 using namespace ptv::vmm;
+using ptv::Outcome;
 
 namespace {
 

@@ -16,15 +16,22 @@ MigrationAgent::MigrationAgent(VirtualMachine& vm, VcpuLoop& loop, Identity iden
     : vm_(vm), loop_(loop), identity_(std::move(identity)), save_state_(std::move(save_state)) {}
 
 MigrationAgent::~MigrationAgent() {
-    finish();
+    // An incoming migration that never ran has nothing to report.
+    stop_source();
 }
 
-void MigrationAgent::finish() {
+// A source thread must not outlive the VM it reads: cut its connection,
+// wait for it.
+void MigrationAgent::stop_source() {
     run_over_.store(true);
     if (thread_.joinable()) {
         if (int fd = fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
         thread_.join();
     }
+}
+
+void MigrationAgent::finish() {
+    stop_source();
     if (incoming_) {
         std::lock_guard lock(lock_);
         if (report_.is_null()) report_ = incoming_->finish();

@@ -7,7 +7,7 @@
 #include <cerrno>
 
 #include "ptv/common/error.hpp"
-#include "ptv/common/memory_hash.hpp"
+#include "ptv/common/final_state.hpp"
 #include "ptv/portmap.h"
 #include "ptv/vmb/boot_area.hpp"
 #include "ptv/vmb/multiboot.hpp"
@@ -145,11 +145,8 @@ void VirtualMachine::take_device_writes(std::vector<uint64_t>& bitmap) {
         bitmap[w] |= device_dirty_[w].exchange(0, std::memory_order_relaxed);
 }
 
-// The guest's state where it stopped, in the form the CPU model of sim/vmm
-// reports too, so "same final state" is one comparison: the general
-// registers, EIP (KVM's RIP: after a HLT, after a completed OUT), EFLAGS, the
-// segment selectors and CR0 as 32-bit integers, and one hash over the whole
-// of guest RAM (ptv::memory_hash).
+// The guest's state where it stopped (common/final_state.hpp), as the CPU
+// model of sim/vmm reports it too.
 nlohmann::json VirtualMachine::final_state() const {
     kvm_regs r;
     kvm_sregs s;
@@ -159,29 +156,27 @@ nlohmann::json VirtualMachine::final_state() const {
     } catch (const std::exception&) {
         return nullptr;
     }
-    auto u32 = [](uint64_t v) { return uint32_t(v); };
-    const auto ram = memory_.span();
-    nlohmann::json j = nlohmann::json::object();
-    j["eax"] = u32(r.rax);
-    j["ebx"] = u32(r.rbx);
-    j["ecx"] = u32(r.rcx);
-    j["edx"] = u32(r.rdx);
-    j["esi"] = u32(r.rsi);
-    j["edi"] = u32(r.rdi);
-    j["ebp"] = u32(r.rbp);
-    j["esp"] = u32(r.rsp);
-    j["eip"] = u32(r.rip);
-    j["eflags"] = u32(r.rflags);
-    j["cs"] = s.cs.selector;
-    j["ss"] = s.ss.selector;
-    j["ds"] = s.ds.selector;
-    j["es"] = s.es.selector;
-    j["fs"] = s.fs.selector;
-    j["gs"] = s.gs.selector;
-    j["cr0"] = u32(s.cr0);
-    j["memory_hash"] = memory_hash_text(memory_hash(ram));
-    j["memory_bytes"] = ram.size();
-    return j;
+    GuestFinalState f;
+    f.eax = uint32_t(r.rax);
+    f.ebx = uint32_t(r.rbx);
+    f.ecx = uint32_t(r.rcx);
+    f.edx = uint32_t(r.rdx);
+    f.esi = uint32_t(r.rsi);
+    f.edi = uint32_t(r.rdi);
+    f.ebp = uint32_t(r.rbp);
+    f.esp = uint32_t(r.rsp);
+    f.eip = uint32_t(r.rip);
+    f.eflags = uint32_t(r.rflags);
+    f.cs = s.cs.selector;
+    f.ss = s.ss.selector;
+    f.ds = s.ds.selector;
+    f.es = s.es.selector;
+    f.fs = s.fs.selector;
+    f.gs = s.gs.selector;
+    f.cr0 = uint32_t(s.cr0);
+    f.memory_hash = memory_hash(memory_.span());
+    f.memory_bytes = memory_.size();
+    return f.to_json();
 }
 
 nlohmann::json VirtualMachine::exit_table() const {

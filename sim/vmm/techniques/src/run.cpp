@@ -8,6 +8,7 @@
 
 #include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/common/final_state.hpp"
 #include "ptv/common/memory_hash.hpp"
 #include "ptv/common/trace.hpp"
 #include "ptv/vmm/binary_translation.hpp"
@@ -58,26 +59,29 @@ void write_trace(const RunOptions& o, const RunResult& r, const Technique& t,
 
 nlohmann::json FinalState::to_json() const {
     const auto& c = cpu;
-    return {{"eax", c.gpr[EAX]},
-            {"ebx", c.gpr[EBX]},
-            {"ecx", c.gpr[ECX]},
-            {"edx", c.gpr[EDX]},
-            {"esi", c.gpr[ESI]},
-            {"edi", c.gpr[EDI]},
-            {"ebp", c.gpr[EBP]},
-            {"esp", c.gpr[ESP]},
-            {"eip", c.eip},
-            {"eflags", c.eflags},
-            {"cs", c.seg[CS].selector},
-            {"ss", c.seg[SS].selector},
-            {"ds", c.seg[DS].selector},
-            {"es", c.seg[ES].selector},
-            {"fs", c.seg[FS].selector},
-            {"gs", c.seg[GS].selector},
-            {"cr0", c.cr0},
-            {"memory_hash", memory_hash_text(memory_hash)},
-            {"memory_bytes", memory_bytes},
-            {"undefined_flags", undefined_flags}};
+    GuestFinalState f;
+    f.eax = c.gpr[EAX];
+    f.ebx = c.gpr[EBX];
+    f.ecx = c.gpr[ECX];
+    f.edx = c.gpr[EDX];
+    f.esi = c.gpr[ESI];
+    f.edi = c.gpr[EDI];
+    f.ebp = c.gpr[EBP];
+    f.esp = c.gpr[ESP];
+    f.eip = c.eip;
+    f.eflags = c.eflags;
+    f.cs = c.seg[CS].selector;
+    f.ss = c.seg[SS].selector;
+    f.ds = c.seg[DS].selector;
+    f.es = c.seg[ES].selector;
+    f.fs = c.seg[FS].selector;
+    f.gs = c.seg[GS].selector;
+    f.cr0 = c.cr0;
+    f.memory_hash = memory_hash;
+    f.memory_bytes = memory_bytes;
+    nlohmann::json j = f.to_json();
+    j["undefined_flags"] = undefined_flags;  // the model knows which bits the SDM leaves open
+    return j;
 }
 
 nlohmann::json RunResult::to_json() const {

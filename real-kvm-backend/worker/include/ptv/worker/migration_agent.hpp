@@ -51,6 +51,7 @@ class MigrationAgent {
 
   private:
     nlohmann::json pause_and_save();
+    void stop_source();
     void run_source(const nlohmann::json& request, const Reply& reply);
 
     VirtualMachine& vm_;
