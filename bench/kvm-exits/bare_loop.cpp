@@ -8,9 +8,9 @@
 #include "ptv/common/clock.hpp"
 #include "ptv/portmap.h"
 #include "ptv/vid/kvm.hpp"
-#include "ptv/worker/boot.hpp"
 #include "ptv/vmb/boot_area.hpp"
 #include "ptv/vmb/multiboot.hpp"
+#include "ptv/worker/boot.hpp"
 
 namespace ptv::bench {
 

@@ -17,8 +17,8 @@
 
 #include "paths.hpp"
 #include "ptv/common/error.hpp"
-#include "ptv/worker/control.hpp"
 #include "ptv/common/outcome.hpp"
+#include "ptv/worker/control.hpp"
 #include "ptv/worker/report.hpp"
 #include "ptv/worker/spawn.hpp"
 #include "worker_watch.hpp"
