@@ -2,8 +2,12 @@
 // the worker's vCPU loop and the CPU model's VMX technique would have it.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <vector>
 
 #include "ptv/vnd/exit_policy.hpp"
@@ -201,4 +205,15 @@ TEST_CASE("the outcome table gives every outcome its own name and number (0 is s
         if (status != 0) CHECK(n == 1);
     CHECK(exit_status(Outcome::InstructionBudget) != exit_status(Outcome::Timeout));
     CHECK(exit_status(Outcome::UnsupportedInstruction) != exit_status(Outcome::MigrationFailed));
+}
+
+TEST_CASE("the README's outcome table lists every outcome with its status") {
+    std::ifstream in(std::string(PTV_SOURCE_DIR) + "/README.md");
+    REQUIRE(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    for (const auto& o : kOutcomes) {
+        CAPTURE(o.name);
+        CHECK(text.str().find(fmt::format("| {} | `{}` |", o.status, o.name)) != std::string::npos);
+    }
 }
