@@ -75,34 +75,32 @@ std::string NotificationDispatcher::target_kind(uint16_t target) const {
     return "none";
 }
 
-Tally& NotificationDispatcher::tally(uint16_t target) {
+const Tally* NotificationDispatcher::special(uint16_t target) const {
     switch (target) {
         case kUnclaimedPio:
-            return unclaimed_pio_;
+            return &unclaimed_pio_;
         case kUnclaimedMmio:
-            return unclaimed_mmio_;
+            return &unclaimed_mmio_;
         case kVcpu:
-            return vcpu_;
+            return &vcpu_;
         default:
-            // A device that joined the board since the last look.
-            if (target >= by_device_.size()) [[unlikely]]
-                by_device_.resize(board_.devices().size());
-            return by_device_[target];
+            return nullptr;
     }
+}
+
+Tally& NotificationDispatcher::tally(uint16_t target) {
+    if (const Tally* s = special(target)) [[unlikely]]
+        return const_cast<Tally&>(*s);  // one of our own members
+    // A device that joined the board since the last look.
+    if (target >= by_device_.size()) [[unlikely]]
+        by_device_.resize(board_.devices().size());
+    return by_device_[target];
 }
 
 const Tally& NotificationDispatcher::by_target(uint16_t target) const {
     static const Tally kNone{};
-    switch (target) {
-        case kUnclaimedPio:
-            return unclaimed_pio_;
-        case kUnclaimedMmio:
-            return unclaimed_mmio_;
-        case kVcpu:
-            return vcpu_;
-        default:
-            return target < by_device_.size() ? by_device_[target] : kNone;
-    }
+    if (const Tally* s = special(target)) return *s;
+    return target < by_device_.size() ? by_device_[target] : kNone;
 }
 
 uint64_t NotificationDispatcher::total_exits() const {

@@ -120,6 +120,7 @@ class NotificationDispatcher {
   private:
     uint16_t route_io(Exit& exit, vmb::Space space, Notification& n);
     Tally& tally(uint16_t target);
+    const Tally* special(uint16_t target) const;  // the three non-device targets
     void record(const Exit& exit, Notification& n, uint64_t t_notify, uint64_t t_done);
 
     const vmb::VirtualMotherboard& board_;
