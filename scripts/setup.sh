@@ -27,6 +27,8 @@ packages=(
   libglfw3-dev libgl-dev libstb-dev  # viz: window, OpenGL 3, PNG screenshots
   libgl1-mesa-dri                    # viz: Mesa's llvmpipe (software OpenGL under Xvfb)
   xvfb xauth                         # viz: headless screenshots (tests, docs, bench)
+  zip unzip                          # labs: the Gradescope autograder zip (ptv lab package),
+                                     #   unpacked again by its test
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU

@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "kvm_run.hpp"
+#include "lab.hpp"
 #include "paths.hpp"
 #include "ptv/common/cli.hpp"
 #include "ptv/common/error.hpp"
@@ -111,6 +112,13 @@ int main(int argc, char** argv) {
     auto* vm = app.add_subcommand("vm", "VMs of the management service ('ptv vmms start')");
     vm->require_subcommand(1);
     more = ptv::cli::vmms_client_commands(*vm);
+    commands.insert(commands.end(), more.begin(), more.end());
+
+    auto* lab = app.add_subcommand("lab", "lab assignments: list, start, handout, package");
+    lab->require_subcommand(1);
+    more = ptv::cli::lab_commands(*lab);
+    commands.insert(commands.end(), more.begin(), more.end());
+    more = ptv::cli::grade_commands(app);
     commands.insert(commands.end(), more.begin(), more.end());
 
     ptv::cli::parse_or_exit(app, argc, argv, "ptv");

@@ -1,0 +1,145 @@
+// The grader on its fixture lab (fixtures/00-example): submissions made to
+// end in each status, with the exact points each test gets.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "graded.hpp"
+#include "ptv/common/error.hpp"
+
+using namespace ptv::lab;
+using namespace ptv::lab::test;
+namespace fs = std::filesystem;
+
+namespace {
+std::string fixture(const std::string& sub) {
+    return fixture_lab().dir + "/" + sub;
+}
+}  // namespace
+
+TEST_CASE("fixture: each status once, with its points") {
+    Submission sub({fixture("submissions/mixed")});
+    auto result = grade(request_for(fixture_lab(), sub.path()));
+
+    const auto& add_small = test_named(result, "add small numbers");
+    CHECK(add_small.status == Status::Passed);
+    CHECK(add_small.points == 2);
+    CHECK(add_small.number == "1.1");
+    CHECK(add_small.hint.empty());
+
+    const auto& add_negative = test_named(result, "add negative numbers");
+    CHECK(add_negative.status == Status::Failed);
+    CHECK(add_negative.points == 0);
+    CHECK(add_negative.max_points == 2);
+    CHECK(add_negative.message == "add(-4, -3): got -1, expected -7");
+    CHECK(add_negative.hint == "negative numbers add like the others");
+    CHECK(add_negative.input == "add(-4, -3)");
+    CHECK(add_negative.reproduce == sub.path() + "/lab-tests run add-negative --seed 1");
+
+    const auto& kvm = test_named(result, "add on the machine");
+    CHECK(kvm.status == Status::Passed);
+    CHECK(kvm.points == 1);
+    if (!kvm_device_available()) {
+        // The points come from the CPU model's run; the KVM run is a note.
+        CHECK(kvm.reproduce == sub.path() + "/lab-tests run add-on-kvm --seed 1 --substrate model");
+        const auto& note = test_named(result, "add on the machine (on /dev/kvm)");
+        CHECK(note.status == Status::Informational);
+        CHECK(note.message == "needs /dev/kvm: run locally");
+        CHECK(note.max_points == 0);
+    }
+
+    const auto& empty = test_named(result, "sort nothing");
+    CHECK(empty.status == Status::Crashed);
+    CHECK(empty.message.starts_with("killed by signal 11 ("));
+    CHECK(empty.points == 0);
+
+    const auto& seven = test_named(result, "sort seven numbers");
+    CHECK(seven.status == Status::Timeout);
+    CHECK(seven.message == "killed after the time limit of 2 s");
+    CHECK(seven.points == 0);
+
+    const auto& three = test_named(result, "sort three numbers in bounds");
+    CHECK(three.status == Status::Sanitizer);
+    CHECK(three.message.starts_with("ERROR: AddressSanitizer: heap-buffer-overflow"));
+    CHECK(three.output.find("example.cpp") != std::string::npos);
+    CHECK(three.reproduce == sub.path() + "/lab-tests-asan run sort-three --seed 1");
+    CHECK(three.points == 0);
+
+    // Hidden: how it ended and the hint, never the generated input.
+    const auto& random = test_named(result, "sort random vectors");
+    CHECK(random.status == Status::Failed);
+    CHECK(random.hidden);
+    CHECK(random.message == "failed on a generated input (shown after the deadline)");
+    CHECK(random.hint == "any length, any values, duplicates too");
+    CHECK(random.input.empty());
+    CHECK(random.reproduce.empty());
+    CHECK(random.output.empty());
+
+    CHECK(result.score() == 3);
+    CHECK(result.max_score() == 11);
+    CHECK(fs::exists(sub.path() + "/lab-tests"));
+    CHECK(fs::exists(sub.path() + "/lab-tests-asan"));
+    CHECK(result.grader_hash.size() == 18);
+}
+
+TEST_CASE("fixture: --reveal shows a hidden test's seed, input and reproduce command") {
+    Submission sub({fixture("submissions/mixed")});
+    auto req = request_for(fixture_lab(), sub.path(), 4242);
+    req.reveal = true;
+    req.only = "sort-random";
+    auto result = grade(req);
+    REQUIRE(result.tests.size() == 1);
+    const auto& random = result.tests[0];
+    CHECK(random.status == Status::Failed);
+    CHECK(random.message == "the vector is not sorted");
+    CHECK(random.input.starts_with("sort ["));
+    CHECK(random.reproduce == sub.path() + "/lab-tests run sort-random --seed 4242");
+    // Only the variant that test needs was built.
+    CHECK_FALSE(fs::exists(sub.path() + "/lab-tests-asan"));
+}
+
+TEST_CASE("fixture: a compile error costs only the tests of the variant that fails") {
+    Submission sub({fixture("submissions/no-asan")});
+    auto result = grade(request_for(fixture_lab(), sub.path()));
+    const auto& three = test_named(result, "sort three numbers in bounds");
+    CHECK(three.status == Status::CompileError);
+    CHECK(three.message.find("error:") != std::string::npos);
+    CHECK(three.message.find("this_does_not_compile_under_asan") != std::string::npos);
+    CHECK(three.points == 0);
+    for (const auto& t : result.tests)
+        if (t.name != three.name) CHECK_MESSAGE(t.status != Status::CompileError, t.name);
+    CHECK(result.score() == 10);
+    CHECK(result.max_score() == 11);
+}
+
+TEST_CASE("fixture: the same seed base gives the same hidden inputs") {
+    Submission sub({fixture("solution")});
+    auto req = request_for(fixture_lab(), sub.path(), 77);
+    req.reveal = true;
+    req.only = "sort-random";
+    auto first = grade(req);
+    auto second = grade(req);
+    CHECK(first.tests[0].status == Status::Passed);
+    CHECK(first.tests[0].points == 3);
+    CHECK(first.tests[0].input == second.tests[0].input);
+    req.seed_base = 78;
+    CHECK(grade(req).tests[0].input != first.tests[0].input);
+}
+
+TEST_CASE("fixture: mistakes in the command are usage errors, before any build") {
+    Submission sub({fixture("solution")});
+    auto req = request_for(fixture_lab(), sub.path());
+    req.only = "no-such-case";
+    CHECK_THROWS_WITH_AS(grade(req),
+                         "no test of 00-example runs case 'no-such-case'; cases: add-negative, "
+                         "add-on-kvm, add-small, sort-empty, sort-random, sort-seven, sort-three",
+                         ptv::UsageError);
+
+    Submission empty({});
+    CHECK_THROWS_WITH_AS(
+        grade(request_for(fixture_lab(), empty.path())),
+        (empty.path() + " has no example.cpp; the lab's student files are: example.cpp").c_str(),
+        ptv::UsageError);
+    CHECK_THROWS_WITH_AS(grade(request_for(fixture_lab(), "/nonexistent/dir")),
+                         "no submission directory '/nonexistent/dir'", ptv::UsageError);
+}
