@@ -186,6 +186,10 @@ void check_gradescope(const LabUnderTest& lab) {
     std::printf("run_autograder: %.1f s\n%s", graded.seconds, graded.out.c_str());
     auto results = nlohmann::json::parse(read_file(root.path() + "/results/results.json"));
     double max = load_lab_spec(lab.dir).max_points();
+    // The same tests there as here: the hash a student compares.
+    std::string hash = request_for(lab, root.path()).grader_hash;
+    if (results.value("output", "").find(hash) == std::string::npos)
+        violation("results.json's output does not carry the local grader hash " + hash);
     if (results.at("score").get<double>() != max)
         violation(fmt::format("results.json: score {} of {}", results.at("score").dump(), max));
     for (const char* key : {"execution_time", "output", "tests"})

@@ -197,16 +197,6 @@ GradeResult grade(const GradeRequest& req) {
             fell_back = fell_back || run.fell_back || (t.needs_kvm && !run.kvm);
             if (!failing && run.outcome.status != Status::Passed) failing = &run;
         }
-        if (fell_back) {
-            TestResult info;
-            info.name = t.name + " (on /dev/kvm)";
-            info.part = tr.part;
-            info.number = tr.number + ".kvm";
-            info.status = Status::Informational;
-            info.message = "needs /dev/kvm: run locally";
-            info.hidden = t.hidden;
-            result.tests.push_back(std::move(info));
-        }
         const Run& shown = failing ? *failing
                                    : *std::find_if(runs.begin(), runs.end(),
                                                    [&](const Run& r) { return r.test == i; });
@@ -227,6 +217,16 @@ GradeResult grade(const GradeRequest& req) {
                                     : "failed on a generated input (shown after the deadline)";
         }
         result.tests.push_back(std::move(tr));
+        if (fell_back) {
+            TestResult info;
+            info.name = t.name + " (on /dev/kvm)";
+            info.part = selected[i].part->name;
+            info.number = selected[i].number + ".kvm";
+            info.status = Status::Informational;
+            info.message = "needs /dev/kvm: run locally";
+            info.hidden = t.hidden;
+            result.tests.push_back(std::move(info));
+        }
     }
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

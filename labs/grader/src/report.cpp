@@ -44,8 +44,13 @@ std::string test_details(const TestResult& t, size_t max_output_lines) {
     bool show_output = t.status == Status::Sanitizer || t.status == Status::Crashed ||
                        t.status == Status::CompileError || t.status == Status::Failed ||
                        t.status == Status::Timeout;
-    if (show_output && !t.output.empty() && max_output_lines > 0) {
-        std::istringstream in(t.output);
+    // Blank lines around what a case printed say nothing.
+    auto first = t.output.find_first_not_of(" \t\n");
+    if (show_output && first != std::string::npos && max_output_lines > 0) {
+        auto last = t.output.find_last_not_of(" \t\n");
+        auto begin = t.output.rfind('\n', first);
+        begin = begin == std::string::npos ? 0 : begin + 1;
+        std::istringstream in(t.output.substr(begin, last + 1 - begin));
         std::string line;
         size_t n = 0, total = 0;
         std::string shown;
