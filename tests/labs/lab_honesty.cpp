@@ -180,8 +180,19 @@ void check_gradescope(const LabUnderTest& lab) {
     if (failures) return;
     // Gradescope copies run_autograder to the root and runs it there.
     copy_file_to(root.path() + "/source/run_autograder", root.path() + "/run_autograder");
-    copy_tree(lab.dir + "/solution", root.path() + "/submission");
     fs::create_directories(root.path() + "/results");
+    // Nothing submitted: graded 0 with the reason, not an autograder failure.
+    fs::create_directories(root.path() + "/submission");
+    ProcessSpec nothing;
+    nothing.argv = {"/bin/bash", root.path() + "/run_autograder"};
+    nothing.env = {{"AUTOGRADER_ROOT", root.path()}};
+    auto empty = run_process(nothing);
+    auto zero = nlohmann::json::parse(read_file(root.path() + "/results/results.json"));
+    if (empty.exit_code != 2 || zero.value("score", -1.0) != 0 ||
+        !zero.value("output", "").starts_with("Not graded: ptv-grade: "))
+        violation("an empty submission gives: " + zero.dump());
+    // The solution, uploaded as a folder.
+    copy_tree(lab.dir + "/solution", root.path() + "/submission/my-lab");
     auto graded = run({"/bin/bash", root.path() + "/run_autograder"}, 300, root.path());
     std::printf("run_autograder: %.1f s\n%s", graded.seconds, graded.out.c_str());
     auto results = nlohmann::json::parse(read_file(root.path() + "/results/results.json"));

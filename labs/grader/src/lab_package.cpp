@@ -11,6 +11,7 @@
 
 #include "ptv/common/error.hpp"
 #include "ptv/lab/grader/file_tree.hpp"
+#include "ptv/lab/grader/lab_spec.hpp"
 #include "ptv/lab/grader/lab_tools.hpp"
 #include "ptv/lab/grader/process.hpp"
 #include "ptv/lab/grader/temp_dir.hpp"
@@ -83,7 +84,7 @@ cmake --build "$here/kit/build" -j"$(nproc)" --target ptv-grade lab_{0}
                        id);
 }
 
-std::string gradescope_run_script(const std::string& id) {
+std::string gradescope_run_script(const std::string& id, const std::string& student_file) {
     return fmt::format(R"SH(#!/usr/bin/env bash
 # Grades one submission of lab {0} (Gradescope runs it as
 # /autograder/run_autograder). AUTOGRADER_ROOT moves /autograder (tests).
@@ -92,7 +93,13 @@ root=${{AUTOGRADER_ROOT:-/autograder}}
 mkdir -p "$root/results"
 results="$root/results/results.json"
 rm -f "$results"
-"$root/source/kit/build/bin/ptv-grade" {0} --submission "$root/submission" \
+# A submission uploaded as a folder has the student's files one level down.
+submission="$root/submission"
+if [[ ! -f "$submission/{1}" ]]; then
+  found=$(find "$submission" -name '{1}' -type f 2>/dev/null | head -n 1)
+  [[ -n "$found" ]] && submission=$(dirname "$found")
+fi
+"$root/source/kit/build/bin/ptv-grade" {0} --submission "$submission" \
   --format gradescope --out "$results" 2> "$root/results/grader-errors.txt"
 status=$?
 if [[ ! -s "$results" ]]; then
@@ -103,7 +110,7 @@ fi
 rm -f "$root/results/grader-errors.txt"
 exit $status
 )SH",
-                       id);
+                       id, student_file);
 }
 
 void package_gradescope(const Kit& kit, const std::string& lab_dir, const std::string& id,
@@ -122,7 +129,9 @@ void package_gradescope(const Kit& kit, const std::string& lab_dir, const std::s
     copy_tree(kit.labs_dir() + "/grader", kit_out + "/labs/grader");
     copy_tree(lab_dir, kit_out + "/labs/" + id, {"solution"});
     write_text_file(stage.path() + "/setup.sh", gradescope_setup_script(id), true);
-    write_text_file(stage.path() + "/run_autograder", gradescope_run_script(id), true);
+    LabSpec lab = load_lab_spec(lab_dir);
+    write_text_file(stage.path() + "/run_autograder",
+                    gradescope_run_script(id, lab.student_files.front()), true);
 
     std::error_code ec;
     fs::remove(out, ec);  // zip adds to an existing archive

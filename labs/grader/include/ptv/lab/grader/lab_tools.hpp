@@ -30,6 +30,8 @@ void package_gradescope(const Kit& kit, const std::string& lab_dir, const std::s
 
 // The two scripts at the zip's root (exposed for the tests).
 std::string gradescope_setup_script(const std::string& id);
-std::string gradescope_run_script(const std::string& id);
+// run_autograder finds the submission's files one folder down when they
+// are not at its root (looking for `student_file`, the lab's first).
+std::string gradescope_run_script(const std::string& id, const std::string& student_file);
 
 }  // namespace ptv::lab
