@@ -124,6 +124,7 @@
 /* Drive/head: bit 6 = LBA addressing, bit 4 = drive 1, bits 0-3 = LBA 24-27;
  * bits 7 and 5 are set by tradition. */
 #define PTV_ATA_DRIVE_LBA 0xe0
+#define PTV_ATA_DRIVE_LBA_MODE 0x40
 #define PTV_ATA_DRIVE_SLAVE 0x10
 #define PTV_ATA_CMD_READ_SECTORS 0x20
 #define PTV_ATA_CMD_WRITE_SECTORS 0x30
