@@ -123,8 +123,11 @@ void check_exits(Which which, const Expected& e, const Observed& o) {
 
 void run_and_check(Context& ctx, Which which, const Script& script, const DiskSpec& spec,
                    const std::string& about) {
-    ctx.input(fmt::format("{}; a disk of {} sectors filled from seed {}; {} script: \"{}\"", about,
-                          spec.sectors, spec.seed, guest_name(which), script.text()));
+    // A case that runs several guests describes them all, one after the other.
+    const std::string input =
+        fmt::format("{}; a disk of {} sectors filled from seed {}; {} script: \"{}\"", about,
+                    spec.sectors, spec.seed, guest_name(which), script.text());
+    ctx.input(ctx.input().empty() ? input : ctx.input() + "\nthen " + input);
     Disk disk(spec.sectors);
     fill_disk(disk, spec.seed);
     const Expected e = expected_run(which, script, disk);

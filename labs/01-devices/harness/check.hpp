@@ -17,7 +17,8 @@ struct DiskSpec {
     uint64_t seed = 1;        // the initial contents (fill_disk)
 };
 
-// `about` says in words what the case does; it begins the case's input.
+// `about` says in words what the case does; it begins the case's input
+// (appended to it, for a case that runs several guests).
 void run_and_check(Context& ctx, Which which, const Script& script, const DiskSpec& disk,
                    const std::string& about);
 
