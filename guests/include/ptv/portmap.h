@@ -29,6 +29,18 @@
 #define PTV_PVCON_DOORBELL_PORT 0x510
 #define PTV_PVCON_DOORBELL_SIZE 4
 
+/* Primary ATA channel (ATA-PIO, as on every PC since the AT): an emulated
+ * disk at the register level, the labs' (labs/01-devices). Offsets from
+ * PTV_ATA_BASE; the data register is 16 bits wide, the others 8. */
+#define PTV_ATA_BASE 0x1f0
+#define PTV_ATA_SIZE 8
+
+/* Para-virtualized block device doorbell: a 32-bit OUT whose value is the
+ * guest-physical address of a PV block ring (layout below). One exit hands
+ * the device a whole batch of requests. */
+#define PTV_PVBLK_DOORBELL_PORT 0x520
+#define PTV_PVBLK_DOORBELL_SIZE 4
+
 /* --- MMIO -------------------------------------------------------------- */
 
 /* A page of scratch registers for the MMIO microbenchmark: writes store,
@@ -86,6 +98,69 @@
 #define PTV_PVCON_OFF_TAIL 12
 #define PTV_PVCON_OFF_DATA 16
 #define PTV_PVCON_MAX_SIZE 65536
+
+/* --- ATA registers and bits (ATA/ATAPI-6, 28-bit LBA, PIO) ------------- */
+
+/* Offsets from PTV_ATA_BASE. Reading offset 1 gives the error register,
+ * writing it the features (ignored); reading offset 7 gives the status,
+ * writing it starts a command. */
+#define PTV_ATA_REG_DATA 0
+#define PTV_ATA_REG_ERROR 1
+#define PTV_ATA_REG_COUNT 2
+#define PTV_ATA_REG_LBA_LOW 3
+#define PTV_ATA_REG_LBA_MID 4
+#define PTV_ATA_REG_LBA_HIGH 5
+#define PTV_ATA_REG_DRIVE 6
+#define PTV_ATA_REG_STATUS 7
+#define PTV_ATA_REG_COMMAND 7
+/* Status: busy, drive ready, data request, error. */
+#define PTV_ATA_SR_BSY 0x80
+#define PTV_ATA_SR_DRDY 0x40
+#define PTV_ATA_SR_DRQ 0x08
+#define PTV_ATA_SR_ERR 0x01
+/* Error: command aborted, sector not found (ID not found). */
+#define PTV_ATA_ER_ABRT 0x04
+#define PTV_ATA_ER_IDNF 0x10
+/* Drive/head: bit 6 = LBA addressing, bit 4 = drive 1, bits 0-3 = LBA 24-27;
+ * bits 7 and 5 are set by tradition. */
+#define PTV_ATA_DRIVE_LBA 0xe0
+#define PTV_ATA_DRIVE_LBA_MODE 0x40
+#define PTV_ATA_DRIVE_SLAVE 0x10
+#define PTV_ATA_CMD_READ_SECTORS 0x20
+#define PTV_ATA_CMD_WRITE_SECTORS 0x30
+#define PTV_ATA_SECTOR_SIZE 512
+
+/* --- PV block ring (in guest RAM, 4-byte aligned) ---------------------- */
+
+/* struct { u32 magic, size, head, tail; struct req req[size]; }
+ * struct req { u32 op, lba, count, buffer, status, reserved[3]; } (32 bytes)
+ * head: producer index, written by the guest; tail: consumer index,
+ * written by the device; both free-running u32, taken modulo size, so
+ * head - tail requests wait, in req[tail % size] .. req[(head - 1) % size].
+ * A request moves `count` sectors from LBA `lba` to (READ) or from (WRITE)
+ * the guest-physical `buffer`; the device writes `status`, then tail.
+ * The device checks every field: an index or address the guest hands over
+ * is never trusted, and it is read once. */
+#define PTV_PVBLK_MAGIC 0x31425650 /* "PVB1" */
+#define PTV_PVBLK_OFF_MAGIC 0
+#define PTV_PVBLK_OFF_SIZE 4
+#define PTV_PVBLK_OFF_HEAD 8
+#define PTV_PVBLK_OFF_TAIL 12
+#define PTV_PVBLK_OFF_REQ 16
+#define PTV_PVBLK_MAX_SIZE 256
+#define PTV_PVBLK_REQ_SIZE 32
+#define PTV_PVBLK_REQ_OP 0
+#define PTV_PVBLK_REQ_LBA 4
+#define PTV_PVBLK_REQ_COUNT 8
+#define PTV_PVBLK_REQ_BUFFER 12
+#define PTV_PVBLK_REQ_STATUS 16
+#define PTV_PVBLK_MAX_COUNT 256
+#define PTV_PVBLK_OP_READ 1
+#define PTV_PVBLK_OP_WRITE 2
+/* Status: done; LBA range past the end of the disk; an op it does not know. */
+#define PTV_PVBLK_S_OK 0
+#define PTV_PVBLK_S_IOERR 1
+#define PTV_PVBLK_S_UNSUPP 2
 
 /* --- Multiboot v1 (Multiboot Specification 0.6.96) --------------------- */
 #define PTV_MULTIBOOT_HEADER_MAGIC 0x1BADB002

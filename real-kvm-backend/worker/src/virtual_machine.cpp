@@ -31,13 +31,15 @@ constexpr uint64_t kPage = 4096;
 }  // namespace
 
 VirtualMachine::VirtualMachine(uint32_t memory_mib, vnd::ExitPolicy::Options policy,
-                               ConsoleConfig console)
+                               ConsoleConfig console,
+                               const std::vector<devices::DeviceEntry>& extra)
     : console_(std::move(console)),
       vm_(kvm_),
       memory_(checked_memory_bytes(memory_mib)),
       policy_(policy) {
     // Bring-up order is plug-in order: the legacy PC devices, then the
     // para-virtual ones, then the microbenchmark MMIO page (registry.cpp).
+    for (const devices::DeviceEntry& e : extra) devices_.add(e.make(*this), e.level);
     devices_.plug_into(board_);
     dispatcher_ = std::make_unique<vnd::NotificationDispatcher>(board_);
 }

@@ -46,6 +46,8 @@ SimulatedMachine::SimulatedMachine(const GuestConfig& config)
     vmb::load_multiboot(image, file, ram_, config_.name);
     vmb::write_boot_area(ram_, config_.cmdline);
     entry_ = image.entry;
+    for (const devices::DeviceEntry& e : config_.extra_devices)
+        devices_.add(e.make(*this), e.level);
     devices_.plug_into(board_);  // the KVM worker's devices, in its order
     dispatcher_ = std::make_unique<vnd::NotificationDispatcher>(board_);
 }

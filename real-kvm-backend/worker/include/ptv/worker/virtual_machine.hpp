@@ -36,8 +36,10 @@ struct ConsoleConfig {
 class VirtualMachine : public vmb::Machine {
   public:
     // Guest RAM of `memory_mib` (checked: a ptv::UsageError names the
-    // range), the board with every registered device, the dispatcher.
-    VirtualMachine(uint32_t memory_mib, vnd::ExitPolicy::Options policy, ConsoleConfig console);
+    // range), the board with every registered device and the `extra` ones
+    // (a test's, a lab's; placed by their init level), the dispatcher.
+    VirtualMachine(uint32_t memory_mib, vnd::ExitPolicy::Options policy, ConsoleConfig console,
+                   const std::vector<devices::DeviceEntry>& extra = {});
     ~VirtualMachine() override;
 
     // A fresh boot: loads the multiboot image into RAM, creates the vCPU and

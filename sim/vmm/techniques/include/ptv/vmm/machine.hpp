@@ -27,6 +27,9 @@ struct GuestConfig {
     uint32_t memory_mib = 64;  // as `ptv kvm run`
     bool echo = false;         // copy guest console output to stdout as it comes
     bool allow_unclaimed_mmio = false;
+    // Devices beyond the registry's (a test's, a lab's), plugged in with
+    // the others by their init level, as DeviceSet::add does.
+    std::vector<devices::DeviceEntry> extra_devices;
 };
 
 class SimulatedMachine : public vmb::Machine {
