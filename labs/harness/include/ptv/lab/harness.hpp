@@ -4,7 +4,7 @@
 // per test:
 //
 //   lab-tests list
-//   lab-tests run CASE [--seed N] [--substrate model|kvm]
+//   lab-tests run CASE [--seed N] [--substrate model|kvm] [--trace FILE]
 //
 // A case reads its seed and substrate from its Context, generates its input
 // from the seed, runs the student's code and checks it with expect() and
@@ -41,10 +41,14 @@ enum class Substrate : uint8_t { Model, Kvm };
 
 class Context {
   public:
-    Context(uint64_t seed, Substrate substrate) : seed_(seed), substrate_(substrate) {}
+    Context(uint64_t seed, Substrate substrate, std::string trace_path = {})
+        : seed_(seed), substrate_(substrate), trace_path_(std::move(trace_path)) {}
 
     uint64_t seed() const { return seed_; }
     Substrate substrate() const { return substrate_; }
+    // Where a case that runs a guest writes its trace ("" : no trace), for
+    // a student who wants to watch the run in `ptv viz`.
+    const std::string& trace_path() const { return trace_path_; }
 
     // What the generated input was, in words a student can reproduce it
     // from (shown for public tests, and for hidden ones only with --reveal).
@@ -58,6 +62,7 @@ class Context {
   private:
     uint64_t seed_;
     Substrate substrate_;
+    std::string trace_path_;
     std::string input_;
     std::map<std::string, double> measures_;
 };
