@@ -145,6 +145,10 @@ class Context {
 #if defined(UTHREAD_ASAN)
             owner->stack_bottom_ = static_cast<char*>(s.sp) - s.size;
             owner->stack_size_ = s.size;
+            // The mapping may reuse the addresses of a freed stack whose
+            // last frames never returned (they ended with a switch), and
+            // ASan's marks for those frames would still be there.
+            __asan_unpoison_memory_region(owner->stack_bottom_, s.size);
 #endif
             return s;
         }
