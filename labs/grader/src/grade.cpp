@@ -116,13 +116,13 @@ GradeResult grade(const GradeRequest& req) {
         throw UsageError(fmt::format("no submission directory '{}'", req.submission_dir));
     std::string submission = fs::absolute(req.submission_dir).lexically_normal().string();
     if (submission.size() > 1 && submission.back() == '/') submission.pop_back();
-    std::vector<std::string> sources;
+    std::vector<std::string> sources;  // names in the submission
     for (const auto& f : spec.student_files) {
         std::string path = submission + "/" + f;
         if (!fs::is_regular_file(path, ec))
             throw UsageError(fmt::format("{} has no {}; the lab's student files are: {}",
                                          submission, f, fmt::join(spec.student_files, ", ")));
-        if (f.ends_with(".cpp") || f.ends_with(".cc")) sources.push_back(path);
+        if (f.ends_with(".cpp") || f.ends_with(".cc")) sources.push_back(f);
     }
     auto selected = select_tests(spec, req.only);
 
@@ -132,7 +132,7 @@ GradeResult grade(const GradeRequest& req) {
             variants.push_back(s.test->variant);
 
     TempDir work("ptv-grade");
-    auto built = build_variants(req.recipe, variants, sources, work.path(), req.jobs);
+    auto built = build_variants(req.recipe, variants, submission, sources, work.path(), req.jobs);
 
     // Where each variant's program will be found after grading, for the
     // reproduce commands: in the submission when it can be put there.
@@ -185,7 +185,6 @@ GradeResult grade(const GradeRequest& req) {
             tr.status = Status::CompileError;
             tr.message = b.first_error;
             tr.output = b.log;
-            tr.hint = t.hint;
             result.tests.push_back(std::move(tr));
             continue;
         }
