@@ -148,7 +148,7 @@ GradeResult grade(const GradeRequest& req) {
     std::vector<Run> runs;
     for (size_t i = 0; i < selected.size(); ++i) {
         const TestSpec& t = *selected[i].test;
-        if (!built[t.variant].ok) continue;
+        if (!built.at(t.variant).ok) continue;
         bool kvm = t.needs_kvm && req.kvm_available;
         auto add = [&](uint64_t seed) {
             Run run;
@@ -164,7 +164,7 @@ GradeResult grade(const GradeRequest& req) {
     }
     run_parallel(runs.size(), req.jobs, [&](size_t r) {
         const auto& sel = selected[runs[r].test];
-        execute(runs[r], built[sel.test->variant].program, *sel.test, sel.part->time_limit_s);
+        execute(runs[r], built.at(sel.test->variant).program, *sel.test, sel.part->time_limit_s);
     });
 
     GradeResult result;
@@ -180,7 +180,7 @@ GradeResult grade(const GradeRequest& req) {
         tr.number = selected[i].number;
         tr.max_points = t.points;
         tr.hidden = t.hidden;
-        const auto& b = built[t.variant];
+        const auto& b = built.at(t.variant);
         if (!b.ok) {
             tr.status = Status::CompileError;
             tr.message = b.first_error;
