@@ -98,13 +98,16 @@ void check_mutants(const LabUnderTest& lab, const std::string& mutants_dir) {
                 violation(fmt::format("{}: mutant.json names no case of the lab: '{}'",
                                       m.filename().string(), c));
         auto r = grade_files(lab, {lab.dir + "/solution", m.string()});
+        // By number ("2.3"): two parts may have tests of the same name.
         std::map<std::string, std::string> case_of;
-        for (const auto& p : load_lab_spec(lab.dir).parts)
-            for (const auto& t : p.tests) case_of[t.name] = t.case_name;
+        auto spec_parts = load_lab_spec(lab.dir).parts;
+        for (size_t p = 0; p < spec_parts.size(); ++p)
+            for (size_t t = 0; t < spec_parts[p].tests.size(); ++t)
+                case_of[fmt::format("{}.{}", p + 1, t + 1)] = spec_parts[p].tests[t].case_name;
         for (const auto& t : r.tests) {
             if (t.status == Status::Informational) continue;
             bool lost = t.points < t.max_points;
-            bool should = loses.count(case_of[t.name]) > 0;
+            bool should = loses.count(case_of[t.number]) > 0;
             if (lost != should)
                 violation(fmt::format("mutant {}: '{}' {} ({}: {})", m.filename().string(), t.name,
                                       should ? "kept its points" : "lost points",

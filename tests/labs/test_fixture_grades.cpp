@@ -2,7 +2,11 @@
 // end in each status, with the exact points each test gets.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "graded.hpp"
 #include "ptv/common/error.hpp"
@@ -142,4 +146,37 @@ TEST_CASE("fixture: mistakes in the command are usage errors, before any build")
         ptv::UsageError);
     CHECK_THROWS_WITH_AS(grade(request_for(fixture_lab(), "/nonexistent/dir")),
                          "no submission directory '/nonexistent/dir'", ptv::UsageError);
+}
+
+TEST_CASE("fixture: a compiler launcher plugs in before the compiler, per file") {
+    // A launcher of our own that logs its command and runs it, like ccache.
+    TempDir tools("ptv-launcher");
+    std::string log = tools.path() + "/log";
+    {
+        std::ofstream script(tools.path() + "/logging-launcher");
+        script << "#!/bin/sh\necho \"$@\" >> " << log << "\nexec \"$@\"\n";
+    }
+    fs::permissions(tools.path() + "/logging-launcher", fs::perms::owner_all);
+    Submission sub({fixture("solution")});
+    auto req = request_for(fixture_lab(), sub.path());
+    req.only = "add-small";
+    const char* before = std::getenv("PTV_GRADE_COMPILER_LAUNCHER");
+    std::string saved = before ? before : "";
+    ::setenv("PTV_GRADE_COMPILER_LAUNCHER", (tools.path() + "/logging-launcher").c_str(), 1);
+    auto result = grade(req);
+    ::setenv("PTV_GRADE_COMPILER_LAUNCHER", "no-such-launcher", 1);
+    CHECK_THROWS_WITH_AS(grade(req), "PTV_GRADE_COMPILER_LAUNCHER: no program 'no-such-launcher'",
+                         ptv::UsageError);
+    if (before)
+        ::setenv("PTV_GRADE_COMPILER_LAUNCHER", saved.c_str(), 1);
+    else
+        ::unsetenv("PTV_GRADE_COMPILER_LAUNCHER");
+    CHECK(result.score() == 2);
+    std::ifstream in(log);
+    std::stringstream logged;
+    logged << in.rdbuf();
+    std::string text = logged.str();
+    // One compile of the one student file, by its plain name; the link is not launched.
+    CHECK(text.find(" -c example.cpp -o ") != std::string::npos);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 1);
 }

@@ -116,13 +116,13 @@ GradeResult grade(const GradeRequest& req) {
         throw UsageError(fmt::format("no submission directory '{}'", req.submission_dir));
     std::string submission = fs::absolute(req.submission_dir).lexically_normal().string();
     if (submission.size() > 1 && submission.back() == '/') submission.pop_back();
-    std::vector<std::string> sources;
+    std::vector<std::string> sources;  // names in the submission
     for (const auto& f : spec.student_files) {
         std::string path = submission + "/" + f;
         if (!fs::is_regular_file(path, ec))
             throw UsageError(fmt::format("{} has no {}; the lab's student files are: {}",
                                          submission, f, fmt::join(spec.student_files, ", ")));
-        if (f.ends_with(".cpp") || f.ends_with(".cc")) sources.push_back(path);
+        if (f.ends_with(".cpp") || f.ends_with(".cc")) sources.push_back(f);
     }
     auto selected = select_tests(spec, req.only);
 
@@ -132,7 +132,7 @@ GradeResult grade(const GradeRequest& req) {
             variants.push_back(s.test->variant);
 
     TempDir work("ptv-grade");
-    auto built = build_variants(req.recipe, variants, sources, work.path(), req.jobs);
+    auto built = build_variants(req.recipe, variants, submission, sources, work.path(), req.jobs);
 
     // Where each variant's program will be found after grading, for the
     // reproduce commands: in the submission when it can be put there.
@@ -148,7 +148,7 @@ GradeResult grade(const GradeRequest& req) {
     std::vector<Run> runs;
     for (size_t i = 0; i < selected.size(); ++i) {
         const TestSpec& t = *selected[i].test;
-        if (!built[t.variant].ok) continue;
+        if (!built.at(t.variant).ok) continue;
         bool kvm = t.needs_kvm && req.kvm_available;
         auto add = [&](uint64_t seed) {
             Run run;
@@ -164,7 +164,7 @@ GradeResult grade(const GradeRequest& req) {
     }
     run_parallel(runs.size(), req.jobs, [&](size_t r) {
         const auto& sel = selected[runs[r].test];
-        execute(runs[r], built[sel.test->variant].program, *sel.test, sel.part->time_limit_s);
+        execute(runs[r], built.at(sel.test->variant).program, *sel.test, sel.part->time_limit_s);
     });
 
     GradeResult result;
@@ -180,12 +180,11 @@ GradeResult grade(const GradeRequest& req) {
         tr.number = selected[i].number;
         tr.max_points = t.points;
         tr.hidden = t.hidden;
-        const auto& b = built[t.variant];
+        const auto& b = built.at(t.variant);
         if (!b.ok) {
             tr.status = Status::CompileError;
             tr.message = b.first_error;
             tr.output = b.log;
-            tr.hint = t.hint;
             result.tests.push_back(std::move(tr));
             continue;
         }

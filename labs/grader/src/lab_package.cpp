@@ -26,20 +26,6 @@ namespace {
 // what a lab's harness can link, the harness and the grader.
 const char* const kKitDirs[] = {"common", "guests", "real-kvm-backend", "sim"};
 
-std::string find_program(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::string dirs = path ? path : "/usr/bin:/bin";
-    size_t start = 0;
-    while (start <= dirs.size()) {
-        size_t end = dirs.find(':', start);
-        if (end == std::string::npos) end = dirs.size();
-        fs::path candidate = fs::path(dirs.substr(start, end - start)) / name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-        start = end + 1;
-    }
-    return "";
-}
-
 }  // namespace
 
 std::string gradescope_setup_script(const std::string& id) {
@@ -115,7 +101,7 @@ exit $status
 
 void package_gradescope(const Kit& kit, const std::string& lab_dir, const std::string& id,
                         const std::string& out_zip) {
-    std::string zip = find_program("zip");
+    std::string zip = find_in_path("zip");
     if (zip.empty())
         throw UsageError("the zip program is missing; install the zip package (scripts/setup.sh)");
     std::string out = fs::absolute(out_zip).string();

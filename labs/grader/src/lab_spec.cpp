@@ -103,7 +103,6 @@ LabSpec parse_lab_spec(const std::string& text, const std::string& origin) {
             lab.variants.push_back(v.get<std::string>());
         }
     }
-    std::set<std::string> names;
     const auto& parts = field(doc, "parts", json::value_t::array, origin, "top level");
     for (size_t i = 0; i < parts.size(); ++i) {
         std::string where = fmt::format("parts[{}]", i);
@@ -114,6 +113,8 @@ LabSpec parse_lab_spec(const std::string& text, const std::string& origin) {
             field(parts[i], "time_limit_s", json::value_t::number_float, origin, where)
                 .get<double>();
         if (part.time_limit_s <= 0) bad(origin, where, "\"time_limit_s\" must be positive");
+        // Names are unique within a part; two parts may each have "read one sector".
+        std::set<std::string> names;
         const auto& tests = field(parts[i], "tests", json::value_t::array, origin, where);
         for (size_t j = 0; j < tests.size(); ++j) {
             auto test = parse_test(tests[j], lab, origin, fmt::format("{}.tests[{}]", where, j));

@@ -30,4 +30,8 @@ struct ProcessResult {
 
 ProcessResult run_process(const ProcessSpec& spec);
 
+// `name` itself when it has a slash, else its first executable in $PATH;
+// "" when there is none.
+std::string find_in_path(const std::string& name);
+
 }  // namespace ptv::lab
