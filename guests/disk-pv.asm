@@ -20,6 +20,7 @@
 ; one sector, into PV_BUFFER) in the next slot, spoiled as KIND says:
 ;   ahead,A     head runs A slots past a full ring: head = tail + size + A
 ;   buffer,A,B  the request's buffer is A and its count B
+;   wbuffer,A,B the same, the request a write (LBA 0)
 ;   count,A     the request's count is A
 ;   ring,A      the doorbell names A instead of the ring
 ;   magic       the ring's magic is "BAD!"
@@ -195,8 +196,14 @@ pv_bad:
         add esi, ecx
         jmp .ring
 .buffer:
+        cmp ebx, BAD_WBUFFER
+        jne .rbuffer
+        mov dword [edi + PTV_PVBLK_REQ_OP], PTV_PVBLK_OP_WRITE
+        jmp .spoil_buffer
+.rbuffer:
         cmp ebx, BAD_BUFFER
         jne .count
+.spoil_buffer:
         mov [edi + PTV_PVBLK_REQ_BUFFER], ecx
         mov eax, [bad_b]
         mov [edi + PTV_PVBLK_REQ_COUNT], eax

@@ -30,6 +30,8 @@ std::string BadRing::word() const {
             return fmt::format("!ahead,{}", a);
         case Kind::Buffer:
             return fmt::format("!buffer,{},{}", a, b);
+        case Kind::WriteBuffer:
+            return fmt::format("!wbuffer,{},{}", a, b);
         case Kind::Count:
             return fmt::format("!count,{}", a);
         case Kind::Ring:
@@ -50,8 +52,13 @@ std::string BadRing::what() const {
                 "ahead)",
                 a, kRingSlots);
         case Kind::Buffer:
-            return fmt::format("a request's buffer {:#x} of {} sector(s) is not inside guest RAM",
-                               a, b);
+            return fmt::format(
+                "a read request's buffer {:#x} of {} sector(s) is not inside guest RAM", a, b);
+        case Kind::WriteBuffer:
+            return fmt::format(
+                "a write request's buffer {:#x} of {} sector(s) is not inside guest RAM (the "
+                "device would read outside it)",
+                a, b);
         case Kind::Count:
             return fmt::format("a request asks for {} sectors (1 to {} may be asked for)", a,
                                PTV_PVBLK_MAX_COUNT);

@@ -31,7 +31,7 @@ struct Request {
 
 // A ring the PV device must refuse (disk-pv.asm's !KIND words).
 struct BadRing {
-    enum class Kind : uint8_t { Ahead, Buffer, Count, Ring, Magic, Size };
+    enum class Kind : uint8_t { Ahead, Buffer, WriteBuffer, Count, Ring, Magic, Size };
     Kind kind = Kind::Magic;
     uint32_t a = 0, b = 0;
     // The script's word, e.g. "!buffer,4026531840,1".

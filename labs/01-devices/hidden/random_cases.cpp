@@ -94,6 +94,8 @@ PTV_LAB_CASE("pv-bad-random") {
         {K::Ahead, uint32_t(0x80000000u + rng.below(1000))},
         {K::Buffer, uint32_t(ram + rng.below(0xf0000000u - ram)), 1},
         {K::Buffer, uint32_t(ram - 512 * rng.between(1, int(count) - 1)), count},  // its end
+        {K::WriteBuffer, uint32_t(ram + rng.below(0xf0000000u - ram)), 1},
+        {K::WriteBuffer, uint32_t(ram - 512 * rng.between(1, int(count) - 1)), count},
         {K::Count, rng.below(2) ? 0u : uint32_t(257 + rng.below(3840))},
         {K::Ring, uint32_t(ram + rng.below(0xf0000000u - ram))},
         {K::Ring, uint32_t(ram - 4 * rng.between(1, 3))},  // a header past the end

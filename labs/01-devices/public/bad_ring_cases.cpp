@@ -30,7 +30,7 @@ PTV_LAB_CASE("pv-bad-buffer") {
 }
 
 PTV_LAB_CASE("pv-bad-buffer-end") {
-    bad_ring(ctx, {K::Buffer, kRamBytes - 512, 2});
+    bad_ring(ctx, {K::WriteBuffer, kRamBytes - 512, 2});  // the device would read past RAM
 }
 
 PTV_LAB_CASE("pv-bad-count") {

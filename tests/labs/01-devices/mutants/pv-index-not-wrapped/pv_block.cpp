@@ -102,8 +102,7 @@ class PvBlock : public vmb::Device {
         std::vector<Request> batch;
         batch.reserve(pending);
         for (uint32_t i = 0; i < pending; ++i) {
-            uint8_t* slot =
-                ring + PTV_PVBLK_OFF_REQ + size_t(tail + i) * PTV_PVBLK_REQ_SIZE;
+            uint8_t* slot = ring + PTV_PVBLK_OFF_REQ + size_t(tail + i) * PTV_PVBLK_REQ_SIZE;
             Request r{load32(slot + PTV_PVBLK_REQ_OP), load32(slot + PTV_PVBLK_REQ_LBA),
                       load32(slot + PTV_PVBLK_REQ_COUNT), load32(slot + PTV_PVBLK_REQ_BUFFER),
                       slot};
