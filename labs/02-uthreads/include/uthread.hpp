@@ -84,8 +84,7 @@ Id self();
 void yield();
 
 // Ends the calling thread, as if its function had returned. (An exception
-// other than this one that escapes a thread's function ends the program:
-// std::terminate.)
+// that escapes a thread's function ends the program: std::terminate.)
 [[noreturn]] void exit();
 
 // Blocks the caller until thread `id` has ended; returns at once if it has.
