@@ -32,9 +32,11 @@ class Generator {
     explicit Generator(uint64_t seed) : r_(seed) {}
 
     Workload run() {
-        w_.mutexes = 1 + r_.below(3);
+        // Few mutexes and condition variables, so that threads meet on them:
+        // waiting in line for a mutex, several waiting on one variable.
+        w_.mutexes = 1 + r_.below(2);
         w_.condvars = 1 + r_.below(2);
-        max_programs_ = 4 + r_.below(5);
+        max_programs_ = 5 + r_.below(5);
         w_.programs.emplace_back();
         program(0, 0);
         return w_;
@@ -47,14 +49,29 @@ class Generator {
         int children = 0;
         bool exited = false;
         const int length = 3 + r_.below(6);
+        // Half the other threads start by waiting for a "go" (the classic
+        // start barrier): several waiters on one variable.
+        if (p != 0 && r_.chance(50)) {
+            const int m = r_.below(w_.mutexes);
+            steps.push_back({Op::Lock, m, 0});
+            steps.push_back({Op::Wait, r_.below(w_.condvars), m});
+            steps.push_back({Op::Unlock, m, 0});
+        }
         // Thread 0 starts by creating some threads, so there is a schedule.
         if (p == 0)
-            for (int i = 1 + r_.below(3); i > 0; --i) create(steps, children, depth);
+            for (int i = 2 + r_.below(3); i > 0; --i) create(steps, children, depth);
         for (int i = 0; i < length && !exited; ++i)
             statement(steps, children, depth, -1, 0, exited);
+        // Thread 0 ends with rounds of broadcasts, so that many waits end
+        // (and a broadcast finds several waiters).
+        if (p == 0)
+            for (int round = 1 + r_.below(3); round > 0; --round) {
+                steps.push_back({Op::Yield, 0, 0});
+                for (int c = 0; c < w_.condvars; ++c) steps.push_back({Op::Broadcast, c, 0});
+            }
         if (!exited)
             for (int k = 0; k < children; ++k)
-                if (r_.chance(p == 0 ? 70 : 40)) steps.push_back({Op::Join, k, 0});
+                if (r_.chance(p == 0 ? 80 : 50)) steps.push_back({Op::Join, k, 0});
         w_.programs[size_t(p)] = std::move(steps);
     }
 
@@ -71,9 +88,11 @@ class Generator {
     void statement(std::vector<Step>& steps, int& children, int depth, int held, int nesting,
                    bool& exited) {
         const int roll = r_.below(100);
-        if (roll < 25) {
+        if (held >= 0 && roll < 30) {
+            steps.push_back({Op::Wait, r_.below(w_.condvars), held});
+        } else if (roll < 50) {
             steps.push_back({Op::Yield, 0, 0});
-        } else if (roll < 45 && nesting < 2) {
+        } else if (roll < 70 && nesting < 2) {
             int m = r_.below(w_.mutexes);
             if (m == held) m = (m + 1) % w_.mutexes;
             if (m == held) {  // one mutex only, and we hold it
@@ -81,20 +100,18 @@ class Generator {
                 return;
             }
             steps.push_back({Op::Lock, m, 0});
-            for (int i = r_.below(4); i > 0 && !exited; --i)
+            for (int i = 1 + r_.below(3); i > 0 && !exited; --i)
                 statement(steps, children, depth, m, nesting + 1, exited);
             if (!exited) steps.push_back({Op::Unlock, m, 0});
-        } else if (roll < 55 && held >= 0) {
-            steps.push_back({Op::Wait, r_.below(w_.condvars), held});
-        } else if (roll < 70) {
-            steps.push_back({Op::Signal, r_.below(w_.condvars), 0});
         } else if (roll < 78) {
+            steps.push_back({Op::Signal, r_.below(w_.condvars), 0});
+        } else if (roll < 88) {
             steps.push_back({Op::Broadcast, r_.below(w_.condvars), 0});
-        } else if (roll < 90) {
+        } else if (roll < 94) {
             create(steps, children, depth);
-        } else if (roll < 96 && children > 0) {
+        } else if (roll < 98 && children > 0) {
             steps.push_back({Op::Join, r_.below(children), 0});
-        } else if (roll < 98 && depth > 0) {
+        } else if (depth > 0 && held < 0) {
             steps.push_back({Op::Exit, 0, 0});
             exited = true;
         } else {

@@ -83,7 +83,8 @@ Id self();
 // is the caller itself if the queue was empty).
 void yield();
 
-// Ends the calling thread, as if its function had returned.
+// Ends the calling thread, as if its function had returned. (An exception
+// that escapes a thread's function ends the program: std::terminate.)
 [[noreturn]] void exit();
 
 // Blocks the caller until thread `id` has ended; returns at once if it has.
