@@ -1,6 +1,7 @@
 // The honesty tests of a lab (labs/README.md, "Tests that keep the labs
 // honest"), one check per run:
-//   lab_honesty starter|solution|mutants|handout|gradescope ID LAB_DIR RECIPE MUTANTS_DIR
+//   lab_honesty starter|solution|mutants|handout|gradescope ID LAB_DIR RECIPE MUTANTS
+// (MUTANTS: a directory of mutants, or one mutant's directory)
 // Prints what it checked and every violation; exits 0 when there is none.
 #include <fmt/format.h>
 
@@ -83,10 +84,15 @@ void check_mutants(const LabUnderTest& lab, const std::string& mutants_dir) {
     std::set<std::string> cases;
     for (const auto& p : load_lab_spec(lab.dir).parts)
         for (const auto& t : p.tests) cases.insert(t.case_name);
+    // One mutant (its own directory), or every mutant of a directory.
     std::vector<fs::path> mutants;
-    for (const auto& e : fs::directory_iterator(mutants_dir))
-        if (e.is_directory()) mutants.push_back(e.path());
+    if (fs::exists(fs::path(mutants_dir) / "mutant.json"))
+        mutants.push_back(mutants_dir);
+    else
+        for (const auto& e : fs::directory_iterator(mutants_dir))
+            if (e.is_directory()) mutants.push_back(e.path());
     std::sort(mutants.begin(), mutants.end());
+    if (mutants.empty()) violation("no mutants in " + mutants_dir);
     for (const auto& m : mutants) {
         auto spec = nlohmann::json::parse(read_file(m / "mutant.json"));
         std::set<std::string> loses;
