@@ -9,11 +9,13 @@
 //
 // Why the kit writes this part: a switch moves the CPU onto another stack
 // behind the compiler's back, and AddressSanitizer and ThreadSanitizer must
-// be told, or they report nonsense (ASan: a "stack-buffer-overflow" on the
-// first exception; TSan: every thread's accesses as one). Boost.Context as
-// Debian builds it does not tell them, so switch_to() does, when the program
-// is built with one of them; in a normal build the calls vanish and a switch
-// costs one Boost.Context resume() and a few stores.
+// be told. Untold, ASan takes the first exception thrown on a thread's stack
+// for one on a stack of 400 GiB ("ignoring requested __asan_handle_no_return
+// ... false positive error reports may follow"), and TSan keeps one call
+// stack for all the threads. Boost.Context as Debian builds it does not tell
+// them, so switch_to() does, in a build with one of them; in a normal build
+// the calls vanish and a switch costs one Boost.Context resume() and a few
+// stores.
 #pragma once
 
 #include <boost/context/fiber.hpp>
