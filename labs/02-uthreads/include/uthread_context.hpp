@@ -10,7 +10,7 @@
 // Why the kit writes this part: a switch moves the CPU onto another stack
 // behind the compiler's back, and AddressSanitizer and ThreadSanitizer must
 // be told. Untold, ASan takes the first exception thrown on a thread's stack
-// for one on a stack of 400 GiB ("ignoring requested __asan_handle_no_return
+// for one on a stack hundreds of GiB long ("ignoring requested __asan_handle_no_return
 // ... false positive error reports may follow"), and TSan keeps one call
 // stack for all the threads. Boost.Context as Debian builds it does not tell
 // them, so switch_to() does, in a build with one of them; in a normal build
