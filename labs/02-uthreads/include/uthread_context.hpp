@@ -9,14 +9,15 @@
 //
 // Why the kit writes this part: a switch moves the CPU onto another stack
 // behind the compiler's back, and AddressSanitizer and ThreadSanitizer must
-// be told, or they report nonsense (ASan: a "stack-buffer-overflow" on the
-// first exception; TSan: every thread's accesses as one). Boost.Context as
-// Debian builds it does not tell them, so switch_to() does, when the program
-// is built with one of them; in a normal build the calls vanish and a switch
-// costs one Boost.Context resume() and a few stores.
+// be told. Untold, ASan takes the first exception thrown on a thread's stack
+// for one on a stack hundreds of GiB long ("ignoring requested __asan_handle_no_return
+// ... false positive error reports may follow"), and TSan keeps one call
+// stack for all the threads. Boost.Context as Debian builds it does not tell
+// them, so switch_to() does, in a build with one of them; in a normal build
+// the calls vanish and a switch costs one Boost.Context resume() and a few
+// stores.
 #pragma once
 
-#include <atomic>
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 #include <cstddef>
@@ -125,23 +126,11 @@ class Context {
     struct Unwind {};
 
     // Boost.Context's guard-paged stack, remembering where it is for ASan.
-    // Successive stacks start at different offsets within a page (a
-    // "colour"): with every top at the same offset, the registers one
-    // thread saves and the next one restores sit 4 KiB apart, and the CPU
-    // would take each load for one that depends on the store before it
-    // (4K aliasing), which makes a switch several times slower.
     struct Stack {
         Context* owner;
-        static constexpr std::size_t kColours = 16, kColourBytes = 4096 / kColours;
         boost::context::stack_context allocate() {
-            static std::atomic<std::size_t> next_colour{0};
-            const std::size_t colour =
-                (next_colour.fetch_add(1, std::memory_order_relaxed) % kColours) * kColourBytes;
             boost::context::stack_context s =
                 boost::context::protected_fixedsize_stack(kStackSize).allocate();
-            owner->colour_ = colour;
-            s.sp = static_cast<char*>(s.sp) - colour;
-            s.size -= colour;
 #if defined(UTHREAD_ASAN)
             owner->stack_bottom_ = static_cast<char*>(s.sp) - s.size;
             owner->stack_size_ = s.size;
@@ -153,8 +142,6 @@ class Context {
             return s;
         }
         void deallocate(boost::context::stack_context& s) noexcept {
-            s.sp = static_cast<char*>(s.sp) + owner->colour_;
-            s.size += owner->colour_;
             boost::context::protected_fixedsize_stack(kStackSize).deallocate(s);
         }
     };
@@ -208,7 +195,6 @@ class Context {
     std::function<Context&()> body_;
     boost::context::fiber fiber_;
     Context* from_ = nullptr;  // the context that last switched to this one
-    std::size_t colour_ = 0;   // how far below the top of its stack it starts
     bool finished_ = false;
     bool cancelled_ = false;
 #if defined(UTHREAD_ASAN)
