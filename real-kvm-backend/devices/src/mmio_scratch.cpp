@@ -1,5 +1,6 @@
 #include "ptv/devices/mmio_scratch.hpp"
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace ptv::devices {

@@ -1,6 +1,7 @@
 #include "ptv/devices/uart16550.hpp"
 
 #include <linux/serial_reg.h>
+#include <nlohmann/json.hpp>
 
 #include <stdexcept>
 

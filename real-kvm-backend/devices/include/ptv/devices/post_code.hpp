@@ -4,6 +4,8 @@
 // measures the exit path, not the device.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "ptv/portmap.h"
 #include "ptv/vmb/device.hpp"
 #include "ptv/vmb/motherboard.hpp"

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 
 #include "ptv/vmb/device.hpp"
 #include "ptv/vmb/machine.hpp"

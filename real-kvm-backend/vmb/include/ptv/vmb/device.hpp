@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
+// Only the declaration: a device file that saves state includes the whole
+// library, and a file that only implements read() and write() (a lab's)
+// compiles without it.
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -63,8 +66,8 @@ class Device {
     // save_state() gave, possibly from another process; it throws
     // std::invalid_argument on a record it cannot use. Called only while
     // the vCPU is stopped.
-    virtual nlohmann::json save_state() const { return nullptr; }
-    virtual void load_state(const nlohmann::json&) {}
+    virtual nlohmann::json save_state() const;
+    virtual void load_state(const nlohmann::json& state);
 };
 
 }  // namespace ptv::vmb

@@ -10,7 +10,7 @@
 // A ring it cannot trust stops the VM with a device error naming what was
 // wrong; a request for sectors past the end of the disk is an ordinary I/O
 // error, answered in the request's status.
-#include <fmt/format.h>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -21,6 +21,14 @@
 namespace ptv::lab::devices {
 
 namespace {
+
+// A number as the messages print addresses and magic words: "0x1f0", or
+// with `digits` zero-padded hex digits.
+std::string hex(uint64_t value, int digits = 0) {
+    char text[24];
+    std::snprintf(text, sizeof text, "0x%0*llx", digits, static_cast<unsigned long long>(value));
+    return text;
+}
 
 uint32_t load32(const uint8_t* p) {
     uint32_t v;
@@ -48,10 +56,9 @@ class PvBlock : public vmb::Device {
 
     vmb::Response write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) override {
         if (offset != 0 || data.size() != 4)
-            return fail(fmt::format(
-                "doorbell written with {} byte(s) at offset {}; ring it with a 32-bit OUT of "
-                "the ring's address",
-                data.size(), offset));
+            return fail("doorbell written with " + std::to_string(data.size()) +
+                        " byte(s) at offset " + std::to_string(offset) +
+                        "; ring it with a 32-bit OUT of the ring's address");
         return serve(load32(data.data()));
     }
 
@@ -70,10 +77,9 @@ class PvBlock : public vmb::Device {
     vmb::Response serve(uint64_t gpa) {
         std::span<uint8_t> ram = machine_.ram();
         if (gpa % 4 != 0 || gpa > ram.size() || ram.size() - gpa < PTV_PVBLK_OFF_REQ)
-            return fail(fmt::format(
-                "ring address {:#x} is not a 4-byte-aligned ring header inside the guest's {} "
-                "MiB of RAM",
-                gpa, ram.size() >> 20));
+            return fail("ring address " + hex(gpa) +
+                        " is not a 4-byte-aligned ring header inside the guest's " +
+                        std::to_string(ram.size() >> 20) + " MiB of RAM");
         uint8_t* ring = ram.data() + gpa;
         // Each header field once.
         const uint32_t magic = load32(ring + PTV_PVBLK_OFF_MAGIC);
@@ -81,21 +87,20 @@ class PvBlock : public vmb::Device {
         const uint32_t head = load32(ring + PTV_PVBLK_OFF_HEAD);
         const uint32_t tail = load32(ring + PTV_PVBLK_OFF_TAIL);
         if (magic != PTV_PVBLK_MAGIC)
-            return fail(
-                fmt::format("ring at {:#x} has magic {:#010x}, expected {:#010x} (\"PVB1\")", gpa,
-                            magic, PTV_PVBLK_MAGIC));
+            return fail("ring at " + hex(gpa) + " has magic " + hex(magic, 8) + ", expected " +
+                        hex(PTV_PVBLK_MAGIC, 8) + " (\"PVB1\")");
         if (size == 0 || size > PTV_PVBLK_MAX_SIZE || (size & (size - 1)) != 0)
-            return fail(
-                fmt::format("ring at {:#x} has size {}; it must be a power of two from 1 to {}",
-                            gpa, size, PTV_PVBLK_MAX_SIZE));
+            return fail("ring at " + hex(gpa) + " has size " + std::to_string(size) +
+                        "; it must be a power of two from 1 to " +
+                        std::to_string(PTV_PVBLK_MAX_SIZE));
         if ((ram.size() - gpa - PTV_PVBLK_OFF_REQ) / PTV_PVBLK_REQ_SIZE < size)
-            return fail(
-                fmt::format("ring at {:#x} with {} requests runs past the end of RAM", gpa, size));
+            return fail("ring at " + hex(gpa) + " with " + std::to_string(size) +
+                        " requests runs past the end of RAM");
         const uint32_t pending = head - tail;  // free-running indices
         if (pending > size)
-            return fail(fmt::format(
-                "ring at {:#x}: head {} is {} requests ahead of tail {}, beyond the ring's {}", gpa,
-                head, pending, tail, size));
+            return fail("ring at " + hex(gpa) + ": head " + std::to_string(head) + " is " +
+                        std::to_string(pending) + " requests ahead of tail " +
+                        std::to_string(tail) + ", beyond the ring's " + std::to_string(size));
 
         // The whole batch into our own memory, checked, before any of it
         // is done: a bad request leaves the disk and RAM as they were.
@@ -108,10 +113,9 @@ class PvBlock : public vmb::Device {
                       load32(slot + PTV_PVBLK_REQ_COUNT), load32(slot + PTV_PVBLK_REQ_BUFFER),
                       slot};
             if (r.count == 0 || r.count > PTV_PVBLK_MAX_COUNT)
-                return fail(
-                    fmt::format("request {} (index {}) asks for {} sectors; 1 to {} may be "
-                                "asked for",
-                                i, tail + i, r.count, PTV_PVBLK_MAX_COUNT));
+                return fail("request " + std::to_string(i) + " (index " + std::to_string(tail + i) +
+                            ") asks for " + std::to_string(r.count) + " sectors; 1 to " +
+                            std::to_string(PTV_PVBLK_MAX_COUNT) + " may be asked for");
             batch.push_back(r);
         }
 
