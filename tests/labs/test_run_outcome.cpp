@@ -5,6 +5,7 @@
 #include <csignal>
 
 #include "ptv/lab/grader/builder.hpp"
+#include "ptv/lab/grader/printable.hpp"
 #include "ptv/lab/grader/run_outcome.hpp"
 
 using namespace ptv::lab;
@@ -100,4 +101,23 @@ TEST_CASE("compiler output: the first line that reports an error") {
                            "returned 1 exit status\n") ==
           "a.cpp:(.text+0x5): undefined reference to `add(int, int)'");
     CHECK(first_error_line("something odd\n") == "something odd");
+}
+
+TEST_CASE("run outcome: what a test printed is made printable, valid UTF-8 kept") {
+    // A guest's serial line with a control byte, an invalid byte, a lone
+    // continuation byte, a truncated character and an overlong form around
+    // valid text in two scripts.
+    const std::string garbage =
+        std::string("req 2: \x1b[2J b\xe9 ok \xe2\x82\xac \x80 \xe2\x82 \xc0\xaf") +
+        " naïve\tend\n";
+    auto run = exited(1, garbage + kFail, std::string("\x01\xff"));
+    auto o = classify_run(run, 5);
+    CHECK(o.status == Status::Failed);
+    CHECK(o.output ==
+          "req 2: \\x1b[2J b\\xe9 ok \xe2\x82\xac \\x80 \\xe2\\x82 \\xc0\\xaf "
+          "naïve\tend\n\\x01\\xff");
+    CHECK(printable("") == "");
+    CHECK(printable("\xf0\x9f\x99\x82") == "\xf0\x9f\x99\x82");      // U+1F642, four bytes
+    CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");           // a surrogate
+    CHECK(printable("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
 }

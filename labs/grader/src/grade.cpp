@@ -1,4 +1,5 @@
 #include "ptv/lab/grader/grade.hpp"
+#include "ptv/lab/grader/printable.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -183,8 +184,8 @@ GradeResult grade(const GradeRequest& req) {
         const auto& b = built.at(t.variant);
         if (!b.ok) {
             tr.status = Status::CompileError;
-            tr.message = b.first_error;
-            tr.output = b.log;
+            tr.message = printable(b.first_error);
+            tr.output = printable(b.log);
             result.tests.push_back(std::move(tr));
             continue;
         }

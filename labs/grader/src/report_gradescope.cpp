@@ -33,7 +33,9 @@ std::string report_gradescope(const GradeResult& r) {
                      "locally: the same hash means the same tests).",
                      r.lab, r.title, score_text(r.score(), r.max_score()), r.grader_hash)},
         {"tests", tests}};
-    return doc.dump(2) + "\n";
+    // Every text in it went through printable(); a byte that still is not
+    // UTF-8 must not cost the whole report.
+    return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace ptv::lab

@@ -25,7 +25,9 @@ std::string report_json(const GradeResult& r) {
         {"lab", r.lab},           {"title", r.title},   {"grader_hash", r.grader_hash},
         {"revealed", r.revealed}, {"score", r.score()}, {"max_score", r.max_score()},
         {"seconds", r.seconds},   {"tests", tests}};
-    return doc.dump(2) + "\n";
+    // Every text in it went through printable(); a byte that still is not
+    // UTF-8 must not cost the whole report.
+    return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace ptv::lab

@@ -24,7 +24,9 @@ std::string report_prairielearn(const GradeResult& r) {
         {"output", fmt::format("{}: {}. Score: {}. Grader {}.", r.lab, r.title,
                                score_text(r.score(), r.max_score()), r.grader_hash)},
         {"tests", tests}};
-    return doc.dump(2) + "\n";
+    // Every text in it went through printable(); a byte that still is not
+    // UTF-8 must not cost the whole report.
+    return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace ptv::lab

@@ -1,5 +1,7 @@
 #include "ptv/lab/grader/run_outcome.hpp"
 
+#include "ptv/lab/grader/printable.hpp"
+
 #include <fmt/format.h>
 
 #include <cstring>
@@ -60,7 +62,9 @@ std::string sanitizer_report_line(const std::string& text) {
     return line;
 }
 
-RunOutcome classify_run(const ProcessResult& run, double time_limit_s) {
+namespace {
+
+RunOutcome classify(const ProcessResult& run, double time_limit_s) {
     RunOutcome o;
     Split split = split_result_line(run.out);
     o.output = split.rest + run.err;
@@ -120,6 +124,16 @@ RunOutcome classify_run(const ProcessResult& run, double time_limit_s) {
             o.status = Status::Crashed;
             o.message = fmt::format("exited with status {}", run.exit_code);
     }
+    return o;
+}
+
+}  // namespace
+
+RunOutcome classify_run(const ProcessResult& run, double time_limit_s) {
+    RunOutcome o = classify(run, time_limit_s);
+    o.message = printable(o.message);
+    o.input = printable(o.input);
+    o.output = printable(o.output);
     return o;
 }
 
