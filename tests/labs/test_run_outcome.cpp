@@ -115,7 +115,7 @@ TEST_CASE("run outcome: what a test printed is made printable, valid UTF-8 kept"
     CHECK(o.status == Status::Failed);
     CHECK(o.output ==
           "req 2: \\x1b[2J b\\xe9 ok \xe2\x82\xac \\x80 \\xe2\\x82 \\xc0\\xaf "
-          "naïve\tend\n\\x01\\xff");
+          "naïve\tend\n\n\\x01\\xff");
     CHECK(printable("") == "");
     CHECK(printable("\xf0\x9f\x99\x82") == "\xf0\x9f\x99\x82");      // U+1F642, four bytes
     CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");           // a surrogate
