@@ -29,6 +29,9 @@ packages=(
   xvfb xauth                         # viz: headless screenshots (tests, docs, bench)
   zip unzip                          # labs: the Gradescope autograder zip (ptv lab package),
                                      #   unpacked again by its test
+  ccache                             # labs: the tests grade the same submissions and build
+                                     #   the kit from each lab's Gradescope zip: a compiler
+                                     #   cache lets each build reuse what the last one compiled
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU
