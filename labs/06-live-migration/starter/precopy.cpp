@@ -6,7 +6,7 @@
 // after_round() with the round's numbers (RoundStats); your answer decides
 // how long the guest is paused (the downtime) and how many pages cross.
 // sim/migration/policy has the kit's two policies (Xen's, QEMU's) to read.
-#include <fmt/format.h>
+#include <cstdio>
 
 #include "ptv/lab/harness.hpp"
 #include "ptv/lab/migration/policies.hpp"
@@ -30,8 +30,11 @@ class LabPolicy final : public PreCopyPolicy {
     const std::string& reason() const override { return reason_; }
     std::string name() const override { return "lab"; }
     std::string describe() const override {
-        return fmt::format("the lab's policy: downtime limit {:g} ms, at most {} rounds",
-                           goals_.downtime_limit_s * 1e3, goals_.max_rounds);
+        char text[120];
+        std::snprintf(text, sizeof text,
+                      "the lab's policy: downtime limit %g ms, at most %u rounds",
+                      goals_.downtime_limit_s * 1e3, goals_.max_rounds);
+        return text;
     }
 
   private:

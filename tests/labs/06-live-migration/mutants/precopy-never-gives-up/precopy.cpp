@@ -5,7 +5,7 @@
 // once another round would not pay. After every round the migrator calls
 // after_round() with the round's numbers (RoundStats); your answer decides
 // how long the guest is paused (the downtime) and how many pages cross.
-#include <fmt/format.h>
+#include <cstdio>
 
 #include "ptv/lab/harness.hpp"
 #include "ptv/lab/migration/policies.hpp"
@@ -26,21 +26,31 @@ class LabPolicy final : public PreCopyPolicy {
                 ? double(s.pages_dirty * ptv::migration::kPageSize) / s.bandwidth_bytes_per_s
                 : -1;
         if (downtime_s >= 0 && downtime_s <= goals_.downtime_limit_s)
-            reason_ = fmt::format("{} dirty pages fit in {:.3f} ms <= {:g} ms", s.pages_dirty,
-                                  downtime_s * 1e3, goals_.downtime_limit_s * 1e3);
+            say("%llu dirty pages fit in %.3f ms <= %g ms", (unsigned long long)s.pages_dirty,
+                downtime_s * 1e3, goals_.downtime_limit_s * 1e3);
         previous_dirty_ = s.pages_dirty;
         return reason_.empty() ? Decision::Continue : Decision::StopAndCopy;
     }
     const std::string& reason() const override { return reason_; }
     std::string name() const override { return "lab"; }
     std::string describe() const override {
-        return fmt::format(
-            "stop when the dirty pages fit in {:g} ms, when the dirty set stops shrinking, or "
-            "after {} rounds",
-            goals_.downtime_limit_s * 1e3, goals_.max_rounds);
+        char text[160];
+        std::snprintf(text, sizeof text,
+                      "stop when the dirty pages fit in %g ms, when the dirty set stops "
+                      "shrinking, or after %u rounds",
+                      goals_.downtime_limit_s * 1e3, goals_.max_rounds);
+        return text;
     }
 
   private:
+    // reason_ = the formatted text.
+    template <class... Args>
+    void say(const char* format, Args... args) {
+        char text[160];
+        std::snprintf(text, sizeof text, format, args...);
+        reason_ = text;
+    }
+
     MigrationGoals goals_;
     uint64_t previous_dirty_ = 0;
     std::string reason_;
