@@ -76,30 +76,36 @@ nlohmann::json MigrationAgent::pause_and_save() {
     return state;
 }
 
-void MigrationAgent::migrate(const nlohmann::json& request, Reply reply) {
+void MigrationAgent::migrate(const nlohmann::json& request, Reply reply,
+                             std::unique_ptr<migration::PreCopyPolicy> policy) {
     if (thread_.joinable() || incoming_) {
         reply({{"type", "migration"},
                {"status", "failed"},
                {"message", "a migration of this guest is already under way"}});
         return;
     }
-    thread_ =
-        std::thread([this, request, reply = std::move(reply)] { run_source(request, reply); });
+    thread_ = std::thread(
+        [this, request, reply = std::move(reply), policy = std::move(policy)]() mutable {
+            run_source(request, reply, std::move(policy));
+        });
 }
 
-void MigrationAgent::run_source(const nlohmann::json& request, const Reply& reply) {
+void MigrationAgent::run_source(const nlohmann::json& request, const Reply& reply,
+                                std::unique_ptr<migration::PreCopyPolicy> policy) {
     const std::string to = request.value("to", "");
     const double timeout_s = request.value("timeout_s", 5.0);
     migration::Mode mode = migration::Mode::PreCopy;
     std::unique_ptr<migration::MigrationSource> source;
     try {
         mode = migration::parse_mode(request.value("mode", "precopy"));
-        const std::string policy_name = request.value("policy", "qemu");
-        const double downtime_limit_s =
-            policy_name == "qemu" && request.contains("downtime_limit_ms")
-                ? request["downtime_limit_ms"].get<double>() / 1e3
-                : migration::kQemuDefaultDowntimeLimitS;
-        auto policy = migration::make_precopy_policy(policy_name, downtime_limit_s);
+        if (!policy) {
+            const std::string policy_name = request.value("policy", "qemu");
+            const double downtime_limit_s =
+                policy_name == "qemu" && request.contains("downtime_limit_ms")
+                    ? request["downtime_limit_ms"].get<double>() / 1e3
+                    : migration::kQemuDefaultDowntimeLimitS;
+            policy = migration::make_precopy_policy(policy_name, downtime_limit_s);
+        }
         migration::Connection conn(migration::connect_tcp(to, timeout_s), to);
         fd_.store(conn.fd());
         const nlohmann::json meta = {{"name", identity_.name},

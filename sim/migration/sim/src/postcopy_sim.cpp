@@ -1,5 +1,9 @@
 // Post-copy (Hines & Gopalan, VEE 2009): the guest runs on the destination
 // before its memory does; what it touches first is pulled on demand.
+#include <fmt/format.h>
+
+#include <stdexcept>
+
 #include "ptv/migration/sim/simulator.hpp"
 
 namespace ptv::migration::sim {
@@ -10,21 +14,21 @@ namespace ptv::migration::sim {
 // never idle). Each slot carries, in this order of preference:
 //   1. the page of a remote fault whose request has reached the source
 //      (fault time + latency <= slot start): demand paging first;
-//   2. the next missing page in page order (the background push; Hines &
-//      Gopalan's "active push").
+//   2. the page the push policy picks (the background push; Hines &
+//      Gopalan's "active push"; PageOrderPush: the next missing page in
+//      page order).
 // The guest (one vCPU) runs its access stream; an access to a page not yet
 // there is a remote fault: the guest stalls until the page arrives at the
 // end of its slot (if the push already has it in flight, that slot). A
 // stall shifts the rest of the guest's accesses by its length.
 void run_postcopy(const Config& c, std::vector<bool> missing, Time guest_at_resume,
-                  WriteStream& writes, Result& r) {
+                  WriteStream& writes, PostCopyPushPolicy& push, Result& r) {
     const Time latency = Time(c.latency_us) * Time(c.bandwidth);  // u
     uint64_t remaining = 0;
     for (bool m : missing) remaining += m;
     r.postcopy_pages = remaining;
     Time t = r.resumed_at;
     Time shift = r.resumed_at - guest_at_resume;  // wall = guest time + shift
-    uint64_t cursor = 0;
     struct Pending {
         uint64_t page;
         Time fault_at, ready;
@@ -53,9 +57,13 @@ void run_postcopy(const Config& c, std::vector<bool> missing, Time guest_at_resu
         uint64_t page;
         if (pending && pending->ready <= t) {
             page = pending->page;
+            push.on_fault(page);
         } else {
-            while (!missing[cursor]) ++cursor;
-            page = cursor;
+            page = push.next(MissingPages(missing, remaining));
+            if (page >= missing.size() || !missing[page])
+                throw std::logic_error(fmt::format(
+                    "the post-copy push '{}' chose page {}, which is {}", push.name(), page,
+                    page >= missing.size() ? "outside memory" : "on the destination already"));
         }
         in_flight = page;
         run_guest(t + kPageTime, false);

@@ -15,6 +15,11 @@ Result simulate(const Config& c, uint64_t seed) {
 }
 
 Result simulate(const Config& c, uint64_t seed, PreCopyPolicy& policy) {
+    PageOrderPush push;
+    return simulate(c, seed, policy, push);
+}
+
+Result simulate(const Config& c, uint64_t seed, PreCopyPolicy& policy, PostCopyPushPolicy& push) {
     validate(c);
     const DirtyModel model = DirtyModel::parse(c.dirty);
     model.check(c.memory_pages);
@@ -54,7 +59,7 @@ Result simulate(const Config& c, uint64_t seed, PreCopyPolicy& policy) {
             // Only the CPU state moves while paused.
             r.downtime = state;
             r.resumed_at = state;
-            run_postcopy(c, std::vector<bool>(c.memory_pages, true), 0, writes, r);
+            run_postcopy(c, std::vector<bool>(c.memory_pages, true), 0, writes, push, r);
             r.total = r.resumed_at + r.degraded;
             break;
         case Policy::Hybrid: {
@@ -62,7 +67,7 @@ Result simulate(const Config& c, uint64_t seed, PreCopyPolicy& policy) {
             r.downtime = state;
             r.resumed_at = r.paused_at + state;
             // The guest's clock stood at the pause: it ran until then.
-            run_postcopy(c, std::move(dirty), r.paused_at, writes, r);
+            run_postcopy(c, std::move(dirty), r.paused_at, writes, push, r);
             r.total = r.resumed_at + r.degraded;
             find_plateau(r);
             break;

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "ptv/migration/destination.hpp"
+#include "ptv/migration/precopy_policy.hpp"
 #include "ptv/migration/protocol.hpp"
 #include "ptv/worker/vcpu_loop.hpp"
 #include "ptv/worker/virtual_machine.hpp"
@@ -37,8 +38,10 @@ class MigrationAgent {
     // Source: migrates the running guest to request["to"] (HOST:PORT) on a
     // thread of its own; `reply` gets the rounds as they end and the
     // outcome. On success the run ends as Migrated; on a failure before the
-    // switch the guest runs on here.
-    void migrate(const nlohmann::json& request, Reply reply);
+    // switch the guest runs on here. Pre-copy stops by `policy`, or when
+    // there is none by the one request["policy"] names (make_precopy_policy).
+    void migrate(const nlohmann::json& request, Reply reply,
+                 std::unique_ptr<migration::PreCopyPolicy> policy = nullptr);
     // Destination, before the run: receives memory and state over `conn`
     // until the source says Go. Throws migration::ProtocolError.
     void receive(std::unique_ptr<migration::Connection> conn, migration::Mode mode);
@@ -52,7 +55,8 @@ class MigrationAgent {
   private:
     nlohmann::json pause_and_save();
     void stop_source();
-    void run_source(const nlohmann::json& request, const Reply& reply);
+    void run_source(const nlohmann::json& request, const Reply& reply,
+                    std::unique_ptr<migration::PreCopyPolicy> policy);
 
     VirtualMachine& vm_;
     VcpuLoop& loop_;

@@ -78,10 +78,12 @@ class WorkerProcess {
     void snapshot(std::string dir, Reply reply);
     bool paused() const { return loop_.state() == VcpuLoop::State::Paused; }
 
-    // Live migration (migration_agent.hpp): this guest to request["to"], or
-    // (before run()) the incoming state of one.
-    void migrate(const nlohmann::json& request, Reply reply) {
-        migration_.migrate(request, std::move(reply));
+    // Live migration (migration_agent.hpp): this guest to request["to"]
+    // (with a pre-copy policy of one's own, or the one the request names),
+    // or (before run()) the incoming state of one.
+    void migrate(const nlohmann::json& request, Reply reply,
+                 std::unique_ptr<migration::PreCopyPolicy> policy = nullptr) {
+        migration_.migrate(request, std::move(reply), std::move(policy));
     }
     void receive_migration(std::unique_ptr<migration::Connection> conn, migration::Mode mode) {
         migration_.receive(std::move(conn), mode);

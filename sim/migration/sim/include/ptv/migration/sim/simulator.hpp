@@ -8,9 +8,10 @@
 //   then stop-and-copy sends what is still dirty with the guest paused.
 // - StopAndCopy: pause at once and send everything.
 // - PostCopy (Hines & Gopalan, VEE 2009): pause, send the CPU state, resume
-//   on the destination; a background push sends every page once, in page
-//   order, while the guest's accesses to pages not yet there are remote
-//   faults, served first on the link after a network latency.
+//   on the destination; a background push sends every page once (in page
+//   order, or as a PostCopyPushPolicy chooses) while the guest's accesses
+//   to pages not yet there are remote faults, served first on the link
+//   after a network latency.
 // - Hybrid (Hines & Gopalan, sec. 3): a few pre-copy rounds, then post-copy
 //   of what the last round left dirty.
 #pragma once
@@ -21,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "ptv/migration/postcopy_push.hpp"
 #include "ptv/migration/precopy_policy.hpp"
 #include "ptv/migration/sim/dirty_model.hpp"
 #include "ptv/migration/sim/time.hpp"
@@ -90,6 +92,8 @@ inline constexpr size_t kMaxFaultsKept = 100'000;
 Result simulate(const Config& c, uint64_t seed);
 // The same with a pre-copy policy of one's own instead of c.stop's.
 Result simulate(const Config& c, uint64_t seed, PreCopyPolicy& policy);
+// ... and a post-copy push of one's own instead of page order.
+Result simulate(const Config& c, uint64_t seed, PreCopyPolicy& policy, PostCopyPushPolicy& push);
 
 // The parts simulate() puts together (precopy_sim.cpp, postcopy_sim.cpp).
 // Pre-copy rounds from time 0 until the policy (or max_rounds) stops them;
@@ -97,9 +101,10 @@ Result simulate(const Config& c, uint64_t seed, PreCopyPolicy& policy);
 std::vector<bool> run_precopy(const Config& c, PreCopyPolicy& policy, uint32_t max_rounds,
                               WriteStream& writes, Result& r);
 // Post-copy of the pages `missing` from r.resumed_at on; guest time
-// `guest_at_resume` is where the guest's own clock stood when it paused.
+// `guest_at_resume` is where the guest's own clock stood when it paused;
+// `push` picks each slot's page when no fault does.
 void run_postcopy(const Config& c, std::vector<bool> missing, Time guest_at_resume,
-                  WriteStream& writes, Result& r);
+                  WriteStream& writes, PostCopyPushPolicy& push, Result& r);
 // The plateau of Clark et al. over r.rounds.
 void find_plateau(Result& r);
 
