@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -18,11 +19,15 @@ namespace {
 
 int list_labs() {
     auto kit = lab::Kit::located();
-    std::printf("%-14s %-6s %s\n", "lab", "points", "title");
-    for (const auto& id : kit.lab_ids()) {
+    const auto ids = kit.lab_ids();
+    // The id column is as wide as the longest id, so the titles line up.
+    int width = 14;
+    for (const auto& id : ids) width = std::max(width, int(id.size()));
+    std::printf("%-*s %-6s %s\n", width, "lab", "points", "title");
+    for (const auto& id : ids) {
         auto spec = lab::load_lab_spec(kit.lab_dir(id));
-        std::printf("%-14s %-6s %s\n", id.c_str(), fmt::format("{}", spec.max_points()).c_str(),
-                    spec.title.c_str());
+        std::printf("%-*s %-6s %s\n", width, id.c_str(),
+                    fmt::format("{}", spec.max_points()).c_str(), spec.title.c_str());
     }
     return 0;
 }

@@ -57,6 +57,27 @@ TEST_CASE("ptv lab list: id, points and title") {
           "00-example     11     Example lab (the grader's own test fixture)\n");
 }
 
+TEST_CASE("ptv lab list: the titles line up however long the ids are") {
+    // The kit's own labs, whose ids are longer than the fixture's.
+    auto r = run({ptv::test::bin("ptv"), "lab", "list"}, {});
+    REQUIRE(r.status == 0);
+    std::istringstream lines(r.out);
+    std::string line, header;
+    std::getline(lines, header);
+    const size_t column = header.find("title");
+    REQUIRE(column != std::string::npos);
+    int rows = 0;
+    while (std::getline(lines, line)) {
+        ++rows;
+        CHECK(line.size() > column);
+        CHECK(line[column - 1] == ' ');
+        CHECK(line[column] != ' ');
+        // The id ends before the points column.
+        CHECK(line.find(' ') < header.find("points"));
+    }
+    CHECK(rows >= 2);
+}
+
 TEST_CASE("ptv lab start, then make grade in the student's directory") {
     FixtureKit kit;
     TempDir home;
