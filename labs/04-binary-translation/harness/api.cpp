@@ -126,4 +126,13 @@ vmm::TranslatorDecisions student_decisions() {
     return d;
 }
 
+vmm::TranslatorDecisions only_student(Part part) {
+    const vmm::TranslatorDecisions student = student_decisions();
+    vmm::TranslatorDecisions d;  // the kit's
+    if (part == Part::Classify) d.classify = student.classify;
+    if (part == Part::Chain) d.chain = student.chain;
+    if (part == Part::Invalidate) d.invalidate = student.invalidate;
+    return d;
+}
+
 }  // namespace ptv::lab::bt

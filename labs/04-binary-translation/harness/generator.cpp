@@ -72,7 +72,9 @@ GeneratedGuest generate_guest(uint64_t seed, bool self_modifying) {
     // The handlers, each at its own distance from the last.
     std::vector<uint32_t> starts, patch_sites, patch_fields;
     for (uint32_t h = 0; h < handlers; ++h) {
-        for (uint32_t pad = pick(0, 140); pad > 0; --pad) a.b(0x90);  // nop (never run)
+        // nops (never run): each handler in a code line of its own or two,
+        // none in the main loop's
+        for (uint32_t pad = pick(200, 300); pad > 0; --pad) a.b(0x90);
         starts.push_back(a.here());
         a.b(0x81), a.b(0xc3), a.d(pick(1, 1000));  // add ebx, imm32
         a.b(0x8d), a.b(0x1c), a.b(0x5b);           // lea ebx, [ebx + ebx*2]
