@@ -233,7 +233,8 @@ const DecodedInstruction* DecodeCache::insert(uint32_t address, const DecodedIns
     const uint32_t first = address >> kLineShift;
     const uint32_t last = (address + insn.length - 1) >> kLineShift;
     if (last >= code_.size()) return nullptr;  // code outside RAM is not cached
-    code_[first] = code_[last] = 1;
+    code_[first] |= kDecoded;
+    code_[last] |= kDecoded;
     Entry& e = entries_[slot(address)];
     e.address = address;
     e.valid = true;

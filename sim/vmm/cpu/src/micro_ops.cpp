@@ -707,6 +707,11 @@ BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
         TranslatedBlock* next = nullptr;
         if (bt_exit_.kind == BlockExit::Kind::Successor) {
             next = b->chain[bt_exit_.successor];
+        } else if (__builtin_expect(b->chain[0] != nullptr, 0)) {
+            // An indirect exit a translator chained anyway goes where the
+            // chain points, as patched translated code would, whatever the
+            // target (the kit's translator never chains one).
+            next = b->chain[0];
         } else if (!bt_targets_.empty()) {  // indirect: the translator's earlier answer
             const uint32_t linear = s_.seg[CS].base + s_.eip;
             const BlockTarget& t = bt_targets_[linear % kBlockTargets];
@@ -721,6 +726,8 @@ BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
         }
         if (bt_exit_.kind == BlockExit::Kind::Successor)
             ++b->chained[bt_exit_.successor];
+        else if (__builtin_expect(next == b->chain[0], 0))
+            ++b->chained[0];
         else
             ++bt_indirect_hits_;
         b = next;

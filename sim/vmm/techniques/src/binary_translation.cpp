@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "ptv/vmm/cost_model.hpp"
 
@@ -47,6 +48,52 @@ Translation classify(const DecodedInstruction& in) {
     return Translation::Identity;
 }
 
+void chain_known_successor(TranslationUnit& from, UnitExit exit, TranslationUnit& to) {
+    if (!exit.indirect && from.has_successor[exit.slot] && from.successor[exit.slot] == to.eip)
+        TranslationCache::chain(from, exit.slot, to);
+}
+
+namespace {
+
+// What the translator can emit for `how`, or why not: an instruction that
+// needs the VMM has no inline translation, and a control transfer copied
+// unchanged would leave the translation cache.
+void check_translation(const Cpu& cpu, const DecodedInstruction& insn, uint32_t eip,
+                       Translation how) {
+    const bool needs_vmm = insn.system || insn.far;
+    const auto m = ZydisMnemonic(insn.mnemonic);
+    bool sensitive_read = insn.sensitive && !insn.far;
+    switch (m) {
+        case ZYDIS_MNEMONIC_PUSHF:
+        case ZYDIS_MNEMONIC_PUSHFD:
+        case ZYDIS_MNEMONIC_POPF:
+        case ZYDIS_MNEMONIC_POPFD:
+        case ZYDIS_MNEMONIC_POP:
+        case ZYDIS_MNEMONIC_INT:
+        case ZYDIS_MNEMONIC_INT3:
+        case ZYDIS_MNEMONIC_IRET:
+        case ZYDIS_MNEMONIC_IRETD:
+            sensitive_read = false;
+            break;
+        case ZYDIS_MNEMONIC_MOV:  // MOV sreg, r/m loads a segment
+            sensitive_read = sensitive_read && !(insn.op[0].kind == Operand::Kind::Reg &&
+                                                 insn.op[0].reg_class == Operand::RegClass::Sreg);
+            break;
+        default:
+            break;
+    }
+    auto refuse = [&](const char* why) {
+        throw std::logic_error(fmt::format("binary translation of {} at {:#x}: {}",
+                                           cpu.decoder().disassemble(insn.bytes, eip), eip, why));
+    };
+    if (how == Translation::Identity && insn.ends_block && !needs_vmm)
+        refuse("a control transfer copied unchanged would leave the translation cache (inline)");
+    if (how == Translation::Inline && needs_vmm && !sensitive_read)
+        refuse("it changes state the VMM owns: no inline translation can do that (callout)");
+}
+
+}  // namespace
+
 nlohmann::json TranslationCounters::to_json() const {
     return {{"translations", translations},
             {"translated_instructions", translated_instructions},
@@ -58,6 +105,7 @@ nlohmann::json TranslationCounters::to_json() const {
             {"lookups", lookups},
             {"indirect", indirect},
             {"direct_execution", direct_execution},
+            {"units_invalidated", units_invalidated},
             {"identity_executed", identity_executed},
             {"inline_executed", inline_executed},
             {"callouts", callouts}};
@@ -104,6 +152,8 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
     tu.how.clear();
     tu.guest.reserve(kMaxUnitInstructions);  // ops point into it: no reallocation
     tu.callout = false;
+    tu.deprivileged = false;
+    tu.invalid = false;
     tu.inline_count = 0;
     tu.has_successor = {};
     tu.chain = {};
@@ -119,11 +169,16 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
             if (tu.guest.empty()) tu.callout = true;
             break;
         }
-        const Translation how = classify(*insn);
+        const Translation how = decisions_.classify(*insn);
+        check_translation(cpu, *insn, eip, how);
+        // A sensitive or privileged instruction translated identically runs
+        // on its own, as the deprivileged processor runs it.
+        const bool own_unit = how == Translation::Callout ||
+                              (how == Translation::Identity && (insn->system || insn->far));
         const uint32_t last_line = DecodeCache::line_of(base + eip + insn->length - 1);
         // A unit spans at most two code lines (its staleness is two checks),
         // and a callout is a unit of its own: end before either.
-        if (!tu.guest.empty() && (how == Translation::Callout || last_line > first_line + 1)) {
+        if (!tu.guest.empty() && (own_unit || last_line > first_line + 1)) {
             tu.has_successor[1] = true, tu.successor[1] = eip;
             break;
         }
@@ -131,8 +186,9 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
         tu.how.push_back(how);
         eips.push_back(eip);
         eip += insn->length;
-        if (how == Translation::Callout) {
+        if (own_unit) {
             tu.callout = true;
+            tu.deprivileged = how == Translation::Identity;
             if (!insn->ends_block) tu.has_successor[1] = true, tu.successor[1] = eip;
             break;
         }
@@ -165,6 +221,8 @@ void BinaryTranslation::translate(Cpu& cpu, TranslationUnit& tu) {
                               : ZydisMnemonicGetString(ZydisMnemonic(tu.guest[0].mnemonic));
     }
     TranslationCache::watch(cpu, tu);  // stale from the guest's next write into it
+    if (decisions_.invalidate)
+        cpu.watch_code(tu.linear, tu.linear + std::max<uint32_t>(tu.bytes, 1) - 1);
 
     ++bt_.translations;
     bt_.translated_instructions += tu.guest.size();
@@ -221,14 +279,22 @@ void BinaryTranslation::account(TranslationUnit& tu, const BlockExit& exit) {
 Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
     // As Cpu::run, the budget counts steps: instructions and deliveries.
     uint64_t steps = 0;
-    TranslationUnit* from = nullptr;  // the unit just left through a successor
+    TranslationUnit* from = nullptr;  // the unit just left through an exit
     uint8_t via = 0;
+    bool via_indirect = false;  // ... computed at run time
     const CpuState& s = cpu.state();
     while (!cpu.stopped()) {
         if (budget && steps >= budget) {
             cpu.request_stop(fmt::format("instruction budget of {} exhausted", budget),
                              Outcome::InstructionBudget);
             break;
+        }
+        // A write into code: the units it invalidates (the replacement's
+        // own invalidation; the kit's checks line generations on entry).
+        if (decisions_.invalidate && cpu.decode_cache_invalidations() != writes_seen_) {
+            writes_seen_ = cpu.decode_cache_invalidations();
+            if (const auto w = cpu.take_code_written())
+                decisions_.invalidate(cache_, w->first, w->second);
         }
         // Interrupts are taken between units; user code runs directly; 16-
         // bit code (never the guest kernel's here) is interpreted.
@@ -246,8 +312,9 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
         TranslationUnit* tu = from ? TranslationCache::follow(*from, via, linear) : nullptr;
         if (!tu) {
             tu = lookup(cpu, linear | uint64_t(1) << 32);
-            if (from && from->has_successor[via] && from->successor[via] == s.eip) {
-                TranslationCache::chain(*from, via, *tu);
+            const TranslationUnit* linked = from ? from->link[via] : nullptr;
+            if (from) decisions_.chain(*from, UnitExit{via, via_indirect}, *tu);
+            if (from && from->link[via] == tu && linked != tu) {
                 if (tracing())
                     note({"chain",
                           fmt::format("{:#x} -> {:#x}", from->eip, tu->eip),
@@ -257,11 +324,13 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
                           {{"from", fmt::format("{:#x}", from->eip)},
                            {"to", fmt::format("{:#x}", tu->eip)}},
                           "bt"});
-            } else if (keep_graph_ && !from && last_ && last_indirect_) {
+            } else if (keep_graph_ && (!from || via_indirect) && last_ && last_indirect_) {
                 ++indirect_edges_[{last_, tu}];
             }
         }
-        if (TranslationCache::stale(cpu, *tu)) {
+        const bool stale = decisions_.invalidate ? tu->invalid : TranslationCache::stale(cpu, *tu);
+        if (!stale && decisions_.invalidate) tu->checked_at = cpu.decode_cache_invalidations();
+        if (stale) {
             // The guest wrote into this code since it was translated.
             ++bt_.retranslations;
             ++tu->version;
@@ -279,6 +348,17 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
         // (not when drawing the graph or tracing, which record every lookup).
         if (!tu->callout && !keep_graph_ && !tracing()) cpu.remember_block(linear, tu);
         last_indirect_ = false;
+        if (tu->deprivileged) {
+            // Copied unchanged: the real processor runs it, deprivileged.
+            ++tu->executions;
+            ++bt_.identity_executed;
+            run_deprivileged(cpu, tu->guest[0]);
+            ++steps;
+            from = tu->has_successor[1] && s.eip == tu->successor[1] ? tu : nullptr;
+            via = 1, via_indirect = false;
+            last_ = tu;
+            continue;
+        }
         if (tu->callout) {
             // The VMM emulates the instruction on the virtual CPU.
             ++tu->executions;
@@ -296,7 +376,7 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
             cpu.step();
             ++steps;
             from = tu->has_successor[1] && s.eip == tu->successor[1] ? tu : nullptr;
-            via = 1;
+            via = 1, via_indirect = false;
             last_ = tu;
             last_indirect_ = from == nullptr;
             continue;
@@ -316,11 +396,12 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
         switch (exit.kind) {
             case BlockExit::Kind::Successor:
                 from = tu;
-                via = exit.successor;
+                via = exit.successor, via_indirect = false;
                 break;
             case BlockExit::Kind::Indirect:
                 ++bt_.indirect;
-                from = nullptr;
+                from = tu;
+                via = 0, via_indirect = true;
                 last_indirect_ = true;
                 break;
             case BlockExit::Kind::Break:
@@ -331,6 +412,7 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
         }
     }
     bt_.invalidations = cpu.decode_cache_invalidations();
+    bt_.units_invalidated = cache_.invalidated();
     // Indirect transfers the CPU resolved itself were lookups that hit.
     const uint64_t inside = cpu.indirect_hits() - indirect_hits_seen_;
     indirect_hits_seen_ = cpu.indirect_hits();

@@ -33,6 +33,7 @@ TranslationUnit& TranslationCache::insert(uint64_t key, uint32_t eip) {
     tu->linear = uint32_t(key);
     TranslationUnit* p = tu.get();
     units_.emplace(key, std::move(tu));
+    by_linear_.emplace(p->linear, p);
     fast_[slot(key)] = {key, p};
     return *p;
 }
@@ -65,6 +66,26 @@ bool TranslationCache::stale(const Cpu& cpu, TranslationUnit& tu) {
         return true;
     tu.checked_at = cpu.decode_cache_invalidations();
     return false;
+}
+
+std::vector<TranslationUnit*> TranslationCache::overlapping(uint32_t first, uint32_t last) const {
+    // A unit spans at most two 256-byte code lines, so none that starts
+    // more than 512 bytes below `first` reaches it.
+    constexpr uint32_t kMaxUnitBytes = 512;
+    std::vector<TranslationUnit*> v;
+    const uint32_t from = first > kMaxUnitBytes ? first - kMaxUnitBytes : 0;
+    for (auto it = by_linear_.lower_bound(from); it != by_linear_.end() && it->first <= last;
+         ++it) {
+        const TranslationUnit* tu = it->second;
+        const uint32_t end = tu->linear + std::max<uint32_t>(tu->bytes, 1) - 1;
+        if (end >= first) v.push_back(it->second);
+    }
+    return v;
+}
+
+void TranslationCache::invalidate(TranslationUnit& tu) {
+    if (!tu.invalid) ++invalidated_;
+    tu.invalid = true;
 }
 
 std::vector<const TranslationUnit*> TranslationCache::units() const {

@@ -180,6 +180,13 @@ class Cpu {
     Stop take_stop();
     bool interrupt_deliverable() const { return pending_irq_ && s_.interrupts_enabled(); }
     uint32_t code_generation(uint32_t linear) const { return cache_.generation(linear); }
+    // For a translator that invalidates by the bytes written: watch the
+    // code lines of [first, last], and take the bytes written into code
+    // lines since the last call (DecodeCache::watch, take_written).
+    void watch_code(uint32_t first, uint32_t last) { cache_.watch(first, last); }
+    std::optional<std::pair<uint32_t, uint32_t>> take_code_written() {
+        return cache_.take_written();
+    }
 
     // Text for messages: bytes and Intel syntax of the instruction at `eip`.
     std::string describe(uint32_t eip);

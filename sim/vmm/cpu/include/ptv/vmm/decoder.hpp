@@ -6,10 +6,12 @@
 
 #include <Zydis/Zydis.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ptv/vmm/decoded_instruction.hpp"
@@ -53,12 +55,30 @@ class DecodeCache {
         const uint32_t first = address >> kLineShift, last = (address + size - 1) >> kLineShift;
         for (uint32_t l = first; l <= last && l < code_.size(); ++l)
             if (code_[l]) {
-                code_[l] = 0;
+                code_[l] &= kWatched;
                 ++gen_[l];
                 ++invalidations_;
+                written_first_ = std::min(written_first_, address);
+                written_last_ = std::max(written_last_, address + size - 1);
             }
     }
     uint64_t invalidations() const { return invalidations_; }
+    // A translator that invalidates its units itself, by the bytes written
+    // (rather than by line generations), watches the lines its units came
+    // from: a write into them counts as a write into code for as long as
+    // the translation exists, not only until the next decode.
+    void watch(uint32_t first, uint32_t last) {
+        for (uint32_t l = first >> kLineShift; l <= last >> kLineShift && l < code_.size(); ++l)
+            code_[l] |= kWatched;
+    }
+    // The bytes written into code lines since the last call, as one range
+    // [first, last] (nullopt: none).
+    std::optional<std::pair<uint32_t, uint32_t>> take_written() {
+        if (written_first_ > written_last_) return std::nullopt;
+        const std::pair<uint32_t, uint32_t> r{written_first_, written_last_};
+        written_first_ = ~0u, written_last_ = 0;
+        return r;
+    }
     // The write generation of the line holding `address`: a translation of
     // code there is stale once it changes (binary translation checks it).
     uint32_t generation(uint32_t address) const {
@@ -79,9 +99,13 @@ class DecodeCache {
     static size_t slot(uint32_t address) { return (address ^ (address >> 16)) & (kSlots - 1); }
 
     std::vector<Entry> entries_;
+    // Per line: kDecoded (cached instructions from it are current) and
+    // kWatched (a translation holds code from it).
+    static constexpr uint8_t kDecoded = 1, kWatched = 2;
     std::vector<uint8_t> code_;
     std::vector<uint32_t> gen_;
     uint64_t invalidations_ = 0;
+    uint32_t written_first_ = ~0u, written_last_ = 0;
 };
 
 }  // namespace ptv::vmm

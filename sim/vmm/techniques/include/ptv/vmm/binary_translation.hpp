@@ -37,17 +37,56 @@ namespace ptv::vmm {
 // How the translator treats one guest instruction.
 Translation classify(const DecodedInstruction& insn);
 
+// An exit of a unit, taken at run time: its successor slot (0: the branch
+// target, 1: the fall-through), and whether the target was computed at run
+// time (RET, JMP r/m, CALL r/m: slot 0) rather than known when the unit was
+// translated.
+struct UnitExit {
+    uint8_t slot = 0;
+    bool indirect = false;
+};
+
+// The kit's chaining: a unit left through an exit whose successor was known
+// at translation time goes straight to `to` from now on, if `to` is that
+// successor (TranslationCache::chain); an indirect exit is never chained.
+void chain_known_successor(TranslationUnit& from, UnitExit exit, TranslationUnit& to);
+
+// The translator's three decisions (Adams & Agesen 2006, section 3), which
+// a replacement (the binary-translation lab's) may make instead of the
+// kit's: how each guest instruction is translated; whether the exit a unit
+// was just left through is chained to the unit lookup() found for it; and
+// which units a write into code [first, last] invalidates. No `invalidate`
+// (the kit's): a unit is stale once either code line it came from was
+// written (TranslationCache::stale), checked lazily when it is entered.
+struct TranslatorDecisions {
+    Translation (*classify)(const DecodedInstruction&) = &vmm::classify;
+    void (*chain)(TranslationUnit& from, UnitExit exit,
+                  TranslationUnit& to) = &chain_known_successor;
+    void (*invalidate)(TranslationCache& cache, uint32_t first, uint32_t last) = nullptr;
+};
+
+// A sensitive or privileged instruction translated identically runs on the
+// real processor in the deprivileged guest kernel (ring 1 under VMware's
+// VMM), not on the virtual CPU: privileged ones, I/O, CLI/STI, INT n, IRET
+// and far transfers fault (#GP); PUSHF shows the real IF (1) and IOPL (0);
+// POPF leaves IF and IOPL alone (CPL > IOPL); SGDT/SIDT store the VMM's
+// tables' base; SMSW reads the real CR0 (PG, NE, MP set); MOV r/m, CS or SS
+// and PUSH CS or SS show RPL 1. Robin & Irvine (2000) list them; this is
+// why the kit's classify() never translates one identically.
+void run_deprivileged(Cpu& cpu, const DecodedInstruction& insn);
+
 struct TranslationCounters {
     uint64_t translations = 0;  // units translated (retranslations included)
     uint64_t translated_instructions = 0;
-    uint64_t retranslations = 0;    // units found stale and translated again
-    uint64_t invalidations = 0;     // guest writes into lines holding decoded code
-    uint64_t tc_hits = 0;           // lookup() found a current translation
-    uint64_t tc_misses = 0;         // lookup() had to translate
-    uint64_t chained = 0;           // transfers that followed a chain
-    uint64_t lookups = 0;           // transfers through lookup() (indirect, or not yet chained)
-    uint64_t indirect = 0;          // of those, indirect jumps, calls and returns
-    uint64_t direct_execution = 0;  // CPL 3 instructions run directly
+    uint64_t retranslations = 0;     // units found stale and translated again
+    uint64_t invalidations = 0;      // guest writes into lines holding decoded code
+    uint64_t tc_hits = 0;            // lookup() found a current translation
+    uint64_t tc_misses = 0;          // lookup() had to translate
+    uint64_t chained = 0;            // transfers that followed a chain
+    uint64_t lookups = 0;            // transfers through lookup() (indirect, or not yet chained)
+    uint64_t indirect = 0;           // of those, indirect jumps, calls and returns
+    uint64_t direct_execution = 0;   // CPL 3 instructions run directly
+    uint64_t units_invalidated = 0;  // units a write into code invalidated (own invalidation)
     uint64_t identity_executed = 0, inline_executed = 0;
     std::map<std::string, uint64_t> callouts;  // by instruction
     nlohmann::json to_json() const;
@@ -55,7 +94,8 @@ struct TranslationCounters {
 
 class BinaryTranslation : public Technique {
   public:
-    using Technique::Technique;
+    explicit BinaryTranslation(SimulatedMachine& machine, TranslatorDecisions decisions = {})
+        : Technique(machine), decisions_(decisions) {}
     std::string_view name() const override { return "binary-translation"; }
     void start(Cpu& cpu) override;
     Stop run(Cpu& cpu, uint64_t budget) override;
@@ -83,7 +123,9 @@ class BinaryTranslation : public Technique {
 
     void fold(TranslationUnit& tu);
 
+    TranslatorDecisions decisions_;
     TranslationCache cache_;
+    uint64_t writes_seen_ = 0;  // code writes already handed to decisions_.invalidate
     std::map<std::pair<const TranslationUnit*, const TranslationUnit*>, uint64_t> indirect_edges_;
     TranslationCounters bt_;
     const TranslationUnit* last_ = nullptr;  // for the graph's lookup edges

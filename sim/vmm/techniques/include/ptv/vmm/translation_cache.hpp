@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -47,6 +48,13 @@ struct TranslationUnit : TranslatedBlock {
     std::array<uint32_t, 2> successor{};
     std::array<TranslationUnit*, 2> link{};  // successors' units, callouts included
     uint32_t identity_count = 0;
+    // A lone sensitive or privileged instruction translated identically:
+    // it runs as the deprivileged guest kernel would run it on the real
+    // processor (run_deprivileged()), not through the VMM.
+    bool deprivileged = false;
+    // Invalidated by a write into its guest code (a translator that
+    // invalidates by the bytes written; else its lines' generations say it).
+    bool invalid = false;
     uint64_t folded = 0;   // completed executions already counted in the totals
     uint32_t version = 1;  // 2 after the first retranslation, ...
 };
@@ -79,6 +87,14 @@ class TranslationCache {
     static void watch(const Cpu& cpu, TranslationUnit& tu);
     static bool stale(const Cpu& cpu, TranslationUnit& tu);
 
+    // Invalidation by the bytes written, for a translator that does its
+    // own: the units whose guest code overlaps [first, last] (linear
+    // addresses, inclusive), and invalidate(), which marks a unit to be
+    // translated again before it next runs.
+    std::vector<TranslationUnit*> overlapping(uint32_t first, uint32_t last) const;
+    void invalidate(TranslationUnit& tu);
+    uint64_t invalidated() const { return invalidated_; }  // units marked by invalidate()
+
     size_t size() const { return units_.size(); }
     // Every unit, in guest-address order (for the listing and the graph).
     std::vector<const TranslationUnit*> units() const;
@@ -90,6 +106,8 @@ class TranslationCache {
 
   private:
     std::unordered_map<uint64_t, std::unique_ptr<TranslationUnit>> units_;
+    std::multimap<uint32_t, TranslationUnit*> by_linear_;  // for overlapping()
+    uint64_t invalidated_ = 0;
     // The direct-mapped fast path (the TC's hash table, in VMware's words).
     struct FastEntry {
         uint64_t key = ~uint64_t(0);
