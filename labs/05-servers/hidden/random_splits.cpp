@@ -2,7 +2,9 @@
 // a random sequence of GETs and HEADs (headers, small bodies, pipelining,
 // now and then a last request that closes), cut into random pieces sent
 // interleaved with random pauses; every response must be exactly the one
-// expected, in order.
+// expected, in order. The dispatcher/worker may give a kept-alive
+// connection up after a reply that says so, when others wait for a worker
+// (the kit's session does); the finite-state machine has no reason to.
 #include <string>
 
 #include "harness/cases.hpp"
@@ -18,7 +20,8 @@ SERVERS_LAB_CASE("random-splits", random_splits_case) {
     ServerUnderTest server(server_name(prefix), tree, {});
     Report report;
     for (int i = 0; i < kRounds && report.ok(); ++i)
-        check_random_splits(server.port(), ctx.seed() * kRounds + uint64_t(i), report);
+        check_random_splits(server.port(), ctx.seed() * kRounds + uint64_t(i), prefix == "dw",
+                            report);
     ctx.input(std::to_string(kRounds) + " rounds of 6 random clients from seed " +
               std::to_string(ctx.seed()));
     server.stop();

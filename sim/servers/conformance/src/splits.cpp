@@ -133,7 +133,7 @@ struct Client {
 
 }  // namespace
 
-void check_random_splits(int port, uint64_t seed, Report& r) {
+void check_random_splits(int port, uint64_t seed, bool may_close, Report& r) {
     SplitMix64 rng(seed);
     constexpr int kClients = 6;
     std::vector<Client> clients(kClients);
@@ -170,6 +170,7 @@ void check_random_splits(int port, uint64_t seed, Report& r) {
     }
     for (size_t ci = 0; ci < clients.size(); ++ci) {
         Client& c = clients[ci];
+        int reconnects = 0;
         for (size_t i = 0; i < c.xs.size(); ++i) {
             const Exchange& x = c.xs[i];
             auto got = read_response(c.fd, c.buf, x.head, 3);
@@ -178,11 +179,29 @@ void check_random_splits(int port, uint64_t seed, Report& r) {
             if (!r.expect_reply(label, got, x.status, x.body)) break;
             if (x.closes) {
                 r.check(closed_by_peer(c.fd, 3), label + ": not closed after the reply");
-            } else if (!r.check(got->keep_alive, label + ": the reply closes the connection")) {
                 break;
             }
+            if (got->keep_alive) continue;
+            if (!r.check(may_close && i + 1 < c.xs.size() && reconnects < 10,
+                         label + ": the reply closes a connection the client kept alive"))
+                break;
+            // Given up between requests ("Connection: close"): a client then
+            // sends the rest again on a new connection, in random pieces.
+            ++reconnects;
+            close(c.fd);
+            c.fd = connect_to(port);
+            c.buf.clear();
+            if (!r.check(c.fd >= 0, "cannot connect to the server")) break;
+            std::string rest;
+            for (size_t k = i + 1; k < c.xs.size(); ++k) rest += c.xs[k].bytes;
+            for (size_t at = 0; at < rest.size();) {
+                const size_t piece = std::min(rest.size() - at, size_t(rng.between(1, 24)));
+                send_all(c.fd, std::string_view(rest).substr(at, piece));
+                at += piece;
+                std::this_thread::sleep_for(std::chrono::microseconds(rng.below(4) * 500));
+            }
         }
-        close(c.fd);
+        if (c.fd >= 0) close(c.fd);
     }
 }
 
