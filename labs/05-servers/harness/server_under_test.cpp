@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <vector>
 
 #include "ptv/common/clock.hpp"
 #include "ptv/lab/harness.hpp"
@@ -68,8 +69,7 @@ Snapshot Snapshot::take() {
     return s;
 }
 
-// Everything the server uses lives here, shared with its thread: if serve()
-// never returns, the thread is left running and this is never freed.
+// Everything the server uses lives here, and lives until the process ends.
 struct ServerUnderTest::State {
     State(const std::string& root, const ServerOptions& o)
         : disk(root, o.disk_latency, o.cache_files, stop.fd()),
@@ -95,6 +95,11 @@ struct ServerUnderTest::State {
 ServerUnderTest::ServerUnderTest(const std::string& name, const conformance::ServedTree& tree,
                                  const ServerOptions& options, Snapshot* before)
     : name_(name), state_(std::make_shared<State>(tree.root, options)) {
+    // Kept until the process ends: a thread a server leaves running after
+    // serve() returned (which the clean-stop case reports) must not touch
+    // freed memory in the cases that do not look for it.
+    static auto* kept = new std::vector<std::shared_ptr<State>>;  // never destroyed
+    kept->push_back(state_);
     port_ = arch::bound_port(state_->listen_fd);
     std::unique_ptr<arch::Server> server = registry().make(name, state_->env);
     if (before) *before = Snapshot::take();

@@ -14,13 +14,13 @@ bool Report::expect_reply(std::string_view request, const std::optional<http::Re
                           int status, std::optional<std::string_view> body) {
     if (!got)
         return check(false, fmt::format("{}: no complete response (timeout, reset or malformed)",
-                                        printable(request)));
+                                        printable(request, 160)));
     if (got->status != status)
-        return check(false, fmt::format("{}: status {}, expected {}", printable(request),
+        return check(false, fmt::format("{}: status {}, expected {}", printable(request, 160),
                                         got->status, status));
     if (body && got->body != *body)
         return check(false,
-                     fmt::format("{}: body \"{}\" ({} bytes), expected \"{}\"", printable(request),
+                     fmt::format("{}: body \"{}\" ({} bytes), expected \"{}\"", printable(request, 160),
                                  printable(got->body, 40), got->body.size(), printable(*body, 40)));
     return true;
 }

@@ -98,17 +98,17 @@ void DispatcherWorker::serve() {
     Backlog& backlog = *shared;
     std::vector<std::thread> workers;
     for (int i = 0; i < env_.workers; ++i) {
-        workers.emplace_back([this, shared, &backlog] {
+        workers.emplace_back([env = &env_, shared] {
             // A worker waits for its socket, the stop signal and, while
             // idle between requests, the backlog.
-            PollWaiter waiter(env_.stop.fd(), backlog.waiting_fd());
+            PollWaiter waiter(env->stop.fd(), shared->waiting_fd());
             const Session session{waiter,
-                                  env_.service,
-                                  [this](const std::string& path) { return env_.disk.read(path); },
-                                  env_.counters,
-                                  env_.log,
-                                  env_.timeout};
-            while (std::optional<Backlog::Entry> e = backlog.take())
+                                  env->service,
+                                  [env](const std::string& path) { return env->disk.read(path); },
+                                  env->counters,
+                                  env->log,
+                                  env->timeout};
+            while (std::optional<Backlog::Entry> e = shared->take())
                 serve_connection(e->fd, session, e->accepted_ns, ptv::now_ns());
         });
     }
