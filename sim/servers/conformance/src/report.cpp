@@ -19,9 +19,9 @@ bool Report::expect_reply(std::string_view request, const std::optional<http::Re
         return check(false, fmt::format("{}: status {}, expected {}", printable(request, 160),
                                         got->status, status));
     if (body && got->body != *body)
-        return check(false,
-                     fmt::format("{}: body \"{}\" ({} bytes), expected \"{}\"", printable(request, 160),
-                                 printable(got->body, 40), got->body.size(), printable(*body, 40)));
+        return check(false, fmt::format("{}: body \"{}\" ({} bytes), expected \"{}\"",
+                                        printable(request, 160), printable(got->body, 40),
+                                        got->body.size(), printable(*body, 40)));
     return true;
 }
 
