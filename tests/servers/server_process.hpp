@@ -1,7 +1,6 @@
 // Test helpers for sim/servers: a `ptv servers run` process started the way
-// a user starts it, a served directory with known files, and a small raw
-// HTTP client (responses framed by the same libhttp-parser as the servers
-// use, so a framing mistake of ours still shows as a wrong status or body).
+// a user starts it; the served directory with known files and the raw HTTP
+// client come from the conformance library.
 #pragma once
 
 #include <sys/types.h>
@@ -12,6 +11,8 @@
 #include <vector>
 
 #include "process.hpp"
+#include "ptv/servers/conformance/client.hpp"
+#include "ptv/servers/conformance/served_tree.hpp"
 #include "ptv/servers/http/request.hpp"
 
 namespace ptv::test {
@@ -19,23 +20,16 @@ namespace ptv::test {
 // The architectures, as `--arch` spells them.
 const std::vector<std::string>& server_architectures();
 
-// A directory to serve, next to a file outside it:
-//   root/index.html        "<h1>ptvlab</h1>\n"
-//   root/small.txt         kSmallText
-//   root/with space.txt    "spaced\n"
-//   root/big.bin           4 MiB of a repeating pattern
-//   root/sub/a.txt         "a\n" (sub/ has no index.html)
-//   root/fifo              a named pipe (opening it must not hang the server)
-//   root/up                symbolic link to ../outside.txt
-//   root/passwd            symbolic link to /etc/passwd
-//   outside.txt            "outside\n" (must never be served)
-struct ServedTree {
-    ServedTree();
-    TempDir dir;
-    std::string root;
-    static constexpr std::string_view kSmallText = "small file, served\n";
-    static constexpr size_t kBigBytes = 4 << 20;
-};
+// The served directory and the raw client are the conformance library's
+// (sim/servers/conformance), shared with lab 05.
+using servers::conformance::closed_by_peer;
+using servers::conformance::connect_to;
+using servers::conformance::exchange;
+using servers::conformance::get_request;
+using servers::conformance::many_concurrent_requests;
+using servers::conformance::read_response;
+using servers::conformance::send_all;
+using servers::conformance::ServedTree;
 
 // `ptv servers run --port 0 ARGS...` in its own process group; the
 // constructor waits for its "listening" line and fails the test without it.
@@ -71,31 +65,6 @@ class ServerProcess {
     std::string first_line_, output_;
     bool out_of_descriptors_ = false;
 };
-
-// A blocking TCP connection to 127.0.0.1:port (receive timeout 5 s).
-int connect_to(int port);
-void send_all(int fd, std::string_view bytes);
-// Reads one response (HEAD: no body) from fd, keeping extra bytes in
-// `buffer` for the next one; nullopt on timeout, reset or a malformed
-// response.
-std::optional<servers::http::Response> read_response(int fd, std::string& buffer, bool head = false,
-                                                     double timeout_s = 5);
-// True if the peer closes (EOF or reset) within timeout_s, having sent
-// nothing more.
-bool closed_by_peer(int fd, double timeout_s);
-// connect, send `request`, read one response, close.
-std::optional<servers::http::Response> exchange(int port, std::string_view request,
-                                                bool head = false);
-// "GET PATH HTTP/1.1" with a Host header (and `extra` header lines).
-std::string get_request(std::string_view path, std::string_view extra = {},
-                        std::string_view method = "GET");
-
-// Opens `n` connections (in waves of 2,000, each answered before the next,
-// so that the kernel's accept backlog does not overflow), sends one
-// keep-alive GET of /small.txt on each and reads the responses, keeping
-// every connection open until the end (unless the server closes it after
-// its response). Returns how many were answered 200 with the right body.
-int many_concurrent_requests(int port, int n, double timeout_s);
 
 // CPU seconds (user + system) a process has used so far.
 double cpu_seconds(pid_t pid);

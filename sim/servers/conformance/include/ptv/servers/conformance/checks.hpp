@@ -1,0 +1,60 @@
+// The HTTP conformance and robustness checks (sim/servers/README.md, "HTTP,
+// exactly" and "Robustness"), each against a server already listening on
+// 127.0.0.1:port and serving a ServedTree. A check records what did not
+// hold in the Report and leaves the server serving.
+#pragma once
+
+#include <cstdint>
+
+#include "ptv/servers/conformance/report.hpp"
+
+namespace ptv::servers::conformance {
+
+// GET (bytes, length, type) and HEAD (same headers, no body; the connection
+// goes on).
+void check_get_and_head(int port, Report& r);
+// Directories and index.html, escaped names, queries, absolute-form
+// targets, 404s, a FIFO refused without hanging.
+void check_names(int port, Report& r);
+// Never a file outside the root: dot-dot (plain and %-encoded) and links
+// are 403 or 404 and show nothing of the file; dot-dot that stays inside is
+// fine.
+void check_traversal(int port, Report& r);
+// Keep-alive, pipelining, HTTP/1.0 (closes unless asked), Connection: close.
+void check_keep_alive(int port, Report& r);
+// A 4 MiB file arrives whole.
+void check_big_file(int port, Report& r);
+// Malformed requests: 400, 431, 501, 505, 413, each answered with
+// "Connection: close" and closed; a body on a GET is read and dropped.
+void check_malformed(int port, Report& r);
+// Slow clients (the server's timeout must be 0.3 s): half a request gets
+// 408 and is closed, a silent connection is closed, a client trickling its
+// head a byte at a time is cut off; a normal client is served after them.
+void check_slow_clients(int port, Report& r);
+// Clients that reset or close mid-reply leave the server serving.
+void check_disconnect_mid_reply(int port, Report& r);
+
+// Every byte split: a request, and a pipelined pair, sent in two pieces cut
+// at every byte with a pause between them, on one kept-alive connection;
+// each answered exactly as if sent whole.
+void check_byte_splits(int port, Report& r);
+// Random clients from `seed`: a few connections at once, each a random
+// sequence of requests (GET, HEAD, headers, small bodies, pipelining)
+// whose bytes are cut into random pieces sent with random pauses; every
+// response exactly as expected, in order. With `may_close`, the server may
+// end a kept-alive connection after a reply that says "Connection: close"
+// (a worker pool does when others wait for a worker); the client then sends
+// the rest again on a new connection. Without it, that is a failure.
+void check_random_splits(int port, uint64_t seed, bool may_close, Report& r);
+// Slowloris: `slow` clients trickle their heads a byte every 20 ms while
+// `fast` clients are served one after another, each within `limit_s`.
+void check_slowloris_does_not_block(int port, int slow, int fast, double limit_s, Report& r);
+// `idle` clients each make one keep-alive request and stay connected
+// without a word; meanwhile `fresh` new clients are each served within
+// `limit_s`. With `held`, the server must keep every idle connection open
+// and answer a second request on each (an event-driven server can; a
+// worker pool may give idle connections up to serve others, closing them
+// cleanly). Needs about 2 * idle descriptors in this process.
+void check_idle_keep_alive(int port, int idle, int fresh, double limit_s, bool held, Report& r);
+
+}  // namespace ptv::servers::conformance
