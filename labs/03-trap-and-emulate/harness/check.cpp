@@ -55,11 +55,11 @@ void expect_traps(const std::map<std::string, uint64_t>& expected, const Run& la
                                         traps_text(expected)));
 }
 
-void check_guest(Context& ctx, const GuestSpec& guest,
-                 const std::map<std::string, uint64_t>* exact) {
+void check_guest(Context& ctx, const GuestSpec& guest, const std::map<std::string, uint64_t>* exact,
+                 Under under) {
     const Run native = run(guest, Under::Native);
     const Run kit = run(guest, Under::KitVmm);
-    const Run lab = run(guest, Under::StudentVmm);
+    const Run lab = run(guest, under);
     // A generated guest ends on the debug-exit port (from its #GP handler
     // when it has a user program); anything else is the generator's bug.
     if (!guest.image.empty())

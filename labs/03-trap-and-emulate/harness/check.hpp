@@ -21,9 +21,11 @@ void expect_traps(const std::map<std::string, uint64_t>& expected, const Run& la
 std::string traps_text(const std::map<std::string, uint64_t>& traps);
 
 // A whole case: runs `guest` natively, under the kit's table and under the
-// student's handlers; checks equivalence and that the trap counts are the
-// kit's (and `exact`, when given). Records the counts as measures.
+// student's handlers (`under`); checks equivalence and that the trap
+// counts are the kit's (and `exact`, when given). Records the counts as
+// measures.
 void check_guest(Context& ctx, const GuestSpec& guest,
-                 const std::map<std::string, uint64_t>* exact = nullptr);
+                 const std::map<std::string, uint64_t>* exact = nullptr,
+                 Under under = Under::StudentVmm);
 
 }  // namespace ptv::lab::trap

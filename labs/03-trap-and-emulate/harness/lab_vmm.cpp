@@ -33,7 +33,7 @@ bool has_error_code(uint8_t v) {
 
 LabVmm::LabVmm(vmm::SimulatedMachine& machine, Table table)
     : TrapAndEmulate(machine), table_(table) {
-    if (table_ == Table::Kit) return;
+    if (table_ != Table::Student) return;
     handlers_[TrapClass::InterruptFlag] = on_interrupt_flag;
     handlers_[TrapClass::Halt] = on_halt;
     handlers_[TrapClass::PortIo] = on_port_io;

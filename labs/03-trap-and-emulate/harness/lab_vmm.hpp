@@ -14,8 +14,9 @@ namespace ptv::lab::trap {
 class LabVmm : public vmm::TrapAndEmulate, private Vcpu {
   public:
     // Student: the lab's handlers and check_popf; Kit: the kit's reference
-    // table (what the trap counts are checked against).
-    enum class Table { Student, Kit };
+    // table (what the trap counts are checked against); KitWithStudentPopf:
+    // the kit's handlers and the lab's check_popf (part 4 on its own).
+    enum class Table { Student, Kit, KitWithStudentPopf };
     LabVmm(vmm::SimulatedMachine& machine, Table table);
 
     void start(vmm::Cpu& cpu) override;

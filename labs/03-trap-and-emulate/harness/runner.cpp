@@ -43,7 +43,9 @@ Run run(const GuestSpec& guest, Under under) {
         technique = vmm::make_technique("native", machine);
     else
         technique = std::make_unique<LabVmm>(
-            machine, under == Under::StudentVmm ? LabVmm::Table::Student : LabVmm::Table::Kit);
+            machine, under == Under::StudentVmm ? LabVmm::Table::Student
+                     : under == Under::KitVmm   ? LabVmm::Table::Kit
+                                                : LabVmm::Table::KitWithStudentPopf);
     vmm::Cpu cpu(machine.ram(), *technique);
     machine.attach(cpu);
     machine.boot(cpu.state());

@@ -21,7 +21,12 @@ struct GuestSpec {
     uint64_t budget = 2'000'000;
 };
 
-enum class Under { Native, StudentVmm, KitVmm };
+enum class Under {
+    Native,
+    StudentVmm,  // the student's handlers and check_popf
+    KitVmm,      // the kit's reference handlers
+    StudentPopf  // the kit's handlers, the student's check_popf
+};
 
 struct Run {
     std::string outcome;
