@@ -40,19 +40,22 @@ constexpr uint32_t PE = 1u << 0, MP = 1u << 1, EM = 1u << 2, TS = 1u << 3, ET = 
 }
 
 // The trapped instruction, as the VMM decoded it.
+// Part 1: CLI, STI, HLT, IN, OUT. Part 2: MOV CRn, r32 (MovToCr), MOV r32,
+// CRn (MovFromCr), LGDT, LIDT, LTR. Part 3: IRET. Part 4: POPF, which
+// never traps (check_popf in handlers.hpp).
 enum class Mnemonic : uint8_t {
     Cli,
     Sti,
     Hlt,
     In,
-    Out,  // part 1
+    Out,
     MovToCr,
-    MovFromCr,  // part 2: MOV CRn, r32 and MOV r32, CRn
+    MovFromCr,
     Lgdt,
     Lidt,
-    Ltr,   // part 2
-    Iret,  // part 3
-    Popf,  // part 4 (never trapped: see divergence.hpp)
+    Ltr,
+    Iret,
+    Popf
 };
 
 struct Operand {
