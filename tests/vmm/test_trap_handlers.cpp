@@ -2,13 +2,16 @@
 // trap_handlers.*): the classes instructions fall into, and that the table
 // is what the VMM runs. A wrong CLI handler breaks equivalence with the
 // bare machine (Popek & Goldberg's first property); one written from the
-// SDM's definition of CLI keeps it, with the same counts.
+// SDM's definition of CLI keeps it, with the same counts. Also the seams
+// a VMM of one's own plugs into: its shadow descriptors (a return to user
+// mode that traps) and a guest image made in memory.
 #include <doctest/doctest.h>
 
 #include <vector>
 
 #include "guests.hpp"
 #include "ptv/common/memory_hash.hpp"
+#include "ptv/vmb/multiboot.hpp"
 #include "ptv/vmm/decoder.hpp"
 #include "ptv/vmm/trap_and_emulate.hpp"
 #include "ptv/vmm/trap_handlers.hpp"
@@ -146,4 +149,68 @@ TEST_CASE("trap handlers: a CLI handler written from the SDM keeps equivalence")
     CHECK(compare_states(native, r.final_state, r.output).equivalent);
     CHECK(r.instructions == technique.instructions);
     CHECK(r.counters.traps == technique.counters.traps);
+}
+
+namespace {
+
+// A VMM whose shadow GDT gives user code segments DPL 2: an IRET from the
+// deprivileged kernel (ring 3) to user code (RPL 3) then faults, so the
+// return to user mode traps instead of passing as a same-ring return.
+class UserReturnsTrap : public TrapAndEmulate {
+  public:
+    using TrapAndEmulate::TrapAndEmulate;
+
+  protected:
+    uint8_t shadow_access(uint8_t access) const override {
+        const bool code = (access & 0x18) == 0x18, conforming = access & 0x04;
+        if (code && !conforming && ((access >> 5) & 3) == 3)
+            return uint8_t((access & ~0x60) | 0x40);
+        return TrapAndEmulate::shadow_access(access);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("trap handlers: a VMM's own shadow descriptors plug in, and IRET to ring 3 traps") {
+    const auto native = test::run_model("mb-syscall", "native", "20");
+    const auto plain = test::run_model("mb-syscall", "trap-emulate", "20");
+    REQUIRE_FALSE(plain.divergences.empty());  // the known same-ring IRET
+    GuestConfig config;
+    config.image_path = test::guest("mb-syscall");
+    config.name = "mb-syscall";
+    config.cmdline = "20";
+    SimulatedMachine machine(config);
+    UserReturnsTrap vmm(machine);
+    Cpu cpu(machine.ram(), vmm);
+    machine.attach(cpu);
+    machine.boot(cpu.state());
+    vmm.start(cpu);
+    const Stop stop = vmm.run(cpu, 1'000'000);
+    CHECK(outcome_name(stop.outcome) == native.outcome);
+    FinalState f;
+    f.cpu = vmm.guest_view(cpu);
+    f.undefined_flags = cpu.undefined_flags();
+    f.memory_hash = memory_hash(machine.ram());
+    const Equivalence e = compare_states(native, f, machine.output());
+    CHECK_MESSAGE(e.equivalent, e.first_difference);
+    CHECK(vmm.divergences().empty());
+    CHECK(cpu.counters().instructions == native.instructions);
+    // The first IRET to ring 3 and the returns from the 20 int 0x80 (the
+    // 21st, EAX = 1, ends the run in the kernel).
+    CHECK(vmm.counters().traps.at("#GP (iretd)") == 21);
+}
+
+TEST_CASE("a guest image given in memory runs as the same image from its file") {
+    const auto from_file = test::run_model("hello", "native");
+    GuestConfig config;
+    config.name = "hello";
+    config.image = vmb::read_image_file(test::guest("hello"));
+    RunOptions o;
+    o.guest = config;
+    o.technique = "native";
+    const RunResult from_memory = run_guest(o);
+    CHECK(from_memory.outcome == "halted");
+    CHECK(from_memory.output == from_file.output);
+    CHECK(from_memory.instructions == from_file.instructions);
+    CHECK(from_memory.final_state.memory_hash == from_file.final_state.memory_hash);
 }

@@ -41,7 +41,8 @@ SimulatedMachine::SimulatedMachine(const GuestConfig& config)
     : config_(config),
       ram_(checked_ram(config.memory_mib)),
       policy_({config.allow_unclaimed_mmio}) {
-    const std::vector<uint8_t> file = vmb::read_image_file(config_.image_path);
+    const std::vector<uint8_t> file =
+        config_.image.empty() ? vmb::read_image_file(config_.image_path) : config_.image;
     const vmb::MultibootImage image = vmb::parse_multiboot(file, config_.name);
     vmb::load_multiboot(image, file, ram_, config_.name);
     vmb::write_boot_area(ram_, config_.cmdline);

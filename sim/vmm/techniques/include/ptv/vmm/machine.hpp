@@ -22,6 +22,9 @@ namespace ptv::vmm {
 
 struct GuestConfig {
     std::string image_path;
+    // The image itself, when it was made in memory (a generated guest):
+    // used instead of reading image_path.
+    std::vector<uint8_t> image;
     std::string name;
     std::string cmdline;
     uint32_t memory_mib = 64;  // as `ptv kvm run`

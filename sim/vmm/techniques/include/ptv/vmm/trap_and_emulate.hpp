@@ -59,7 +59,10 @@ class TrapAndEmulate : public Technique, protected VirtualCpu {
     uint8_t real_ring(uint8_t virtual_ring) const {
         return virtual_ring == 0 ? kernel_ring() : virtual_ring;
     }
-    uint8_t shadow_access(uint8_t access) const;
+    // The access byte of a descriptor's copy in the shadow GDT (ring
+    // compression). A VMM may shadow more: one that wants the return to
+    // user mode to trap marks user code so an IRET to it faults.
+    virtual uint8_t shadow_access(uint8_t access) const;
     // A #GP the VMM handles by emulating the instruction; a subclass may
     // recognise it as something else first (a hypercall).
     virtual void emulate(Cpu& cpu, const Event& e, const DecodedInstruction* insn);
