@@ -8,6 +8,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config   # compilers, CMake >= 3.25, CTest
+  ninja-build                        # the build tool `make build` drives where it is
   nasm binutils                      # guests: NASM images, ld for the ELF guests
   libzydis-dev                       # x86 disassembly (exit instructions)
   libcli11-dev                       # command-line options
