@@ -1,6 +1,7 @@
 // The grader on its fixture lab (fixtures/00-example): submissions made to
 // end in each status, with the exact points each test gets.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 
 #include "graded.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/lab/grader/temp_dir.hpp"
 
 using namespace ptv::lab;
 using namespace ptv::lab::test;
@@ -84,6 +86,28 @@ TEST_CASE("fixture: each status once, with its points") {
     CHECK(fs::exists(sub.path() + "/lab-tests"));
     CHECK(fs::exists(sub.path() + "/lab-tests-asan"));
     CHECK(result.grader_hash.size() == 18);
+}
+
+TEST_CASE("fixture: what a test leaves in its TMPDIR is removed, however the test ended") {
+    // The crashing and the endless case leave a file in $TMPDIR and never
+    // get to remove it; the grader gives each run a TMPDIR of its own.
+    const std::string mark = std::to_string(::getpid()) + "-" + std::to_string(std::rand());
+    REQUIRE(::setenv("PTV_FIXTURE_MARK", mark.c_str(), 1) == 0);
+    Submission sub({fixture("submissions/mixed")});
+    auto req = request_for(fixture_lab(), sub.path());
+    auto result = grade(req);
+    CHECK(test_named(result, "sort nothing").status == Status::Crashed);
+    CHECK(test_named(result, "sort seven numbers").status == Status::Timeout);
+    const fs::path left = fs::temp_directory_path() / ("ptv-fixture-left-" + mark);
+    CHECK_FALSE(fs::exists(left));
+
+    // Run by hand, the same program does leave it.
+    TempDir mine("ptv-fixture-tmp");
+    const std::string cmd =
+        "TMPDIR=" + mine.path() + " " + sub.path() + "/lab-tests run sort-empty >/dev/null 2>&1";
+    CHECK(std::system(cmd.c_str()) != 0);
+    CHECK(fs::exists(mine.path() + "/ptv-fixture-left-" + mark));
+    ::unsetenv("PTV_FIXTURE_MARK");
 }
 
 TEST_CASE("fixture: --reveal shows a hidden test's seed, input and reproduce command") {

@@ -64,8 +64,14 @@ std::string reproduce_command(const std::string& program, const TestSpec& test, 
     return cmd;
 }
 
-void execute(Run& run, const std::string& program, const TestSpec& test, double limit_s) {
+// `tmp`: the run's own TMPDIR, removed afterwards with whatever the test
+// left there, however it ended (a case killed at its time limit, or a
+// student's thread still running at exit, never unwinds to clean up).
+void execute(Run& run, const std::string& program, const TestSpec& test, double limit_s,
+             const std::string& tmp) {
     auto once = [&](bool kvm) {
+        std::error_code ec;
+        fs::create_directories(tmp, ec);
         ProcessSpec spec;
         spec.argv = {program, "run", test.case_name, "--seed", std::to_string(run.seed)};
         if (test.needs_kvm) {
@@ -77,8 +83,10 @@ void execute(Run& run, const std::string& program, const TestSpec& test, double 
         // never hides the case's own result; the grader reads stderr.
         spec.env = {{"ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0"},
                     {"UBSAN_OPTIONS", "print_stacktrace=1"},
-                    {"TSAN_OPTIONS", "halt_on_error=0"}};
+                    {"TSAN_OPTIONS", "halt_on_error=0"},
+                    {"TMPDIR", tmp}};
         auto r = run_process(spec);
+        fs::remove_all(tmp, ec);
         run.seconds += r.seconds;
         return classify_run(r, limit_s);
     };
@@ -165,7 +173,8 @@ GradeResult grade(const GradeRequest& req) {
     }
     run_parallel(runs.size(), req.jobs, [&](size_t r) {
         const auto& sel = selected[runs[r].test];
-        execute(runs[r], built.at(sel.test->variant).program, *sel.test, sel.part->time_limit_s);
+        execute(runs[r], built.at(sel.test->variant).program, *sel.test, sel.part->time_limit_s,
+                fmt::format("{}/tmp-{}", work.path(), r));
     });
 
     GradeResult result;
