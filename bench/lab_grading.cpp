@@ -1,7 +1,7 @@
 // bench-lab-grading: how long `ptv grade` takes, as a student or a TA runs
 // it, for every lab of the kit with a reference solution: its starter, its
-// reference and each of its mutants (tests/labs/ID/mutants: files that
-// replace the reference's), each graded from a fresh submission directory
+// reference and each of its mutants (tests/labs/ID/mutants: a patch of
+// the reference), each graded from a fresh submission directory
 // with the compiler run in full (no compiler cache: what a laptop without
 // one sees). The limit is the one the labs promise (labs/README.md): a
 // grading on 2 cores in under 60 s. It exits 0 whatever the times are (a
@@ -19,8 +19,8 @@
 #include "ptv/common/cli.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/table.hpp"
-#include "ptv/lab/grader/file_tree.hpp"
 #include "ptv/lab/grader/kit.hpp"
+#include "ptv/lab/grader/mutant.hpp"
 #include "ptv/lab/grader/process.hpp"
 #include "ptv/lab/grader/temp_dir.hpp"
 
@@ -58,11 +58,7 @@ std::vector<Submission> submissions_of(const ptv::lab::Kit& kit, const std::stri
 Graded grade(const ptv::lab::Kit& kit, const std::string& ptv, const std::string& id,
              const Submission& s, unsigned jobs) {
     ptv::lab::TempDir work("ptv-bench-grade");
-    for (const auto& layer : s.layers)
-        for (const auto& e : fs::directory_iterator(layer))
-            if (e.is_regular_file() && e.path().filename() != "mutant.json")
-                ptv::lab::copy_file_to(e.path().string(),
-                                       work.path() + "/" + e.path().filename().string());
+    ptv::lab::assemble_submission(s.layers, work.path());
     ptv::lab::ProcessSpec spec;
     spec.argv = {ptv,        "grade", id,       "--submission",      work.path(),
                  "--format", "json",  "--jobs", std::to_string(jobs)};

@@ -110,6 +110,30 @@ TEST_CASE("fixture: what a test leaves in its TMPDIR is removed, however the tes
     ::unsetenv("PTV_FIXTURE_MARK");
 }
 
+TEST_CASE("fixture: a mutant's patch is applied to the solution, or is an error naming it") {
+    TempDir mutant("ptv-fixture-mutant");
+    auto write = [&](const std::string& text) {
+        std::ofstream(mutant.path() + "/mutant.patch") << text;
+    };
+    write(
+        "--- a/example.cpp\n+++ b/example.cpp\n@@ -10 +10 @@\n-    return a + b;\n"
+        "+    return a - b;\n");
+    Submission sub({fixture("solution"), mutant.path()});
+    std::ifstream in(sub.path() + "/example.cpp");
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str().find("return a - b;") != std::string::npos);
+    CHECK(text.str().find("return a + b;") == std::string::npos);
+    CHECK_FALSE(fs::exists(sub.path() + "/mutant.patch"));
+
+    write(
+        "--- a/example.cpp\n+++ b/example.cpp\n@@ -10 +10 @@\n-    return a * b;\n"
+        "+    return a - b;\n");
+    CHECK_THROWS_WITH_AS(Submission({fixture("solution"), mutant.path()}),
+                         doctest::Contains("mutant.patch does not apply to the solution"),
+                         std::runtime_error);
+}
+
 TEST_CASE("fixture: --reveal shows a hidden test's seed, input and reproduce command") {
     Submission sub({fixture("submissions/mixed")});
     auto req = request_for(fixture_lab(), sub.path(), 4242);

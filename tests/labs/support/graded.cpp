@@ -6,6 +6,7 @@
 #include "ptv/lab/grader/file_tree.hpp"
 #include "ptv/lab/grader/grader_hash.hpp"
 #include "ptv/lab/grader/lab_spec.hpp"
+#include "ptv/lab/grader/mutant.hpp"
 #include "ptv/lab/grader/recipe.hpp"
 
 namespace fs = std::filesystem;
@@ -13,10 +14,7 @@ namespace fs = std::filesystem;
 namespace ptv::lab::test {
 
 Submission::Submission(const std::vector<std::string>& layers) : dir_("ptv-lab-test") {
-    for (const auto& layer : layers)
-        for (const auto& e : fs::directory_iterator(layer))
-            if (e.is_regular_file() && e.path().filename() != "mutant.json")
-                copy_file_to(e.path().string(), dir_.path() + "/" + e.path().filename().string());
+    assemble_submission(layers, dir_.path());
 }
 
 LabUnderTest fixture_lab() {

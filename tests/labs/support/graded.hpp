@@ -12,7 +12,8 @@
 namespace ptv::lab::test {
 
 // A submission directory made of the files of `layers` (directories; a
-// later one's file replaces an earlier one's), without mutant.json.
+// later one's file replaces an earlier one's) and their mutant.patch
+// (assemble_submission, ptv/lab/grader/mutant.hpp).
 class Submission {
   public:
     explicit Submission(const std::vector<std::string>& layers);
