@@ -52,6 +52,12 @@ static void add_server_options(CLI::App& cmd, sa::ServerOptions& o, std::string&
     cmd.add_option("--timeout", o.timeout_s,
                    "S: a connection idle, or sending its request, for longer is closed")
         ->capture_default_str();
+    cmd.add_flag("--list-directories", o.list_directories,
+                 "list a directory that has no index.html (names sorted and escaped) instead of "
+                 "answering 403");
+    cmd.add_flag("!--no-validators", o.validators,
+                 "send no Last-Modified, ETag or Accept-Ranges and ignore conditional and range "
+                 "requests");
     cmd.add_option("--max-fds", o.max_fds,
                    "N: lower the descriptor limit to N (to show running out); default: raise "
                    "it to the hard limit");

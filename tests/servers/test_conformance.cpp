@@ -10,10 +10,13 @@
 #include <unistd.h>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -86,8 +89,9 @@ TEST_CASE_TEMPLATE("conformance: GET and HEAD, status codes, keep-alive, pipelin
     CHECK(server.stop(SIGTERM) == 0);
 }
 
-TEST_CASE_TEMPLATE("robustness: malformed 400, headers 431, methods 501, versions 505", A,
-                   ALL_ARCHITECTURES) {
+TEST_CASE_TEMPLATE(
+    "robustness: malformed 400, URI 414, headers 431, methods and codings 501, versions 505", A,
+    ALL_ARCHITECTURES) {
     ServedTree tree;
     ServerProcess server(args(A::name, tree));
     const int port = server.port();
@@ -188,4 +192,65 @@ TEST_CASE_TEMPLATE("robustness: SIGTERM and SIGINT stop it cleanly, nothing left
         }
         close(fd);
     }
+}
+
+TEST_CASE_TEMPLATE("conformance: validators, conditional and range requests, a changed file", A,
+                   ALL_ARCHITECTURES) {
+    ServedTree tree;
+    ServerProcess server(args(A::name, tree));
+    const int port = server.port();
+    Report report;
+    check_validators_and_ranges(port, report);
+    check_file_changed_on_disk(port, tree, report);
+    CHECK_MESSAGE(report.ok(), report.text());
+    CHECK(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE_TEMPLATE("conformance: --list-directories and --no-validators", A, ALL_ARCHITECTURES) {
+    ServedTree tree;
+    ServerProcess server(args(A::name, tree, {"--list-directories", "--no-validators"}));
+    Report report;
+    check_directory_listing(server.port(), report);
+    check_no_validators(server.port(), report);
+    CHECK_MESSAGE(report.ok(), report.text());
+    CHECK(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE_TEMPLATE("conformance: curl resumes a download, revalidates and asks for a range", A,
+                   ALL_ARCHITECTURES) {
+    // curl itself, as a user runs it: `curl -C -` continues a file cut short
+    // (Range from its size), `--etag-save`/`--etag-compare` revalidate
+    // (If-None-Match), `-z` sends If-Modified-Since, `-r` asks for a range.
+    ServedTree tree;
+    ServerProcess server(args(A::name, tree));
+    const std::string url = fmt::format("http://127.0.0.1:{}/big.bin", server.port());
+    TempDir dir;
+    const std::string part = dir.path + "/big.part", etag = dir.path + "/etag";
+    std::string big(ServedTree::kBigBytes, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = char('A' + i % 26);
+    {
+        std::ofstream f(part, std::ios::binary);
+        f.write(big.data(), 1'234'567);  // a download cut short
+    }
+    auto curl = [](std::vector<std::string> a) {
+        a.insert(a.begin(), {"/usr/bin/curl", "-s", "-S"});
+        return run(a, {}, 30);
+    };
+    Completed resumed = curl({"-C", "-", "-o", part, "-w", "%{http_code}", url});
+    CHECK(resumed.status == 0);
+    CHECK(resumed.out == "206");
+    std::ifstream in(part, std::ios::binary);
+    std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(got.size() == big.size());
+    CHECK(got == big);
+
+    Completed first = curl({"--etag-save", etag, "-o", "/dev/null", "-w", "%{http_code}", url});
+    CHECK(first.out == "200");
+    Completed second = curl({"--etag-compare", etag, "-o", "/dev/null", "-w", "%{http_code}", url});
+    CHECK(second.out == "304");
+    Completed since = curl({"-z", part, "-o", "/dev/null", "-w", "%{http_code}", url});
+    CHECK(since.out == "304");  // the part was written after the file
+    Completed range = curl({"-r", "26-51", url});
+    CHECK(range.out == "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    CHECK(server.stop(SIGTERM) == 0);
 }

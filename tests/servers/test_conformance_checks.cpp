@@ -4,6 +4,7 @@
 // request. Both run in-process, found through the architecture registry, as
 // lab 05 runs a student's servers.
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -137,4 +138,18 @@ TEST_CASE("conformance checks: a server that takes each read for a request fails
     Report random;
     check_random_splits(server.port(), 42, true, random);
     CHECK(!random.ok());
+}
+
+TEST_CASE("conformance checks: a server without validators or listings fails those checks") {
+    ServedTree tree;
+    ptv::test::ServerProcess plain({"--arch", "fsm", "--root", tree.root, "--no-validators"});
+    Report validators;
+    check_validators_and_ranges(plain.port(), validators);
+    REQUIRE(!validators.ok());
+    CHECK(validators.failures().front() == "GET /small.txt: no strong ETag (\"\")");
+    Report listing;
+    check_directory_listing(plain.port(), listing);
+    REQUIRE(!listing.ok());
+    CHECK(listing.failures().front().find("status 403, expected 200") != std::string::npos);
+    CHECK(plain.stop(SIGTERM) == 0);
 }

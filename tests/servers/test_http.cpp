@@ -6,14 +6,17 @@
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/servers/http/disk.hpp"
 #include "ptv/servers/http/reply.hpp"
+#include "ptv/servers/http/representation.hpp"
 #include "ptv/servers/http/request.hpp"
 #include "ptv/servers/http/service.hpp"
 #include "ptv/servers/http/target.hpp"
+#include "ptv/servers/http/validators.hpp"
 #include "server_process.hpp"
 
 using namespace ptv::servers::http;
@@ -97,6 +100,12 @@ TEST_CASE("parser: error statuses do not depend on how the bytes are split") {
         {"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 70000\r\n\r\n" + std::string(70000, 'b'),
          413},
         {big_head, 431},
+        {"GET /" + std::string(kMaxHeadBytes, 'u') + " HTTP/1.1\r\nHost: h\r\n\r\n", 414},
+        {"GET /small HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+        {"GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         501},
+        {"GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n", 0},
     };
     for (const auto& c : cases)
         for (size_t step : {size_t(1), size_t(5), size_t(1 << 20)}) {
@@ -127,6 +136,80 @@ TEST_CASE("targets: decoded, normalised, never above the root") {
     CHECK(resolve_target("/a%00").status == 400);
     CHECK(resolve_target("*").status == 400);
     CHECK(resolve_target("x").status == 400);
+    CHECK(resolve_target("/" + std::string(kMaxTargetBytes, 'a')).status == 414);
+    CHECK(with_trailing_slash("/a%20b?x=/y#f") == "/a%20b/?x=/y#f");
+    CHECK(with_trailing_slash("http://h/sub") == "http://h/sub/");
+    CHECK(names_directory("/"));
+    CHECK(names_directory("/sub/?x=a/b"));
+    CHECK_FALSE(names_directory("/sub?x=a/"));
+}
+
+TEST_CASE("validators: HTTP-dates in the three forms, strong entity tags") {
+    const time_t t = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT (RFC 9110's example)
+    CHECK(format_http_date(t) == "Sun, 06 Nov 1994 08:49:37 GMT");
+    CHECK(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == t);
+    CHECK(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT") == t);
+    CHECK(parse_http_date("Sun Nov  6 08:49:37 1994") == t);
+    CHECK_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37"));
+    CHECK_FALSE(parse_http_date("yesterday"));
+    CHECK_FALSE(parse_http_date(""));
+    struct stat st {};
+    st.st_ino = 0x1234;
+    st.st_size = 19;
+    st.st_mtim = {t, 5};
+    auto v = make_validators(st);
+    CHECK(v->etag == "\"1234-13-2ebc98a1.5\"");
+    CHECK(v->modified == t);
+    CHECK(v->header_lines ==
+          "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nETag: \"1234-13-2ebc98a1.5\"\r\n"
+          "Accept-Ranges: bytes\r\n");
+}
+
+TEST_CASE("representation: conditions and byte ranges decided exactly") {
+    Validators v;
+    v.etag = "\"abc\"";
+    v.modified = 1000;
+    Request q;
+    CHECK_FALSE(not_modified(q, v));
+    q.if_none_match = "\"x\", W/\"abc\"";
+    CHECK(not_modified(q, v));
+    q.if_none_match = "\"x\"";
+    q.if_modified_since = format_http_date(2000);
+    CHECK_FALSE(not_modified(q, v));  // If-None-Match decides
+    q.if_none_match.clear();
+    CHECK(not_modified(q, v));
+    q.if_modified_since = format_http_date(999);
+    CHECK_FALSE(not_modified(q, v));
+
+    using K = ByteRange::Kind;
+    auto range = [&](std::string spec, uint64_t size, std::string if_range = {}) {
+        Request r;
+        r.range = std::move(spec);
+        r.if_range = std::move(if_range);
+        return choose_range(r, v, size);
+    };
+    auto part = [](ByteRange b, uint64_t first, uint64_t length) {
+        return b.kind == K::Part && b.first == first && b.length == length;
+    };
+    CHECK(part(range("bytes=0-0", 10), 0, 1));
+    CHECK(part(range("bytes=2-", 10), 2, 8));
+    CHECK(part(range("bytes=-3", 10), 7, 3));
+    CHECK(part(range("bytes=-30", 10), 0, 10));
+    CHECK(part(range("bytes=5-99", 10), 5, 5));
+    CHECK(range("bytes = 1-2", 10).kind == K::Whole);  // no space around "="
+    CHECK(range("bytes=10-", 10).kind == K::Unsatisfiable);
+    CHECK(range("bytes=-0", 10).kind == K::Unsatisfiable);
+    CHECK(range("bytes=0-", 0).kind == K::Unsatisfiable);
+    CHECK(range("bytes=3-2", 10).kind == K::Whole);
+    CHECK(range("bytes=0-1,4-5", 10).kind == K::Whole);
+    CHECK(range("bytes=a-b", 10).kind == K::Whole);
+    CHECK(range("bytes=-", 10).kind == K::Whole);
+    CHECK(range("items=0-1", 10).kind == K::Whole);
+    CHECK(range("bytes=99999999999999999999-", 10).kind == K::Whole);
+    CHECK(part(range("bytes=0-1", 10, "\"abc\""), 0, 2));
+    CHECK(range("bytes=0-1", 10, "W/\"abc\"").kind == K::Whole);
+    CHECK(part(range("bytes=0-1", 10, format_http_date(1000)), 0, 2));
+    CHECK(range("bytes=0-1", 10, format_http_date(1001)).kind == K::Whole);
 }
 
 TEST_CASE("reply: status line, length, keep-alive spelled per version") {
@@ -172,11 +255,52 @@ TEST_CASE("disk: a miss waits the latency, a hit does not, LRU of whole files") 
     CHECK(disk.stats().misses == 3);
     CHECK(disk.read("").name == "index.html");
     CHECK(disk.read("sub").outcome == DiskRead::Outcome::Forbidden);
+    CHECK(disk.read("sub").directory);
+    CHECK(disk.read("").directory);
+    CHECK_FALSE(disk.read("small.txt").directory);
     CHECK(disk.read("up").outcome == DiskRead::Outcome::Forbidden);
     CHECK(disk.read("passwd").outcome == DiskRead::Outcome::Forbidden);
     CHECK(disk.read("fifo").outcome == DiskRead::Outcome::Forbidden);
     CHECK(disk.read("missing").outcome == DiskRead::Outcome::NotFound);
     CHECK_THROWS_AS(SimulatedDisk("/nonexistent", {}, 0), ptv::UsageError);
+}
+
+TEST_CASE("disk: a cached file changed on disk is read again, with new validators") {
+    ptv::test::ServedTree tree;
+    SimulatedDisk disk(tree.root, std::chrono::milliseconds(0), 8);
+    const std::string path = tree.root + "/v.txt";
+    std::ofstream(path) << "one\n";
+    DiskRead first = disk.read("v.txt");
+    REQUIRE(first.validators);
+    CHECK(disk.lookup("v.txt"));
+    std::ofstream(path) << "two, longer\n";
+    std::this_thread::sleep_for(std::chrono::nanoseconds(kRevalidateNs + 20'000'000));
+    CHECK_FALSE(disk.lookup("v.txt"));  // stale: dropped
+    DiskRead second = disk.read("v.txt");
+    CHECK(*second.bytes == "two, longer\n");
+    REQUIRE(second.validators);
+    CHECK(second.validators->etag != first.validators->etag);
+    CHECK(disk.lookup("v.txt"));
+}
+
+TEST_CASE("disk: listings only when asked, sorted, escaped, hidden files left out") {
+    ptv::test::ServedTree tree;
+    SimulatedDisk disk(tree.root, std::chrono::milliseconds(0), 8);
+    CHECK(disk.read("sub").outcome == DiskRead::Outcome::Forbidden);
+    disk.list_directories(true);
+    DiskRead l = disk.read("sub");
+    REQUIRE(l.outcome == DiskRead::Outcome::Ok);
+    CHECK(l.listing);
+    CHECK(l.directory);
+    CHECK_FALSE(l.validators);
+    CHECK_FALSE(disk.lookup("sub"));  // never cached: the directory can change
+    const std::string& html = *l.bytes;
+    CHECK(html.find(".hidden") == std::string::npos);
+    CHECK(html.find("b&amp;&lt;i&gt;.txt") != std::string::npos);
+    CHECK(html.find("a.txt") < html.find("b%26"));
+    CHECK(html.find("<a href=\"deeper/\">deeper/</a>") != std::string::npos);
+    CHECK(disk.read("").name == "index.html");  // an index wins over a listing
+    CHECK_FALSE(disk.read("").listing);
 }
 
 TEST_CASE("session counters: state in the server versus state in the cookie") {

@@ -133,7 +133,8 @@ int run(const ServerOptions& o, std::FILE* out) {
     StopSignal stop;
     http::SimulatedDisk disk(o.root, std::chrono::milliseconds(o.disk_latency_ms),
                              size_t(o.cache_files), stop.fd());
-    auto service = http::make_service(o.service);
+    disk.list_directories(o.list_directories);
+    auto service = http::make_service(o.service, {o.validators});
     std::optional<trace::TraceWriter> trace;
     if (!o.trace.empty()) trace.emplace(trace::TraceWriter::open(o.trace));
     std::unique_ptr<RequestLog> log;

@@ -79,6 +79,8 @@ std::vector<std::string> service_argv(const SuperserverOptions& o, const Port& p
                                      "--host",
                                      s.host};
     if (s.workers > 0) argv.insert(argv.end(), {"--workers", std::to_string(s.workers)});
+    if (s.list_directories) argv.emplace_back("--list-directories");
+    if (!s.validators) argv.emplace_back("--no-validators");
     return argv;
 }
 

@@ -11,24 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "conn.hpp"
 #include "ptv/servers/conformance/client.hpp"
 #include "ptv/servers/conformance/served_tree.hpp"
 
 namespace ptv::servers::conformance {
 
 namespace {
-
-// A connection closed on every way out of a check.
-struct Conn {
-    explicit Conn(int port) : fd(connect_to(port)) {}
-    ~Conn() {
-        if (fd >= 0) close(fd);
-    }
-    Conn(const Conn&) = delete;
-    Conn& operator=(const Conn&) = delete;
-    int fd;
-    std::string buf;  // bytes read past the last response
-};
 
 bool connected(const Conn& c, Report& r) {
     return r.check(c.fd >= 0, "cannot connect to the server");
@@ -72,7 +61,8 @@ void check_names(int port, Report& r) {
     };
     const Case cases[] = {
         {"/", 200, ServedTree::kIndexHtml},
-        {"/sub", 403, std::nullopt},  // a directory without index.html
+        {"/sub/", 403, std::nullopt},  // a directory without index.html
+        {"/docs/", 200, ServedTree::kDocsIndexHtml},
         {"/with%20space.txt", 200, "spaced\n"},
         {"/small.txt?x=1&y=2", 200, ServedTree::kSmallText},
         {"http://test/small.txt", 200, ServedTree::kSmallText},
@@ -87,6 +77,19 @@ void check_names(int port, Report& r) {
             r.check(got->content_type == "text/html; charset=utf-8",
                     "GET /: Content-Type \"" + got->content_type +
                         "\", expected \"text/html; charset=utf-8\"");
+    }
+    // A directory named without its trailing slash moves to the name with
+    // it (else relative links in its index resolve against its parent),
+    // whether it has an index or not; the query goes along.
+    const std::pair<const char*, const char*> moves[] = {
+        {"/docs", "/docs/"}, {"/sub", "/sub/"}, {"/sub/deeper?x=1", "/sub/deeper/?x=1"}};
+    for (const auto& [path, location] : moves) {
+        const std::string req = get_request(path);
+        auto got = exchange(port, req);
+        if (r.expect_reply(req, got, 301))
+            r.check(got->location == location,
+                    fmt::format("{}: Location \"{}\", expected \"{}\"", printable(req),
+                                got->location, location));
     }
 }
 
@@ -192,7 +195,12 @@ void check_malformed(int port, Report& r) {
         {"GET /small.txt HTTP/1.10\r\nHost: t\r\n\r\n", 400},
         {"GET /small.txt HTTP/1.1\r\nHost: t\r\nContent-Length: x\r\n\r\n", 400},
         {get_request("/small.txt", huge_header), 431},
-        {"GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n", 431},
+        {"GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n", 414},
+        {"GET /" + std::string(100 * 1024, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n", 414},
+        {"GET /" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n", 414},
+        // A transfer coding we do not know (RFC 9112 §6.1).
+        {get_request("/small.txt", "Transfer-Encoding: gzip\r\n") + "xyz", 501},
+        {get_request("/small.txt", "Transfer-Encoding: gzip, chunked\r\n") + "0\r\n\r\n", 501},
         {get_request("/small.txt", {}, "BREW"), 501},
         {get_request("/small.txt", {}, "POST"), 501},
         {get_request("/small.txt", {}, "DELETE"), 501},

@@ -35,6 +35,11 @@ ServedTree::ServedTree() {
     for (size_t i = 0; i < big.size(); ++i) big[i] = char('A' + i % 26);
     write_file(root + "/big.bin", big);
     write_file(root + "/sub/a.txt", "a\n");
+    write_file(root + "/sub/b&<i>.txt", "b\n");
+    write_file(root + "/sub/.hidden", "hidden\n");
+    fs::create_directories(root + "/sub/deeper");
+    fs::create_directories(root + "/docs");
+    write_file(root + "/docs/index.html", kDocsIndexHtml);
     mkfifo((root + "/fifo").c_str(), 0644);
     write_file(base + "/outside.txt", "outside\n");
     fs::create_symlink("../outside.txt", root + "/up");

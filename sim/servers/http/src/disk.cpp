@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstring>
 
+#include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
 
 namespace ptv::servers::http {
@@ -86,14 +87,34 @@ SimulatedDisk::~SimulatedDisk() {
     if (root_fd_ >= 0) close(root_fd_);
 }
 
+SimulatedDisk::FileId SimulatedDisk::id_of(const struct stat& st) {
+    return {st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+}
+
+// A stat() every kRevalidateNs per cached file: a changed file is read
+// again, at the price of a miss. Called with mtx_ held.
+bool SimulatedDisk::still_current(Entry& e) {
+    const uint64_t now = now_ns();
+    if (now - e.checked_ns < kRevalidateNs) return true;
+    struct stat st;
+    if (fstatat(root_fd_, e.read.name.c_str(), &st, 0) != 0 || !(id_of(st) == e.id)) return false;
+    e.checked_ns = now;
+    return true;
+}
+
 std::optional<DiskRead> SimulatedDisk::lookup(const std::string& path) {
     if (capacity_ == 0) return std::nullopt;
     std::lock_guard lk(mtx_);
     auto it = index_.find(path);
     if (it == index_.end()) return std::nullopt;
+    if (!still_current(*it->second)) {
+        lru_.erase(it->second);
+        index_.erase(it);
+        return std::nullopt;
+    }
     lru_.splice(lru_.begin(), lru_, it->second);
     hits_.fetch_add(1, std::memory_order_relaxed);
-    DiskRead r = it->second->second;
+    DiskRead r = it->second->read;
     r.hit = true;
     return r;
 }
@@ -108,23 +129,36 @@ DiskRead SimulatedDisk::read(const std::string& path) {
         int n;
         while ((n = ppoll(&p, stop_fd_ >= 0 ? 1 : 0, &ts, nullptr)) < 0 && errno == EINTR) {
         }
-        if (n > 0) return {Outcome::Unavailable, nullptr, path, false};
+        if (n > 0) {
+            DiskRead stopping;
+            stopping.outcome = Outcome::Unavailable;
+            stopping.name = path;
+            return stopping;
+        }
     }
-    DiskRead r = read_file(path);
-    if (r.outcome == Outcome::Ok) insert(path, r);
+    FileId id;
+    DiskRead r = read_file(path, id);
+    if (r.outcome == Outcome::Ok && r.validators) insert(path, r, id);
     return r;
 }
 
-DiskRead SimulatedDisk::read_file(const std::string& path) const {
+DiskRead SimulatedDisk::read_file(const std::string& path, FileId& id) const {
     DiskRead r;
     r.name = path;
     int fd = open_beneath(root_fd_, path.empty() ? "." : path.c_str());
     if (fd < 0) return r.outcome = outcome_of(errno), r;
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        // A directory is served by its index.html, if it has one.
+        // A directory is served by its index.html, if it has one; else by
+        // its listing if listings are on.
+        r.directory = true;
         int index = open_beneath(fd, "index.html");
         int err = errno;
+        if (index < 0 && err == ENOENT && list_directories_) {
+            DiskRead listing = read_listing(fd, path);
+            close(fd);
+            return listing;
+        }
         close(fd);
         fd = index;
         r.name = path.empty() ? "index.html" : path + "/index.html";
@@ -135,44 +169,57 @@ DiskRead SimulatedDisk::read_file(const std::string& path) const {
         close(fd);
         return r.outcome = Outcome::Forbidden, r;
     }
-    if (size_t(st.st_size) > kMaxFileBytes) {
-        close(fd);
-        return r.outcome = Outcome::TooLarge, r;
+    // Read until the file holds still: the entity tag must name exactly the
+    // bytes served (a strong validator), or a resumed download would splice
+    // two versions. A file that keeps changing is served without one.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        if (size_t(st.st_size) > kMaxFileBytes) {
+            close(fd);
+            return r.outcome = Outcome::TooLarge, r;
+        }
+        auto bytes = std::make_shared<std::string>();
+        try {
+            bytes->resize(size_t(st.st_size));
+        } catch (const std::bad_alloc&) {
+            close(fd);
+            return r.outcome = Outcome::Unavailable, r;
+        }
+        size_t got = 0;
+        while (got < bytes->size()) {
+            ssize_t n = pread(fd, bytes->data() + got, bytes->size() - got, off_t(got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;  // shrank under us: serve what is there
+            got += size_t(n);
+        }
+        bytes->resize(got);
+        r.outcome = Outcome::Ok;
+        r.bytes = std::move(bytes);
+        struct stat after;
+        if (fstat(fd, &after) != 0) break;
+        if (id_of(after) == id_of(st) && size_t(after.st_size) == got) {
+            id = id_of(after);
+            r.validators = make_validators(after);
+            break;
+        }
+        st = after;
     }
-    auto bytes = std::make_shared<std::string>();
-    try {
-        bytes->resize(size_t(st.st_size));
-    } catch (const std::bad_alloc&) {
-        close(fd);
-        return r.outcome = Outcome::Unavailable, r;
-    }
-    size_t got = 0;
-    while (got < bytes->size()) {
-        ssize_t n = pread(fd, bytes->data() + got, bytes->size() - got, off_t(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;  // shrank under us: serve what is there
-        got += size_t(n);
-    }
-    bytes->resize(got);
     close(fd);
-    r.outcome = Outcome::Ok;
-    r.bytes = std::move(bytes);
     return r;
 }
 
-void SimulatedDisk::insert(const std::string& path, const DiskRead& r) {
+void SimulatedDisk::insert(const std::string& path, const DiskRead& r, const FileId& id) {
     if (capacity_ == 0 || r.bytes->size() > kMaxCachedBytes) return;
     std::lock_guard lk(mtx_);
     auto it = index_.find(path);
     if (it != index_.end()) {  // two misses raced; keep the newer read
-        it->second->second = r;
+        *it->second = {path, r, id, now_ns()};
         lru_.splice(lru_.begin(), lru_, it->second);
         return;
     }
-    lru_.emplace_front(path, r);
+    lru_.push_front({path, r, id, now_ns()});
     index_.emplace(path, lru_.begin());
     while (lru_.size() > capacity_) {
-        index_.erase(lru_.back().first);
+        index_.erase(lru_.back().path);
         lru_.pop_back();
     }
 }

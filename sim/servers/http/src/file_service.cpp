@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "ptv/common/error.hpp"
+#include "ptv/servers/http/representation.hpp"
 #include "ptv/servers/http/service.hpp"
 #include "ptv/servers/http/target.hpp"
 
@@ -38,15 +39,20 @@ std::string_view content_type_for(std::string_view name) {
     return "application/octet-stream";
 }
 
-Reply Service::finish(const Request&, const DiskRead& read) {
+namespace {
+
+Reply reply_to_read(const Request& request, const DiskRead& read, bool validators) {
+    // A directory named without its slash: relative links in its index
+    // would resolve against its parent, so send the client to "dir/".
+    if (read.directory && !names_directory(request.target)) {
+        Reply r = error_reply(301);
+        r.extra_headers = fmt::format("Location: {}\r\n", with_trailing_slash(request.target));
+        return r;
+    }
     using O = DiskRead::Outcome;
     switch (read.outcome) {
-        case O::Ok: {
-            Reply r;
-            r.content_type = std::string(content_type_for(read.name));
-            r.body = read.bytes;
-            return r;
-        }
+        case O::Ok:
+            return file_reply(request, read, validators);
         case O::NotFound:
             return error_reply(404);
         case O::Forbidden:
@@ -60,21 +66,30 @@ Reply Service::finish(const Request&, const DiskRead& read) {
     return error_reply(500);
 }
 
-namespace {
-
 class FileService final : public Service {
   public:
+    explicit FileService(FileOptions options) : options_(options) {}
     Plan plan(const Request& request) override {
         Target t = resolve_target(request.target);
         if (t.status != 0) return {error_reply(t.status), {}};
         return {std::nullopt, std::move(t.path)};
     }
+    Reply finish(const Request& request, const DiskRead& read) override {
+        return reply_to_read(request, read, options_.validators);
+    }
+
+  private:
+    FileOptions options_;
 };
 
 }  // namespace
 
-std::unique_ptr<Service> make_file_service() {
-    return std::make_unique<FileService>();
+Reply Service::finish(const Request& request, const DiskRead& read) {
+    return reply_to_read(request, read, true);
+}
+
+std::unique_ptr<Service> make_file_service(FileOptions options) {
+    return std::make_unique<FileService>(options);
 }
 
 ServiceKind parse_service(std::string_view name) {
@@ -97,16 +112,16 @@ std::string_view to_string(ServiceKind kind) {
     return "?";
 }
 
-std::unique_ptr<Service> make_service(ServiceKind kind) {
+std::unique_ptr<Service> make_service(ServiceKind kind, FileOptions files) {
     switch (kind) {
         case ServiceKind::Files:
-            return make_file_service();
+            return make_file_service(files);
         case ServiceKind::StatefulCounter:
             return make_stateful_counter();
         case ServiceKind::StatelessCounter:
             return make_stateless_counter();
     }
-    return make_file_service();
+    return make_file_service(files);
 }
 
 }  // namespace ptv::servers::http

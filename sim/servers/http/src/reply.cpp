@@ -11,6 +11,12 @@ std::string_view reason_phrase(int status) {
     switch (status) {
         case 200:
             return "OK";
+        case 206:
+            return "Partial Content";
+        case 301:
+            return "Moved Permanently";
+        case 304:
+            return "Not Modified";
         case 400:
             return "Bad Request";
         case 403:
@@ -21,6 +27,10 @@ std::string_view reason_phrase(int status) {
             return "Request Timeout";
         case 413:
             return "Content Too Large";
+        case 414:
+            return "URI Too Long";
+        case 416:
+            return "Range Not Satisfiable";
         case 431:
             return "Request Header Fields Too Large";
         case 500:
@@ -42,8 +52,8 @@ Reply error_reply(int status, std::string_view detail) {
     std::string text = fmt::format("{} {}\n", status, reason_phrase(status));
     if (!detail.empty()) text += fmt::format("{}\n", detail);
     r.body = std::make_shared<const std::string>(std::move(text));
-    r.close = status == 400 || status == 408 || status == 413 || status == 431 || status == 501 ||
-              status == 505;
+    r.close = status == 400 || status == 408 || status == 413 || status == 414 || status == 431 ||
+              status == 501 || status == 505;
     return r;
 }
 
@@ -62,12 +72,13 @@ std::string_view http_date() {
 
 std::string render_head(const Reply& reply, const Request& request, bool keep_alive) {
     std::string head;
-    head.reserve(192 + reply.extra_headers.size());
-    fmt::format_to(std::back_inserter(head),
-                   "HTTP/1.1 {} {}\r\nServer: ptvlab\r\nDate: {}\r\nContent-Type: {}\r\n"
-                   "Content-Length: {}\r\n",
-                   reply.status, reason_phrase(reply.status), http_date(), reply.content_type,
-                   reply.body_size());
+    head.reserve(256 + reply.extra_headers.size());
+    fmt::format_to(std::back_inserter(head), "HTTP/1.1 {} {}\r\nServer: ptvlab\r\nDate: {}\r\n",
+                   reply.status, reason_phrase(reply.status), http_date());
+    if (!reply.not_modified)
+        fmt::format_to(std::back_inserter(head), "Content-Type: {}\r\nContent-Length: {}\r\n",
+                       reply.content_type, reply.body_size());
+    if (reply.validators) head += reply.validators->header_lines;
     if (!keep_alive)
         head += "Connection: close\r\n";
     else if (request.version_minor == 0)

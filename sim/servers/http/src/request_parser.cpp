@@ -43,6 +43,8 @@ struct RequestParser::Impl {
     std::string field, value;
     bool in_value = false;
     bool host_seen = false, duplicate_host = false;
+    bool in_headers = false;      // the request line is over
+    std::string transfer_coding;  // Transfer-Encoding's codings, comma-joined
     // The first bytes of the request, to tell an unknown method (501) from
     // garbage (400): libhttp-parser stops at the first byte that starts no
     // method it knows.
@@ -59,6 +61,8 @@ struct RequestParser::Impl {
         value.clear();
         in_value = false;
         host_seen = duplicate_host = false;
+        in_headers = false;
+        transfer_coding.clear();
         prefix.clear();
         probing_method = false;
     }
@@ -72,6 +76,18 @@ struct RequestParser::Impl {
         } else if (iequals(field, "cookie")) {
             if (!r.cookie.empty()) r.cookie += "; ";
             r.cookie += value;
+        } else if (iequals(field, "transfer-encoding")) {
+            if (!transfer_coding.empty()) transfer_coding += ',';
+            transfer_coding += value;
+        } else if (iequals(field, "if-none-match")) {
+            if (!r.if_none_match.empty()) r.if_none_match += ", ";
+            r.if_none_match += value;
+        } else if (iequals(field, "if-modified-since")) {
+            r.if_modified_since = value;
+        } else if (iequals(field, "range")) {
+            r.range = value;
+        } else if (iequals(field, "if-range")) {
+            r.if_range = value;
         }
         field.clear();
         value.clear();
@@ -86,6 +102,7 @@ struct RequestParser::Impl {
     }
     static int on_header_field(http_parser* p, const char* at, size_t n) {
         Impl& s = of(p);
+        s.in_headers = true;
         if (s.in_value) s.commit_header();
         s.field.append(at, n);
         return 0;
@@ -96,10 +113,26 @@ struct RequestParser::Impl {
         s.value.append(at, n);
         return 0;
     }
+    // RFC 9112 §6.1: a transfer coding the server does not understand is
+    // 501; chunked is the only one we do (libhttp-parser would say 400).
+    bool unknown_transfer_coding() const {
+        std::string_view rest = transfer_coding;
+        while (!rest.empty()) {
+            size_t comma = rest.find(',');
+            std::string_view coding = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+                coding.remove_prefix(1);
+            while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+                coding.remove_suffix(1);
+            if (!coding.empty() && !iequals(coding, "chunked")) return true;
+        }
+        return false;
+    }
     static int on_headers_complete(http_parser* p) {
         Impl& s = of(p);
         if (s.in_value || !s.field.empty()) s.commit_header();
-        s.headers_done = true;
+        s.headers_done = s.in_headers = true;
         Request& r = s.owner->request_;
         r.version_major = p->http_major;
         r.version_minor = p->http_minor;
@@ -111,6 +144,7 @@ struct RequestParser::Impl {
         // read a body we will not use.
         if (r.version_major != 1) return s.early_error = 505, -1;
         if (r.method == Method::Other) return s.early_error = 501, -1;
+        if (s.unknown_transfer_coding()) return s.early_error = 501, -1;
         // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request
         // without exactly one Host header.
         if (s.duplicate_host || (r.version_minor >= 1 && !s.host_seen))
@@ -189,13 +223,14 @@ RequestParser::Outcome RequestParser::feed(std::string_view bytes) {
         return {Status::Error, 0, status};
     }
     // Feed the head in slices that never pass the limit, so that 431 does
-    // not depend on how the bytes were split.
+    // not depend on how the bytes were split. A request line that alone
+    // reaches the limit is a URI too long (414), not a header block.
     size_t done = 0;
     while (done < bytes.size()) {
         std::string_view slice = bytes.substr(done);
         if (!s.headers_done) {
             size_t budget = kMaxHeadBytes - s.head_bytes;
-            if (budget == 0) return {Status::Error, done, 431};
+            if (budget == 0) return {Status::Error, done, s.in_headers ? 431 : 414};
             if (slice.size() > budget) slice = slice.substr(0, budget);
         }
         const bool head_before = s.headers_done;
@@ -213,12 +248,12 @@ RequestParser::Outcome RequestParser::feed(std::string_view bytes) {
                 if (status == 0) return {Status::NeedMore, bytes.size()};
                 return {Status::Error, done, status};
             }
-            if (err == HPE_HEADER_OVERFLOW) return {Status::Error, done, 431};
+            if (err == HPE_HEADER_OVERFLOW) return {Status::Error, done, s.in_headers ? 431 : 414};
             return {Status::Error, done, 400};
         }
         if (n < slice.size()) return {Status::Error, done, 400};  // should not happen
         if (!s.headers_done && s.head_bytes >= kMaxHeadBytes && done < bytes.size())
-            return {Status::Error, done, 431};
+            return {Status::Error, done, s.in_headers ? 431 : 414};
     }
     return {Status::NeedMore, done};
 }
@@ -254,6 +289,16 @@ struct ResponseParser::Impl {
             r.connection = value;
         else if (iequals(field, "content-length"))
             r.content_length = std::strtoll(value.c_str(), nullptr, 10);
+        else if (iequals(field, "etag"))
+            r.etag = value;
+        else if (iequals(field, "last-modified"))
+            r.last_modified = value;
+        else if (iequals(field, "accept-ranges"))
+            r.accept_ranges = value;
+        else if (iequals(field, "content-range"))
+            r.content_range = value;
+        else if (iequals(field, "location"))
+            r.location = value;
         field.clear();
         value.clear();
         in_value = false;

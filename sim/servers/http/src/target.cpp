@@ -19,7 +19,8 @@ int hex_value(char c) {
 }  // namespace
 
 Target resolve_target(std::string_view target) {
-    if (target.empty() || target.size() > 4096) return {400, {}};
+    if (target.empty()) return {400, {}};
+    if (target.size() > kMaxTargetBytes) return {414, {}};
     http_parser_url url;
     http_parser_url_init(&url);
     if (http_parser_parse_url(target.data(), target.size(), 0, &url) != 0) return {400, {}};
@@ -65,6 +66,27 @@ Target resolve_target(std::string_view target) {
         t.path += seg;
     }
     return t;
+}
+
+}  // namespace ptv::servers::http
+
+namespace ptv::servers::http {
+
+// '?' and '#' cannot appear before the path (not in a scheme or an
+// authority), so the first of them ends it in origin- and absolute-form.
+std::string with_trailing_slash(std::string_view target) {
+    size_t end = target.find_first_of("?#");
+    if (end == std::string_view::npos) end = target.size();
+    std::string moved(target.substr(0, end));
+    moved += '/';
+    moved += target.substr(end);
+    return moved;
+}
+
+bool names_directory(std::string_view target) {
+    size_t end = target.find_first_of("?#");
+    std::string_view path = target.substr(0, end);
+    return !path.empty() && path.back() == '/';
 }
 
 }  // namespace ptv::servers::http

@@ -50,6 +50,8 @@ struct ServerOptions {
     int cache_files = 64;
     int workers = 0;  // 0: default_workers(arch)
     double timeout_s = 10;
+    bool list_directories = false;  // a directory without index.html is listed, not 403
+    bool validators = true;         // Last-Modified, ETag, conditional and range requests
     std::string trace;
     size_t trace_capacity = 1 << 20;  // requests the trace holds
     int listen_fd = -1;               // serve this inherited listening socket (superserver)

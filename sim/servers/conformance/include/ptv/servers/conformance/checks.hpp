@@ -10,11 +10,14 @@
 
 namespace ptv::servers::conformance {
 
+struct ServedTree;
+
 // GET (bytes, length, type) and HEAD (same headers, no body; the connection
 // goes on).
 void check_get_and_head(int port, Report& r);
-// Directories and index.html, escaped names, queries, absolute-form
-// targets, 404s, a FIFO refused without hanging.
+// Directories and index.html (a directory without its slash: 301 to the
+// name with it), escaped names, queries, absolute-form targets, 404s, a
+// FIFO refused without hanging.
 void check_names(int port, Report& r);
 // Never a file outside the root: dot-dot (plain and %-encoded) and links
 // are 403 or 404 and show nothing of the file; dot-dot that stays inside is
@@ -24,7 +27,8 @@ void check_traversal(int port, Report& r);
 void check_keep_alive(int port, Report& r);
 // A 4 MiB file arrives whole.
 void check_big_file(int port, Report& r);
-// Malformed requests: 400, 431, 501, 505, 413, each answered with
+// Malformed requests: 400, 414, 431, 501 (methods, transfer codings), 505,
+// 413, each answered with
 // "Connection: close" and closed; a body on a GET is read and dropped.
 void check_malformed(int port, Report& r);
 // Slow clients (the server's timeout must be 0.3 s): half a request gets
@@ -33,6 +37,24 @@ void check_malformed(int port, Report& r);
 void check_slow_clients(int port, Report& r);
 // Clients that reset or close mid-reply leave the server serving.
 void check_disconnect_mid_reply(int port, Report& r);
+
+// Last-Modified, a strong ETag and Accept-Ranges on a file; 304 for a
+// matching If-None-Match (weak comparison, "*") or an If-Modified-Since not
+// before the file, with If-None-Match deciding when both are there; single
+// byte ranges as 206 with Content-Range, 416 with "bytes */size" past the
+// end, the whole file for several ranges, invalid ones, another unit, a
+// failed If-Range or a HEAD; the connection goes on after 304 and 416.
+void check_validators_and_ranges(int port, Report& r);
+// A file rewritten on disk is served new (with a new ETag) within the
+// cache's revalidation time, and a removed one is 404.
+void check_file_changed_on_disk(int port, const ServedTree& tree, Report& r);
+// For a server run with --list-directories: /sub/ lists its files sorted,
+// names escaped in the text and percent-encoded in the links, hidden
+// files left out, subdirectories with a slash.
+void check_directory_listing(int port, Report& r);
+// For a server run with --no-validators: no validators, ranges and
+// conditions ignored.
+void check_no_validators(int port, Report& r);
 
 // Every byte split: a request, and a pipelined pair, sent in two pieces cut
 // at every byte with a pause between them, on one kept-alive connection;

@@ -7,7 +7,10 @@
 // wait in parallel (like an SSD with a deep queue), so K blocked workers
 // overlap K waits -- exactly what Fig. 3-3's table says threads buy.
 // The cache is per process: after fork() each process warms its own (the
-// Flash paper's point about multi-process servers).
+// Flash paper's point about multi-process servers). A cached file is
+// checked against the disk (inode, size, modification time) when it was
+// last checked more than kRevalidateNs ago, so a file changed on disk is
+// served changed within that time (nginx's open_file_cache_valid, in small).
 #pragma once
 
 #include <atomic>
@@ -20,10 +23,13 @@
 #include <string>
 #include <unordered_map>
 
+#include "ptv/servers/http/validators.hpp"
+
 namespace ptv::servers::http {
 
 inline constexpr size_t kMaxFileBytes = 64 << 20;   // larger files are refused (403)
 inline constexpr size_t kMaxCachedBytes = 1 << 20;  // larger files are never cached
+inline constexpr uint64_t kRevalidateNs = 100'000'000;
 
 struct DiskRead {
     enum class Outcome : uint8_t {
@@ -37,6 +43,13 @@ struct DiskRead {
     std::shared_ptr<const std::string> bytes;
     std::string name;  // the file served: "docs/index.html" for "docs"
     bool hit = false;  // from the cache, without latency
+    // The path names a directory (served by its index.html or its listing;
+    // Forbidden if it has neither): its URL must end with a slash.
+    bool directory = false;
+    bool listing = false;  // the bytes are the directory's generated HTML listing
+    // Last-Modified and ETag of the bytes read; null for a listing, and for
+    // a file that kept changing while it was read.
+    std::shared_ptr<const Validators> validators;
 };
 
 struct DiskStats {
@@ -50,6 +63,9 @@ class SimulatedDisk {
     // readable (-1: never).
     SimulatedDisk(const std::string& root, std::chrono::microseconds latency, size_t cache_files,
                   int stop_fd = -1);
+    // A directory without index.html is listed (sorted, names escaped,
+    // names starting with '.' left out) instead of refused (403).
+    void list_directories(bool on) { list_directories_ = on; }
     ~SimulatedDisk();
     SimulatedDisk(const SimulatedDisk&) = delete;
     SimulatedDisk& operator=(const SimulatedDisk&) = delete;
@@ -65,15 +81,38 @@ class SimulatedDisk {
     size_t cache_files() const { return capacity_; }
 
   private:
-    DiskRead read_file(const std::string& path) const;
-    void insert(const std::string& path, const DiskRead& r);
+    // What a cached read was made from: if the file on disk no longer
+    // matches, the entry is stale.
+    struct FileId {
+        dev_t dev = 0;
+        ino_t ino = 0;
+        off_t size = 0;
+        timespec mtime{};
+        bool operator==(const FileId& o) const {
+            return dev == o.dev && ino == o.ino && size == o.size &&
+                   mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+        }
+    };
+    struct Entry {
+        std::string path;
+        DiskRead read;
+        FileId id;
+        uint64_t checked_ns;
+    };
+    static FileId id_of(const struct stat& st);
+
+    DiskRead read_file(const std::string& path, FileId& id) const;
+    DiskRead read_listing(int dir_fd, const std::string& path) const;
+    bool still_current(Entry& e);
+    void insert(const std::string& path, const DiskRead& r, const FileId& id);
 
     int root_fd_ = -1;
     std::chrono::microseconds latency_;
     size_t capacity_;
     int stop_fd_;
+    bool list_directories_ = false;
     std::mutex mtx_;
-    std::list<std::pair<std::string, DiskRead>> lru_;  // most recent first
+    std::list<Entry> lru_;  // most recent first
     std::unordered_map<std::string, decltype(lru_)::iterator> index_;
     std::atomic<uint64_t> hits_{0}, misses_{0};
 };

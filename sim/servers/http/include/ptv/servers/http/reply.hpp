@@ -8,15 +8,20 @@
 #include <string_view>
 
 #include "ptv/servers/http/request.hpp"
+#include "ptv/servers/http/validators.hpp"
 
 namespace ptv::servers::http {
 
 struct Reply {
     int status = 200;
     std::string content_type = "text/plain; charset=utf-8";
-    std::shared_ptr<const std::string> body;  // null = empty
-    std::string extra_headers;                // whole lines: "Set-Cookie: a=b\r\n"
-    bool close = false;                       // the server closes the connection after it
+    std::shared_ptr<const std::string> body;       // null = empty
+    std::string extra_headers;                     // whole lines: "Set-Cookie: a=b\r\n"
+    std::shared_ptr<const Validators> validators;  // a file's Last-Modified and ETag; null: none
+    // 304 Not Modified: no Content-Type or Content-Length (RFC 9110 §15.4.5:
+    // the reply describes no content of its own) and no body.
+    bool not_modified = false;
+    bool close = false;  // the server closes the connection after it
 
     size_t body_size() const { return body ? body->size() : 0; }
 };
@@ -25,8 +30,8 @@ struct Reply {
 std::string_view reason_phrase(int status);
 
 // A short text reply for an error status ("404 Not Found\n" plus `detail`).
-// 400, 408, 413, 431, 501 and 505 close the connection: after them the rest
-// of the stream cannot be trusted.
+// 400, 408, 413, 414, 431, 501 and 505 close the connection: after them the
+// rest of the stream cannot be trusted.
 Reply error_reply(int status, std::string_view detail = {});
 
 // The status line and headers. `keep_alive` is the server's decision for

@@ -7,8 +7,10 @@
 // decides the error statuses the robustness rules ask for:
 //   400 malformed request, missing Host in HTTP/1.1
 //   413 a body over kMaxBodyBytes (GET and HEAD bodies are read and dropped)
+//   414 a request line that is still going at kMaxHeadBytes (RFC 9112 §3)
 //   431 a request line plus headers over kMaxHeadBytes
-//   501 any method but GET and HEAD (a well-formed token we do not implement)
+//   501 any method but GET and HEAD (a well-formed token we do not implement),
+//       a transfer coding other than chunked (RFC 9112 §6.1)
 //   505 an HTTP major version other than 1
 #pragma once
 
@@ -32,6 +34,9 @@ struct Request {
     bool keep_alive = true;  // what the client asked for (Connection, version)
     std::string host;
     std::string cookie;  // the Cookie header ("" if none)
+    // The conditional and range request headers (RFC 9110 §13, §14), as
+    // sent ("" if absent); representation.hpp decides what they mean.
+    std::string if_none_match, if_modified_since, range, if_range;
 };
 
 // Parses one request at a time from a byte stream.
@@ -78,6 +83,7 @@ struct Response {
     int status = 0;
     bool keep_alive = true;
     std::string content_type, set_cookie, connection;
+    std::string etag, last_modified, accept_ranges, content_range, location;
     int64_t content_length = -1;  // the header's value; -1 if absent
     std::string body;
 };

@@ -38,8 +38,15 @@ enum class ServiceKind { Files, StatefulCounter, StatelessCounter };
 ServiceKind parse_service(std::string_view name);
 std::string_view to_string(ServiceKind kind);
 
-// GET and HEAD of the files under the root (a directory: its index.html).
-std::unique_ptr<Service> make_file_service();
+// GET and HEAD of the files under the root (a directory: its index.html, or
+// its listing; named without its trailing slash: 301 to the name with it).
+// With `validators` (the default) replies carry Last-Modified, ETag and
+// Accept-Ranges and answer conditional and range requests
+// (representation.hpp); without, neither (`--no-validators`).
+struct FileOptions {
+    bool validators = true;
+};
+std::unique_ptr<Service> make_file_service(FileOptions options = {});
 
 // The session counter of the stateful/stateless comparison (ch. 3.3,
 // "Stateless versus stateful servers"), on "/" only:
@@ -53,7 +60,7 @@ std::unique_ptr<Service> make_file_service();
 std::unique_ptr<Service> make_stateful_counter();
 std::unique_ptr<Service> make_stateless_counter();
 
-std::unique_ptr<Service> make_service(ServiceKind kind);
+std::unique_ptr<Service> make_service(ServiceKind kind, FileOptions files = {});
 
 // "text/html; charset=utf-8" for "a/b.html"; application/octet-stream for
 // names we do not know.
