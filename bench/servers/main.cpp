@@ -116,6 +116,11 @@ std::string ratio(double a, double b) {
     return b > 0 ? fmt::format("{:.2f}x", a / b) : "-";
 }
 
+// For ratios far below 1 (a latency against a generous limit).
+std::string fine_ratio(double a, double b) {
+    return b > 0 ? fmt::format("{:.3f}x", a / b) : "-";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -347,7 +352,7 @@ int main(int argc, char** argv) {
                 {fmt::format("{}: slowest of {} fresh requests behind {} silent "
                              "connections / {:g} ms",
                              x.server, r.requests, ptv::thousands(o.silent), kSilentLimitMs),
-                 ratio(r.max_ms, kSilentLimitMs), "≤ 1.00x",
+                 fine_ratio(r.max_ms, kSilentLimitMs), "≤ 1.00x",
                  r.answered == r.requests && r.held == r.silent && r.max_ms <= kSilentLimitMs});
         }
 
@@ -448,7 +453,7 @@ int main(int argc, char** argv) {
                        fmt::format("{} / {}", ptv::thousands(uint64_t(r.held)),
                                    ptv::thousands(uint64_t(r.silent))),
                        fmt::format("{} / {}", r.answered, r.requests), ms(r.p50_ms), ms(r.max_ms),
-                       ratio(r.p50_ms, kSilentLimitMs), ratio(r.max_ms, kSilentLimitMs)});
+                       fine_ratio(r.p50_ms, kSilentLimitMs), fine_ratio(r.max_ms, kSilentLimitMs)});
             }
             std::printf("%s\n", q.render().c_str());
         }
