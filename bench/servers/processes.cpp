@@ -202,13 +202,15 @@ Nginx::Nginx(const std::string& nginx, const std::string& dir, const std::string
     const std::string conf = dir + "/nginx.conf";
     std::ofstream f(conf);
     // Like our servers: no access log, keep-alive without a request limit,
-    // files served from the page cache with sendfile.
+    // files served from the page cache with sendfile, and open descriptors
+    // of the files kept (the fsm serves from a cache of its own too).
     f << fmt::format(
         "daemon off;\nmaster_process on;\nworker_processes {};\n{}pid {}/nginx.pid;\n"
         "error_log {}/error.log warn;\nworker_rlimit_nofile 40000;\n"
         "events {{ worker_connections 20000; }}\n"
         "http {{\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  tcp_nodelay on;\n"
         "  keepalive_timeout 60;\n  keepalive_requests 100000000;\n"
+        "  open_file_cache max=1000 inactive=60s;\n  open_file_cache_valid 60s;\n"
         "  client_body_temp_path {}/tmp/body;\n  proxy_temp_path {}/tmp/proxy;\n"
         "  fastcgi_temp_path {}/tmp/fastcgi;\n  uwsgi_temp_path {}/tmp/uwsgi;\n"
         "  scgi_temp_path {}/tmp/scgi;\n"

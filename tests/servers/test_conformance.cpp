@@ -252,5 +252,55 @@ TEST_CASE_TEMPLATE("conformance: curl resumes a download, revalidates and asks f
     CHECK(since.out == "304");  // the part was written after the file
     Completed range = curl({"-r", "26-51", url});
     CHECK(range.out == "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+// Fig. 3-3's dispatcher hands a worker a request, not a connection that may
+// never speak: connections that say nothing wait where they cost no worker.
+// The worker pools are held to 50 ms per request behind 1,000 of them; the
+// designs with a worker per connection to the same behind fewer (each
+// silent connection is a thread, a process or a fiber of theirs), but for
+// a process per connection, whose every fresh request is a fork().
+TEST_CASE_TEMPLATE("robustness: silent connections do not stop the service", A, ThreadPerConnection,
+                   DispatcherWorker, ProcessPerConnection, Prefork, Fsm, Fibers) {
+    const std::string_view name = A::name;
+    const bool pool = name == "dispatcher-worker" || name == "prefork";
+    int silent = pool ? 1000 : 64;
+    double limit_s = A::process_each ? 0.5 : 0.05;
+    if (sanitized_build()) {
+        silent = pool ? 200 : 32;
+        limit_s = A::process_each ? 2 : 0.5;
+    }
+    silent = std::min(silent, raise_fd_limit() - 64);
+    ServedTree tree;
+    ServerProcess server(args(A::name, tree));
+    Report report;
+    check_silent_connections_do_not_block(server.port(), silent, 20, limit_s, report);
+    CHECK_MESSAGE(report.ok(), report.text());
+    CHECK(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("robustness: the iterative server serves one connection at a time, as it says") {
+    ServedTree tree;
+    ServerProcess server(args("iterative", tree, {"--timeout", "1"}));
+    Report report;
+    check_one_connection_at_a_time(server.port(), 1, report);
+    CHECK_MESSAGE(report.ok(), report.text());
+    CHECK(server.stop(SIGTERM) == 0);
+    // The line with the address first (scripts read its port there), then
+    // what the design implies.
+    CHECK(server.first_line().find("127.0.0.1:") != std::string::npos);
+    const std::string& out = server.output();
+    const size_t second = out.find('\n') + 1;
+    CHECK(out.substr(second, out.find('\n', second) - second) ==
+          "iterative: one connection at a time; a client that connects and says nothing holds "
+          "the server for up to --timeout (1 s)");
+}
+
+TEST_CASE_TEMPLATE("robustness: a 408 reaches a client that is still sending", A,
+                   ALL_ARCHITECTURES) {
+    ServedTree tree;
+    ServerProcess server(args(A::name, tree, {"--timeout", "0.3"}));
+    Report report;
+    check_timeout_reply_survives(server.port(), report);
+    CHECK_MESSAGE(report.ok(), report.text());
     CHECK(server.stop(SIGTERM) == 0);
 }

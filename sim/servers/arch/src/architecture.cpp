@@ -166,6 +166,12 @@ int run(const ServerOptions& o, std::FILE* out) {
     std::fprintf(out, "ptv servers: %s%s %s on http://%s:%d/ (pid %d); Ctrl-C stops\n",
                  std::string(to_string(o.arch)).c_str(), workers_text.c_str(), what.c_str(),
                  o.host == "*" ? "0.0.0.0" : o.host.c_str(), port, int(getpid()));
+    // After the line with the address, which scripts read the port from.
+    if (o.arch == Architecture::Iterative)
+        std::fprintf(out,
+                     "iterative: one connection at a time; a client that connects and says "
+                     "nothing holds the server for up to --timeout (%s s)\n",
+                     fmt::format("{:g}", o.timeout_s).c_str());
     std::fflush(out);
 
     const uint64_t origin = now_ns();

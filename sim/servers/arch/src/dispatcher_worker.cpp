@@ -1,7 +1,10 @@
 // The dispatcher/worker server of Fig. 3-3 (see architectures.hpp).
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -10,6 +13,7 @@
 
 #include "ptv/common/clock.hpp"
 #include "ptv/servers/arch/architectures.hpp"
+#include "ptv/servers/arch/readiness.hpp"
 #include "ptv/servers/arch/session.hpp"
 #include "ptv/servers/arch/socket.hpp"
 
@@ -17,14 +21,14 @@ namespace ptv::servers::arch {
 
 namespace {
 
-// The dispatcher's queue of accepted connections. Its eventfd is readable
-// while the queue is not empty: a worker idling on a keep-alive connection
-// watches it and gives that connection up when others wait.
+// The dispatcher's queue of connections with a request ready. Its eventfd
+// is readable while the queue is not empty: a worker idling on a keep-alive
+// connection watches it and gives that connection up when others wait.
 class ConnectionQueue {
   public:
     struct Item {
         int fd;
-        uint64_t accepted_ns;
+        uint64_t arrived_ns;  // when its first bytes were seen
     };
 
     ConnectionQueue() : waiting_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
@@ -76,6 +80,74 @@ class ConnectionQueue {
     int waiting_fd_;
 };
 
+// epoll's data.u32 for the dispatcher's three descriptors.
+enum Tag : uint32_t { kListen, kStop, kReadiness };
+
+// The dispatcher: this thread. It waits in one epoll on the listening
+// socket, the stop signal and the connections still silent (the readiness
+// loop), and queues a connection for the workers only once it has spoken:
+// a connection that never does costs no worker, and is closed when its
+// first-byte timeout passes.
+void dispatch(ServerEnv& env, ConnectionQueue& queue) {
+    Acceptor acceptor(env.listen_fd);
+    ReadinessLoop silent(env.timeout, env.counters);
+    const int ep = epoll_create1(EPOLL_CLOEXEC);
+    auto watch = [ep](int fd, uint32_t tag, int op) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u32 = tag;
+        epoll_ctl(ep, op, fd, &ev);
+    };
+    watch(env.listen_fd, kListen, EPOLL_CTL_ADD);
+    watch(env.stop.fd(), kStop, EPOLL_CTL_ADD);
+    watch(silent.fd(), kReadiness, EPOLL_CTL_ADD);
+    bool listening = true;
+    uint64_t backoff_until = 0;
+    std::vector<ReadinessLoop::Ready> ready;
+    epoll_event events[3];
+    while (!env.stop.requested()) {
+        uint64_t next = silent.next_deadline();
+        if (!listening) next = std::min(next, backoff_until);
+        const uint64_t now = now_ns();
+        const int timeout_ms = next == UINT64_MAX ? -1
+                               : next <= now      ? 0
+                                                  : int((next - now + 999'999) / 1'000'000);
+        const int n = epoll_wait(ep, events, 3, timeout_ms);
+        if (n < 0 && errno != EINTR) break;
+        bool accept_now = false, stopping = false;
+        for (int i = 0; i < n; ++i) {
+            if (events[i].data.u32 == kStop) stopping = true;
+            if (events[i].data.u32 == kListen) accept_now = true;
+        }
+        if (stopping) break;
+        while (accept_now) {
+            Acceptor::Result r = acceptor.accept();
+            if (r.kind == Acceptor::Kind::Accepted) {
+                silent.add(r.fd);
+            } else if (r.kind == Acceptor::Kind::Dropped) {
+                env.counters.dropped_accepts++;
+            } else {
+                if (r.kind == Acceptor::Kind::Backoff) {
+                    // Out of descriptors and no spare: stop watching the
+                    // listening socket for a while, or this loop would spin.
+                    watch(env.listen_fd, kListen, EPOLL_CTL_DEL);
+                    listening = false;
+                    backoff_until = now_ns() + 100'000'000;
+                }
+                accept_now = false;
+            }
+        }
+        ready.clear();
+        silent.collect(ready);
+        for (const auto& r : ready) queue.push({r.fd, r.ready_ns});
+        if (!listening && now_ns() >= backoff_until) {
+            watch(env.listen_fd, kListen, EPOLL_CTL_ADD);
+            listening = true;
+        }
+    }
+    close(ep);
+}
+
 }  // namespace
 
 void DispatcherWorkerServer::serve() {
@@ -91,26 +163,10 @@ void DispatcherWorkerServer::serve() {
                             env_.log,
                             env_.timeout};
             ConnectionQueue::Item item;
-            while (queue.pop(item)) serve_connection(item.fd, session, item.accepted_ns, now_ns());
+            while (queue.pop(item)) serve_connection(item.fd, session, item.arrived_ns, now_ns());
         });
     }
-
-    // The dispatcher: this thread.
-    Acceptor acceptor(env_.listen_fd);
-    bool backoff = false;
-    while (!env_.stop.requested()) {
-        Acceptor::Result r = acceptor.accept();
-        if (r.kind == Acceptor::Kind::Accepted) {
-            queue.push({r.fd, now_ns()});
-            continue;
-        }
-        if (r.kind == Acceptor::Kind::Dropped) {
-            env_.counters.dropped_accepts++;
-            continue;
-        }
-        backoff = r.kind == Acceptor::Kind::Backoff;
-        if (!wait_to_accept(env_.listen_fd, env_.stop.fd(), backoff)) break;
-    }
+    dispatch(env_, queue);
     queue.close_queue();
     for (auto& w : workers) w.join();
 }

@@ -10,6 +10,7 @@
 //         |                                                                            |
 //         +---------------------- reply sent, keep-alive ------------------------------+
 //   WritingReply --reply sent, close--> Lingering (drain what the client still sends) --> closed
+//   ReadingRequest --timeout mid-request: 408--> Lingering
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -445,10 +446,18 @@ void EventLoop::linger(Connection& c) {
 
 void EventLoop::expire(Connection& c) {
     if (c.state == Connection::State::ReadingRequest && c.parser.started()) {
+        // A request under way, too slow: 408, then Lingering like any reply
+        // that closes -- the client is still sending, and closing with its
+        // bytes unread would reset the connection under the 408.
         env_.counters.timeouts.fetch_add(1, std::memory_order_relaxed);
         http::Reply reply = http::error_reply(408);
         std::string bytes = http::render_head(reply, {}, false) + *reply.body;
         (void)!send(c.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        shutdown(c.fd, SHUT_WR);
+        c.state = Connection::State::Lingering;
+        lingering_.set(c, now_ns() + kLingerNs);
+        linger(c);  // what came since the last edge
+        return;
     }
     close_connection(c);
 }

@@ -1,5 +1,6 @@
 // The prefork server: K processes forked in advance (see architectures.hpp).
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 
 #include "ptv/common/clock.hpp"
 #include "ptv/servers/arch/architectures.hpp"
+#include "ptv/servers/arch/readiness.hpp"
 #include "ptv/servers/arch/session.hpp"
 #include "ptv/servers/arch/socket.hpp"
 
@@ -17,30 +19,69 @@ namespace ptv::servers::arch {
 
 namespace {
 
-// One preforked process: accept, serve that connection, accept again. All
-// of them wait on the same listening socket; the kernel wakes them all and
-// one wins each connection (the others get EAGAIN).
+// One preforked process. All of them wait on the same listening socket;
+// the kernel wakes them all and one wins each connection (the others get
+// EAGAIN). A child takes what is queued into its own readiness loop and
+// serves a connection only once it has a request ready, so silent
+// connections hold no child. Its epoll set (the listening socket and its
+// readiness loop) is readable exactly when others wait for this child:
+// it is the session's contention descriptor.
 [[noreturn]] void child_loop(ServerEnv& env) {
     Acceptor acceptor(env.listen_fd);
-    PollWaiter waiter(env.stop.fd(), env.listen_fd);
+    ReadinessLoop silent(env.timeout, env.counters);
+    const int ep = epoll_create1(EPOLL_CLOEXEC);
+    auto watch = [ep](int fd, int op) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        epoll_ctl(ep, op, fd, &ev);
+    };
+    watch(env.listen_fd, EPOLL_CTL_ADD);
+    watch(silent.fd(), EPOLL_CTL_ADD);
+    PollWaiter waiter(env.stop.fd(), ep);
     Session session{
         waiter,       env.service, [&env](const std::string& p) { return env.disk.read(p); },
         env.counters, env.log,     env.timeout};
-    bool backoff = false;
+    bool listening = true;
+    uint64_t backoff_until = 0;
+    std::vector<ReadinessLoop::Ready> ready;
     while (!env.stop.requested()) {
-        Acceptor::Result r = acceptor.accept();
-        if (r.kind == Acceptor::Kind::Accepted) {
-            uint64_t t = now_ns();
-            serve_connection(r.fd, session, t, t);
-            continue;
+        // Accept what is queued (never wait for it: that is the epoll's job).
+        for (bool more = listening; more;) {
+            Acceptor::Result r = acceptor.accept();
+            if (r.kind == Acceptor::Kind::Accepted) {
+                silent.add(r.fd);
+            } else if (r.kind == Acceptor::Kind::Dropped) {
+                env.counters.dropped_accepts++;
+            } else {
+                if (r.kind == Acceptor::Kind::Backoff) {
+                    watch(env.listen_fd, EPOLL_CTL_DEL);  // else the wait would spin
+                    listening = false;
+                    backoff_until = now_ns() + 100'000'000;
+                }
+                more = false;
+            }
         }
-        if (r.kind == Acceptor::Kind::Dropped) {
-            env.counters.dropped_accepts++;
-            continue;
+        // One at a time: the others that have spoken stay in the set, which
+        // keeps the contention descriptor readable while this one is served.
+        ready.clear();
+        silent.collect(ready, 1);
+        if (!ready.empty()) serve_connection(ready[0].fd, session, ready[0].ready_ns, now_ns());
+        if (!listening && now_ns() >= backoff_until) {
+            watch(env.listen_fd, EPOLL_CTL_ADD);
+            listening = true;
         }
-        backoff = r.kind == Acceptor::Kind::Backoff;
-        if (!wait_to_accept(env.listen_fd, env.stop.fd(), backoff)) break;
+        if (!ready.empty()) continue;  // more may have come meanwhile
+        uint64_t next = silent.next_deadline();
+        if (!listening) next = std::min(next, backoff_until);
+        const uint64_t now = now_ns();
+        const int timeout_ms = next == UINT64_MAX ? -1
+                               : next <= now      ? 0
+                                                  : int((next - now + 999'999) / 1'000'000);
+        pollfd p[2] = {{ep, POLLIN, 0}, {env.stop.fd(), POLLIN, 0}};
+        if (poll(p, 2, timeout_ms) < 0 && errno != EINTR) break;
     }
+    close(ep);
     _exit(0);
 }
 

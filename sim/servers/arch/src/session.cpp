@@ -165,12 +165,17 @@ void serve_connection(int fd, const Session& s, uint64_t accepted_ns, uint64_t s
                     }
                 }
                 if (w == Waiter::Result::Timeout && parser.started()) {
-                    // A request under way, too slow: say so (best effort).
+                    // A request under way, too slow: say so, then close
+                    // lingering -- the client is still sending, and closing
+                    // with its bytes unread would reset the connection under
+                    // the 408.
                     s.counters.timeouts.fetch_add(1, std::memory_order_relaxed);
                     std::string head = http::render_head(http::error_reply(408), {}, false);
                     auto body = http::error_reply(408).body;
                     head += *body;
                     (void)!send(fd, head.data(), head.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                    lingering_close(fd, s.waiter);
+                    return;
                 }
             }
             close(fd);  // closed by the client, an error, idle too long, shed, or stopping

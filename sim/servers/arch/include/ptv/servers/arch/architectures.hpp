@@ -29,9 +29,10 @@ class ThreadPerConnectionServer final : public Server {
     void serve() override;
 };
 
-// Fig. 3-3: the dispatcher thread accepts connections and queues them; a
-// fixed pool of K worker threads takes them from the queue and serves them
-// with blocking calls (parallelism, blocking system calls).
+// Fig. 3-3: the dispatcher thread accepts connections, holds them in a
+// readiness loop until they speak, and queues them then; a fixed pool of K
+// worker threads takes them from the queue and serves them with blocking
+// calls (parallelism, blocking system calls).
 class DispatcherWorkerServer final : public Server {
   public:
     using Server::Server;
@@ -47,8 +48,9 @@ class ProcessPerConnectionServer final : public Server {
 };
 
 // K processes forked in advance, each accepting from the shared listening
-// socket and serving one connection at a time (Apache's prefork). The
-// parent only replaces children that die.
+// socket into a readiness loop of its own and serving, one at a time, the
+// connections that have spoken (Apache's prefork). The parent only
+// replaces children that die.
 class PreforkServer final : public Server {
   public:
     using Server::Server;

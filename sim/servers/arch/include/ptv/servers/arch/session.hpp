@@ -38,7 +38,8 @@ class Waiter {
 
 // poll() on the socket, the stop eventfd and, if not -1, a descriptor that
 // is readable while other connections wait (the listening socket for the
-// iterative and prefork servers; the dispatcher's queue for its workers).
+// iterative server; a prefork child's epoll set of the listening socket and
+// its connections that have spoken; the dispatcher's queue for its workers).
 class PollWaiter final : public Waiter {
   public:
     PollWaiter(int stop_fd, int contention_fd) : stop_fd_(stop_fd), contention_fd_(contention_fd) {}
@@ -62,8 +63,10 @@ struct Session {
 
 // Serves connection `fd` until the client closes it, it is too slow
 // (timeout: 408 if a request was under way), the server sheds it or stops.
-// Closes fd. `accepted_ns`: when it was accepted; `started_ns`: when this
-// worker took it up (the difference is the dispatcher's queue).
+// Closes fd. `accepted_ns`: when it arrived -- accepted, or, where a
+// readiness loop held it until its first byte, first seen readable;
+// `started_ns`: when this worker took it up (the difference is the
+// dispatcher's queue).
 void serve_connection(int fd, const Session& s, uint64_t accepted_ns, uint64_t started_ns);
 
 // Sends bytes on a non-blocking socket, waiting through `waiter`; false if

@@ -79,4 +79,22 @@ void check_slowloris_does_not_block(int port, int slow, int fast, double limit_s
 // cleanly). Needs about 2 * idle descriptors in this process.
 void check_idle_keep_alive(int port, int idle, int fresh, double limit_s, bool held, Report& r);
 
+// `silent` clients connect and send nothing; then `fresh` new clients, one
+// after another, are each served (200, the right body) within `limit_s`.
+// The silent connections must all still be open at the end: a server closes
+// one only once it has been silent for its timeout, which must be longer
+// than the check takes (the default 10 s is). Needs `silent` descriptors in
+// this process.
+void check_silent_connections_do_not_block(int port, int silent, int fresh, double limit_s,
+                                           Report& r);
+// The iterative server (its timeout `timeout_s`): one connection that says
+// nothing holds it, so a request behind it is answered only when the silent
+// one times out -- not before 0.8 x timeout_s, not after timeout_s + 2 s.
+void check_one_connection_at_a_time(int port, double timeout_s, Report& r);
+// A 408 reaches clients that are still sending (the server's timeout must
+// be 0.3 s): a few clients trickle a long head a byte every 20 ms and go on
+// after the timeout; each reads the whole 408 and then the end of the
+// connection, never a reset.
+void check_timeout_reply_survives(int port, Report& r);
+
 }  // namespace ptv::servers::conformance
