@@ -252,6 +252,8 @@ TEST_CASE_TEMPLATE("conformance: curl resumes a download, revalidates and asks f
     CHECK(since.out == "304");  // the part was written after the file
     Completed range = curl({"-r", "26-51", url});
     CHECK(range.out == "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    CHECK(server.stop(SIGTERM) == 0);
+}
 
 // Fig. 3-3's dispatcher hands a worker a request, not a connection that may
 // never speak: connections that say nothing wait where they cost no worker.
