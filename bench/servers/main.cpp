@@ -332,8 +332,7 @@ int main(int argc, char** argv) {
         };
         const double nginx_rps = small ? find(scenario1, "nginx")->wrk.requests_per_s : 0;
         const double fsm_rps = small ? find(scenario1, "fsm")->wrk.requests_per_s : 0;
-        const double bare_rps =
-            small ? find(scenario1, kFsmNoValidators)->wrk.requests_per_s : 0;
+        const double bare_rps = small ? find(scenario1, kFsmNoValidators)->wrk.requests_per_s : 0;
         const double iter_rps = disk ? find(scenario2, "iterative")->wrk.requests_per_s : 0;
         const double dw_rps = disk ? find(scenario2, "dispatcher-worker")->wrk.requests_per_s : 0;
         struct Target {
