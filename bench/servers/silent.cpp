@@ -1,9 +1,6 @@
 // Fresh requests behind silent connections (see silent.hpp).
 #include "silent.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,33 +12,20 @@
 #include <vector>
 
 #include "ptv/common/clock.hpp"
+#include "ptv/servers/conformance/client.hpp"
 #include "ptv/servers/http/request.hpp"
 
 namespace bench_servers {
 
-namespace {
+using ptv::servers::conformance::connect_to;
 
-int connect_loopback(int port) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(uint16_t(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
+namespace {
 
 // One GET on a new connection; true if answered 200 before `deadline_ns`.
 bool get_once(int port, const std::string& request, uint64_t deadline_ns) {
     using P = ptv::servers::http::ResponseParser;
-    int fd = connect_loopback(port);
+    int fd = connect_to(port);  // TCP_NODELAY: the request leaves at once
     if (fd < 0) return false;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     bool ok = send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size());
     P parser;
     bool complete = false;
@@ -71,7 +55,7 @@ SilentResult measure_silent(int port, const std::string& path, int silent, int r
     SilentResult r;
     std::vector<int> fds;
     for (int i = 0; i < silent; ++i) {
-        int fd = connect_loopback(port);
+        int fd = connect_to(port);
         if (fd < 0) break;
         fds.push_back(fd);
     }

@@ -120,22 +120,12 @@ void dispatch(ServerEnv& env, ConnectionQueue& queue) {
             if (events[i].data.u32 == kListen) accept_now = true;
         }
         if (stopping) break;
-        while (accept_now) {
-            Acceptor::Result r = acceptor.accept();
-            if (r.kind == Acceptor::Kind::Accepted) {
-                silent.add(r.fd);
-            } else if (r.kind == Acceptor::Kind::Dropped) {
-                env.counters.dropped_accepts++;
-            } else {
-                if (r.kind == Acceptor::Kind::Backoff) {
-                    // Out of descriptors and no spare: stop watching the
-                    // listening socket for a while, or this loop would spin.
-                    watch(env.listen_fd, kListen, EPOLL_CTL_DEL);
-                    listening = false;
-                    backoff_until = now_ns() + 100'000'000;
-                }
-                accept_now = false;
-            }
+        if (accept_now && !silent.accept_from(acceptor)) {
+            // Out of descriptors and no spare: stop watching the listening
+            // socket for a while, or this loop would spin.
+            watch(env.listen_fd, kListen, EPOLL_CTL_DEL);
+            listening = false;
+            backoff_until = now_ns() + 100'000'000;
         }
         ready.clear();
         silent.collect(ready);

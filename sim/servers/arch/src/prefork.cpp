@@ -47,20 +47,10 @@ namespace {
     std::vector<ReadinessLoop::Ready> ready;
     while (!env.stop.requested()) {
         // Accept what is queued (never wait for it: that is the epoll's job).
-        for (bool more = listening; more;) {
-            Acceptor::Result r = acceptor.accept();
-            if (r.kind == Acceptor::Kind::Accepted) {
-                silent.add(r.fd);
-            } else if (r.kind == Acceptor::Kind::Dropped) {
-                env.counters.dropped_accepts++;
-            } else {
-                if (r.kind == Acceptor::Kind::Backoff) {
-                    watch(env.listen_fd, EPOLL_CTL_DEL);  // else the wait would spin
-                    listening = false;
-                    backoff_until = now_ns() + 100'000'000;
-                }
-                more = false;
-            }
+        if (listening && !silent.accept_from(acceptor)) {
+            watch(env.listen_fd, EPOLL_CTL_DEL);  // else the wait would spin
+            listening = false;
+            backoff_until = now_ns() + 100'000'000;
         }
         // One at a time: the others that have spoken stay in the set, which
         // keeps the contention descriptor readable while this one is served.

@@ -40,6 +40,18 @@ void ReadinessLoop::add(int fd) {
     ++waiting_;
 }
 
+bool ReadinessLoop::accept_from(Acceptor& acceptor) {
+    for (;;) {
+        Acceptor::Result r = acceptor.accept();
+        if (r.kind == Acceptor::Kind::Accepted)
+            add(r.fd);
+        else if (r.kind == Acceptor::Kind::Dropped)
+            counters_.dropped_accepts.fetch_add(1, std::memory_order_relaxed);
+        else
+            return r.kind != Acceptor::Kind::Backoff;
+    }
+}
+
 void ReadinessLoop::collect(std::vector<Ready>& out, size_t max) {
     std::array<epoll_event, 256> events;
     for (size_t taken = 0; taken < max;) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ptv/servers/arch/request_log.hpp"
+#include "ptv/servers/arch/socket.hpp"
 
 namespace ptv::servers::arch {
 
@@ -39,6 +40,12 @@ class ReadinessLoop {
     // Takes connection `fd` (non-blocking, just accepted) to wait for its
     // first byte.
     void add(int fd);
+    // Accepts every connection queued on the listening socket (never
+    // waits) and add()s it; a connection dropped for lack of descriptors
+    // is counted in counters.dropped_accepts. False when out of
+    // descriptors with no spare: the caller stops watching the listening
+    // socket for a while, or its wait would spin.
+    bool accept_from(Acceptor& acceptor);
 
     struct Ready {
         int fd;
