@@ -45,9 +45,12 @@ void send_all(int fd, std::string_view bytes) {
 }
 
 std::optional<http::Response> read_response(int fd, std::string& buffer, bool head,
-                                            double timeout_s) {
+                                            double timeout_s, size_t* bytes_seen) {
     using P = http::ResponseParser;
     P parser(head);
+    size_t seen_here = 0;
+    size_t& seen = bytes_seen ? *bytes_seen : seen_here;
+    seen = buffer.size();
     const uint64_t deadline = now_ns() + uint64_t(timeout_s * 1e9);
     auto feed = [&]() -> std::optional<P::Status> {
         auto out = parser.feed(buffer);
@@ -74,6 +77,7 @@ std::optional<http::Response> read_response(int fd, std::string& buffer, bool he
             return std::nullopt;
         }
         if (n < 0) return std::nullopt;
+        seen += size_t(n);
         buffer.append(buf, size_t(n));
         if (auto s = feed()) {
             if (*s == P::Status::Complete) return parser.response();

@@ -64,9 +64,11 @@ void check_byte_splits(int port, Report& r);
 // sequence of requests (GET, HEAD, headers, small bodies, pipelining)
 // whose bytes are cut into random pieces sent with random pauses; every
 // response exactly as expected, in order. With `may_close`, the server may
-// end a kept-alive connection after a reply that says "Connection: close"
-// (a worker pool does when others wait for a worker); the client then sends
-// the rest again on a new connection. Without it, that is a failure.
+// end a kept-alive connection after a reply that says "Connection: close",
+// or give an idle kept-alive one up before reading the next request (no
+// byte of its reply sent): a worker pool does when others wait for a
+// worker. The client then sends the rest again on a new connection.
+// Without it, either is a failure.
 void check_random_splits(int port, uint64_t seed, bool may_close, Report& r);
 // Slowloris: `slow` clients trickle their heads a byte every 20 ms while
 // `fast` clients are served one after another, each within `limit_s`.

@@ -18,9 +18,9 @@ int connect_to(int port);
 void send_all(int fd, std::string_view bytes);
 // Reads one response (HEAD: no body) from fd, keeping extra bytes in
 // `buffer` for the next one; nullopt on timeout, reset or a malformed
-// response.
+// response. `bytes_seen`, if given: how many bytes of it arrived (0: none).
 std::optional<http::Response> read_response(int fd, std::string& buffer, bool head = false,
-                                            double timeout_s = 5);
+                                            double timeout_s = 5, size_t* bytes_seen = nullptr);
 // True if the peer closes (EOF or reset) within timeout_s, having sent
 // nothing more.
 bool closed_by_peer(int fd, double timeout_s);
