@@ -58,7 +58,7 @@ std::string table_dot() {
                         code(x), escape_html(words(x)));
     return fmt::format(
         "digraph fig_3_19 {{\n"
-        "  labelloc=t;\n"
+        "  labelloc=t;\n  fontname=\"Helvetica\";\n"
         "  label=\"Fig. 3-19: what happens to a binding to a local resource when the code "
         "moves\\n(the first action is the usual one)\";\n"
         "  node [shape=plaintext, fontname=\"Helvetica\"];\n"
@@ -103,7 +103,7 @@ std::string exercises_dot(uint64_t seed, const std::vector<Exercise>& ex, bool a
                 : fmt::format("\nexercises {} ask about mobility (Fig. 3-18): not drawn", mobility);
     return fmt::format(
         "digraph bindings {{\n"
-        "  rankdir=LR;\n  labelloc=t;\n  label=\"{}\";\n"
+        "  rankdir=LR;\n  labelloc=t;\n  fontname=\"Helvetica\";\n  label=\"{}\";\n"
         "  node [shape=box, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\"];\n"
         "  subgraph cluster_source {{\n    label=\"its machine\";\n"
         "    program [shape=ellipse, label=\"the program\\nabout to migrate\"];\n{}  }}\n"

@@ -113,7 +113,7 @@ std::string to_dot(const Problem& p, const Result& r) {
     const int total = c.clients * c.requests;
     const bool pool = r.arch == Architecture::DispatcherWorker || r.arch == Architecture::Prefork;
 
-    std::string s = "digraph servers {\n  rankdir=LR;\n  labelloc=t;\n";
+    std::string s = "digraph servers {\n  rankdir=LR;\n  labelloc=t;\n  fontname=\"Helvetica\";\n";
     s += "  node [fontname=\"Helvetica\", shape=box];\n  edge [fontname=\"Helvetica\"];\n";
     s += fmt::format(
         "  label=\"{}\";\n",
