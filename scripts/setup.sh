@@ -28,6 +28,10 @@ packages=(
   libglfw3-dev libgl-dev libstb-dev  # viz: window, OpenGL 3, PNG screenshots
   libgl1-mesa-dri                    # viz: Mesa's llvmpipe (software OpenGL under Xvfb)
   xvfb xauth                         # viz: headless screenshots (tests, docs, bench)
+  graphviz                           # drawings: --svg and --png render the kit's --dot
+                                     #   output through Graphviz's dot
+  libxml2-utils                      # tests: xmllint checks that rendered SVGs are
+                                     #   well-formed XML
   zip unzip                          # labs: the Gradescope autograder zip (ptv lab package),
                                      #   unpacked again by its test
   ccache                             # labs: the tests grade the same submissions and build

@@ -11,7 +11,9 @@
 
 #include "commands.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/common/graphviz.hpp"
 #include "ptv/migration/sim/bindings.hpp"
+#include "ptv/migration/sim/bindings_drawing.hpp"
 #include "ptv/migration/sim/problem.hpp"
 #include "ptv/migration/sim/report.hpp"
 
@@ -34,21 +36,29 @@ struct BindingsArgs {
     int count = 5;
     std::string kind = "mixed";
     bool compute = false, table = false, json = false;
+    graphviz::Paths drawing;
 };
 
 int run_bindings(const BindingsArgs& a) {
     if (a.table) {
+        graphviz::Drawing drawing(a.drawing);
         if (a.json)
             std::printf("%s\n", ms::table_json().dump(2).c_str());
         else
             std::fputs(ms::render_table().c_str(), stdout);
+        if (drawing.wanted()) drawing.write(ms::table_dot());
         return 0;
     }
     auto ex = ms::make_exercises(a.seed, a.count, a.kind);
+    // Drawn before anything is printed: exercises with nothing to draw are
+    // a usage error with no other output.
+    const std::string dot = a.drawing.any() ? ms::exercises_dot(a.seed, ex, a.compute) : "";
+    graphviz::Drawing drawing(a.drawing);
     if (a.json)
         std::printf("%s\n", ms::exercises_json(a.seed, ex, a.compute).dump(2).c_str());
     else
         std::fputs(ms::render_exercises(a.seed, ex, a.compute).c_str(), stdout);
+    if (drawing.wanted()) drawing.write(dot);
     return 0;
 }
 
@@ -117,6 +127,9 @@ Commands migrate_sim_commands(CLI::App& migrate) {
                          "third a mobility one)");
     bindings->add_flag("--table", b->table, "print Fig. 3-19, the whole table");
     bindings->add_flag("--json", b->json, "print the exercises (and with -c the answers) as JSON");
+    graphviz::add_options(*bindings, b->drawing,
+                          "Fig. 3-19 (with --table) or the exercises' program, resources and "
+                          "(with -c) actions");
 
     auto a = std::make_shared<SimArgs>();
     auto* sim = migrate.add_subcommand(

@@ -12,6 +12,8 @@
 
 #include "commands.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/common/graphviz.hpp"
+#include "ptv/servers/sim/drawing.hpp"
 #include "ptv/servers/sim/model.hpp"
 #include "ptv/servers/sim/report.hpp"
 
@@ -27,6 +29,7 @@ struct SimArgs {
     uint64_t seed = 0;
     bool compute = false, json = false;
     std::string trace;
+    graphviz::Paths drawing;
     CLI::App* cmd = nullptr;
 };
 
@@ -52,6 +55,11 @@ int run_sim(SimArgs& a) {
         p.archs = ptv::servers::arch::all_architectures();
     else
         p.archs = {ptv::servers::arch::parse_architecture(a.arch)};
+    if (a.drawing.any() && p.archs.size() != 1)
+        throw UsageError(
+            fmt::format("--dot, --svg and --png draw one architecture: add --arch NAME ({})",
+                        ptv::servers::arch::architecture_names()));
+    graphviz::Drawing drawing(a.drawing);
     std::optional<ptv::trace::TraceWriter> trace;
     if (!a.trace.empty()) trace.emplace(ptv::trace::TraceWriter::open(a.trace));
 
@@ -69,6 +77,7 @@ int run_sim(SimArgs& a) {
         if (!trace->finish())
             throw UsageError(fmt::format("--trace {}: the write failed; check the disk", a.trace));
     }
+    if (drawing.wanted()) drawing.write(ss::to_dot(p, results.front()));
     return 0;
 }
 
@@ -103,6 +112,9 @@ Commands servers_sim_commands(CLI::App& servers) {
         });
     sim->add_flag("-c,--compute", a->compute, "print the answers and every request's times");
     sim->add_option("--trace", a->trace, "write a Chrome trace (Perfetto) to FILE");
+    graphviz::add_options(*sim, a->drawing,
+                          "the architecture (--arch; Fig. 3-3 for dispatcher-worker) with what "
+                          "the run computed");
     sim->add_flag("--json", a->json, "print the problem (and with -c the answers) as JSON");
     return {{sim, [a] { return run_sim(*a); }}};
 }

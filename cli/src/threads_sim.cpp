@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/common/graphviz.hpp"
 #include "ptv/threads/sim/report.hpp"
 #include "ptv/threads/sim/simulator.hpp"
 #include "ptv/threads/sim/workload.hpp"
@@ -29,7 +30,8 @@ struct SimOptions {
     std::string workload;
     uint64_t seed = 0;
     bool compute = false;
-    std::string trace, dot;
+    std::string trace;
+    graphviz::Paths drawing;
     bool json = false;
     ts::Costs costs;
     int quantum = 0;
@@ -96,15 +98,9 @@ int run_sim(const SimOptions& o) {
     ts::Problem p = make_problem(o);
     // Open the output files before printing anything: a bad path is a usage
     // error with nothing else on stdout.
+    graphviz::Drawing drawing(o.drawing);
     std::optional<ptv::trace::TraceWriter> trace;
     if (!o.trace.empty()) trace.emplace(ptv::trace::TraceWriter::open(o.trace));
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> dot(nullptr, &std::fclose);
-    if (!o.dot.empty()) {
-        dot.reset(std::fopen(o.dot.c_str(), "w"));
-        if (!dot)
-            throw UsageError(
-                fmt::format("--dot {}: cannot open it for writing; check the path", o.dot));
-    }
     ts::Result r = ts::simulate(p.cfg, p.workload);
     if (o.json) {
         std::printf("%s\n", ts::to_json(p, r, o.compute).dump(2).c_str());
@@ -119,11 +115,7 @@ int run_sim(const SimOptions& o) {
         if (!trace->finish())
             throw UsageError(fmt::format("--trace {}: the write failed; check the disk", o.trace));
     }
-    if (dot) {
-        std::string text = ts::to_dot(p, r);
-        if (std::fwrite(text.data(), 1, text.size(), dot.get()) != text.size())
-            throw UsageError(fmt::format("--dot {}: the write failed; check the disk", o.dot));
-    }
+    if (drawing.wanted()) drawing.write(ts::to_dot(p, r));
     return 0;
 }
 
@@ -167,7 +159,7 @@ Commands threads_sim_commands(CLI::App& threads) {
                     "kernel round-robin quantum in ticks (0 = run until block or done)")
         ->capture_default_str();
     sim->add_option("--trace", o->trace, "write a Chrome trace (Perfetto) to FILE");
-    sim->add_option("--dot", o->dot, "write the thread -> LWP -> CPU mapping as Graphviz to FILE");
+    graphviz::add_options(*sim, o->drawing, "the thread -> LWP -> CPU mapping");
     sim->add_flag("--json", o->json, "print the problem (and with -c the answers) as JSON");
     return {{sim, [o] { return run_sim(*o); }}};
 }

@@ -6,12 +6,14 @@
 // test_differential.cpp: binary translation is one of the techniques.)
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
 #include <Zydis/Zydis.h>
 
+#include "drawing.hpp"
 #include "guests.hpp"
 #include "images.hpp"
 #include "process.hpp"
@@ -130,6 +132,51 @@ TEST_CASE("ptv vmm run --listing and --dot show the translation cache") {
     CHECK(graph.find("label=\"next x") != std::string::npos);
 }
 
+TEST_CASE("ptv vmm run --svg and --png draw the translation cache through Graphviz") {
+    test::TempDir dir;
+    const auto r = ptv_vmm({"run", "hello", "-t", "bt", "--dot", dir.file("tc.dot"), "--svg",
+                            dir.file("tc.svg"), "--png", dir.file("tc.png")});
+    REQUIRE(r.status == 0);
+    CHECK(test::xml_problem(dir.file("tc.svg")) == "");
+    const std::string svg = test::read_file(dir.file("tc.svg"));
+    CHECK(svg.find("<svg") != std::string::npos);
+    const auto texts = test::svg_texts(svg);
+    // Every word of every unit and edge of the .dot is shown.
+    const auto lines = test::dot_label_lines(test::read_file(dir.file("tc.dot")));
+    CHECK(lines.size() > 90);  // 30 units of three lines, and their edges
+    for (const auto& line : lines) {
+        CAPTURE(line);
+        CHECK(test::svg_has_text(texts, line));
+    }
+    CHECK(test::svg_has_text(texts, "callout: out"));
+    const auto png = test::png_size(test::read_file(dir.file("tc.png")));
+    REQUIRE(png.has_value());
+    CHECK(png->width > 200);
+    CHECK(png->height > 200);
+}
+
+TEST_CASE("ptv vmm run --svg: not binary translation, a bad path or no dot is one line") {
+    test::TempDir dir;
+    auto r = ptv_vmm({"run", "hello", "--svg", dir.file("tc.svg")});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("add --technique binary-translation") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.file("tc.svg")));
+    r = ptv_vmm({"run", "hello", "-t", "bt", "--svg", "/nonexistent-dir/tc.svg"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--svg /nonexistent-dir/tc.svg: cannot open it for writing") !=
+          std::string::npos);
+    CHECK(r.err.find('\n') == r.err.size() - 1);
+    r = test::run(
+        {test::bin("ptv"), "vmm", "run", "hello", "-t", "bt", "--png", dir.file("tc.png")},
+        {{"PATH", dir.path}}, 120);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--png " + dir.file("tc.png") +
+                     " needs Graphviz's dot; install it with scripts/setup.sh\n") !=
+          std::string::npos);
+    CHECK(r.err.find('\n') == r.err.size() - 1);
+    CHECK(r.out == "");
+}
+
 TEST_CASE("ptv vmm run --trace records translations, chains and callouts in the bt category") {
     test::TempDir dir;
     const std::string path = dir.path + "/bt-trace.json";
@@ -160,7 +207,8 @@ TEST_CASE("binary-translation options: bad use is one line and status 2") {
     CHECK(r.err.find("add --technique binary-translation") != std::string::npos);
     r = ptv_vmm({"run", "hello", "-t", "bt", "--dot", "/nonexistent-dir/x.dot"});
     CHECK(r.status == 2);
-    CHECK(r.err.find("cannot write /nonexistent-dir/x.dot") != std::string::npos);
+    CHECK(r.err.find("--dot /nonexistent-dir/x.dot: cannot open it for writing") !=
+          std::string::npos);
 }
 
 TEST_CASE("ptv vmm microbench: modelled cycles per operation, exactly") {

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "ptv/common/format.hpp"
+#include "ptv/common/graphviz.hpp"
 #include "ptv/common/table.hpp"
 #include "vmm_commands.hpp"
 
@@ -71,7 +72,7 @@ Commands vmm_run_commands(CLI::App& vmm) {
         std::string technique = "native";
         std::string trace;
         bool listing = false;
-        std::string dot;
+        graphviz::Paths drawing;
     };
     auto o = std::make_shared<Options>();
     auto* cmd = vmm.add_subcommand("run", "run a guest on the CPU model under one technique");
@@ -82,14 +83,17 @@ Commands vmm_run_commands(CLI::App& vmm) {
     cmd->add_option("--trace", o->trace, "write a Chrome trace (Perfetto) to FILE");
     cmd->add_flag("--listing", o->listing,
                   "binary translation: print each guest unit beside its translation");
-    cmd->add_option("--dot", o->dot, "binary translation: write the translation cache as Graphviz");
+    graphviz::add_options(*cmd, o->drawing, "binary translation's translation cache");
     return {{cmd, [o] {
                  vmm::RunOptions ro = run_options(o->guest, o->technique);
                  ro.trace_path = o->trace;
                  ro.listing = o->listing;
-                 ro.dot_path = o->dot;
+                 ro.graph = o->drawing.any();
                  ro.guest.echo = !o->guest.json;
+                 // Before the run: a bad path or a missing dot fails at once.
+                 graphviz::Drawing drawing(o->drawing);
                  const vmm::RunResult r = vmm::run_guest(ro);
+                 if (drawing.wanted()) drawing.write(r.graph);
                  if (o->guest.json) {
                      std::cout << r.to_json().dump(2) << "\n";
                      return r.status;

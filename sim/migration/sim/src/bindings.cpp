@@ -99,17 +99,13 @@ std::vector<Action> actions(const Binding& b, Attachment a) {
     return std::visit([a](const auto& kind) { return kind.actions(a); }, b);
 }
 
-namespace {
-
-std::string cell(const Binding& b, Attachment a) {
+std::string table_cell(const Binding& b, Attachment a) {
     auto acts = actions(b, a);
     std::string s = code(acts[0]);
     for (size_t i = 1; i < acts.size(); ++i)
         s += fmt::format("{}{}", i == 1 ? " (or " : ", ", code(acts[i]));
     return acts.size() > 1 ? s + ")" : s;
 }
-
-}  // namespace
 
 const std::vector<Resource>& resource_catalogue() {
     using A = Attachment;
@@ -276,8 +272,8 @@ std::vector<Exercise> make_exercises(uint64_t seed, int count, const std::string
 std::string render_table() {
     Table t({"process-to-resource", "unattached", "fastened", "fixed"});
     for (const Binding& b : kBindings)
-        t.row({to_string(b), cell(b, Attachment::Unattached), cell(b, Attachment::Fastened),
-               cell(b, Attachment::Fixed)});
+        t.row({to_string(b), table_cell(b, Attachment::Unattached),
+               table_cell(b, Attachment::Fastened), table_cell(b, Attachment::Fixed)});
     std::string s =
         "Fig. 3-19 (Tanenbaum & van Steen, after Fuggetta et al. 1998): what happens to a "
         "process's binding to a local\nresource when its code moves to another machine. Rows: "
@@ -304,7 +300,7 @@ std::string binding_answer(const Resource& r) {
         "   Fig. 3-19: {} x {} -> {}.\n",
         code(acts[0]), words(acts[0]), alt, to_string(r.binding), r.why_binding,
         to_string(r.attachment), r.why_attachment, to_string(r.binding), to_string(r.attachment),
-        cell(r.binding, r.attachment));
+        table_cell(r.binding, r.attachment));
 }
 
 // Strong mobility also says what becomes of the original.

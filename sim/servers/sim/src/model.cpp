@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 #include <deque>
+#include <set>
 
 #include "ptv/common/error.hpp"
 #include "ptv/common/rng.hpp"
@@ -52,16 +53,16 @@ Shape shape(Architecture a, const Config& c) {
         case Architecture::Iterative:
             return {1, 1, false};
         case Architecture::ThreadPerConnection:
-            return {c.clients, c.cpus, false};
+            return {c.clients, c.cpus, false, true};
         case Architecture::DispatcherWorker:
             return {c.workers, c.cpus, false};
         case Architecture::ProcessPerConnection:
-            return {c.clients, c.cpus, true};
+            return {c.clients, c.cpus, true, true};
         case Architecture::Prefork:
             return {c.workers, c.cpus, false};
         case Architecture::FiniteStateMachine:
         case Architecture::Fibers:
-            return {c.clients, 1, false};
+            return {c.clients, 1, false, true};
     }
     return {1, 1, false};
 }
@@ -105,13 +106,16 @@ Result simulate(Architecture a, const Config& c) {
     std::deque<RequestTimes*> slot_queue, cpu_queue;
     std::vector<RequestTimes*> on_cpu(size_t(res.shape.cpus), nullptr);
     std::vector<RequestTimes*> on_disk;
-    int free_slots = res.shape.slots;
+    // Idle workers of a pool by number (R2); a per-connection slot is its
+    // client's own, always idle when the client sends (one request at a time).
+    std::set<int> idle;
+    for (int w = 0; w < res.shape.slots; ++w) idle.insert(w);
     size_t finished = 0;
     const size_t total = res.requests.size();
 
     auto finish = [&](RequestTimes* r, int t) {  // R5
         r->done = t;
-        ++free_slots;
+        if (!res.shape.per_connection) idle.insert(r->worker);
         ++finished;
         if (issued[size_t(r->client)] < c.requests) next_arrival[size_t(r->client)] = t + c.think;
     };
@@ -157,10 +161,15 @@ Result simulate(Architecture a, const Config& c) {
             slot_queue.push_back(&r);
         }
         // 5. Free slots go to the head of the slot queue (R2).
-        while (free_slots > 0 && !slot_queue.empty()) {
+        while (!idle.empty() && !slot_queue.empty()) {
             RequestTimes* r = slot_queue.front();
             slot_queue.pop_front();
-            --free_slots;
+            if (res.shape.per_connection) {
+                r->worker = r->client;
+            } else {
+                r->worker = *idle.begin();
+                idle.erase(idle.begin());
+            }
             r->slot = t;
             cpu_queue.push_back(r);
         }

@@ -2,10 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
 #include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/final_state.hpp"
@@ -120,16 +116,11 @@ RunResult run_guest(const RunOptions& o) {
     SimulatedMachine machine(o.guest);
     auto technique = make_technique(o.technique, machine);
     auto* bt = dynamic_cast<BinaryTranslation*>(technique.get());
-    if ((o.listing || !o.dot_path.empty()) && !bt)
+    if ((o.listing || o.graph) && !bt)
         throw UsageError(
-            "--listing and --dot show the translation cache: add --technique "
+            "--listing, --dot, --svg and --png show the translation cache: add --technique "
             "binary-translation");
-    std::ofstream dot;
-    if (!o.dot_path.empty()) {
-        dot.open(o.dot_path);  // before the run: a bad path fails at once
-        if (!dot) throw UsageError("cannot write " + o.dot_path + ": " + std::strerror(errno));
-        bt->keep_graph();
-    }
+    if (o.graph) bt->keep_graph();
     std::optional<trace::TraceWriter> writer;
     if (!o.trace_path.empty()) {
         writer.emplace(trace::TraceWriter::open(o.trace_path));
@@ -165,7 +156,7 @@ RunResult run_guest(const RunOptions& o) {
     r.divergences = technique->divergences();
     r.details = technique->details();
     if (bt && o.listing) r.listing = bt->listing(cpu);
-    if (dot.is_open()) dot << bt->dot();
+    if (bt && o.graph) r.graph = bt->dot();
     if (writer) {
         write_trace(o, r, *technique, machine, *writer);
         writer->finish();

@@ -21,7 +21,7 @@ struct RunOptions {
     std::string trace_path;                   // "" : no trace
     size_t trace_capacity = 100'000;          // transitions kept for the trace
     bool listing = false;                     // binary translation: --listing
-    std::string dot_path;                     // binary translation: --dot FILE
+    bool graph = false;                       // binary translation: draw the cache (--dot)
 };
 
 // The final guest state, in the KVM worker's "final_state" keys.
@@ -50,6 +50,7 @@ struct RunResult {
     nlohmann::json details = nullptr;  // the VMCS, for vmx
     nlohmann::json trace = nullptr;    // {"path", "events"} when traced
     std::string listing;               // the translation cache, beside the guest code
+    std::string graph;                 // the translation cache as Graphviz DOT text
     nlohmann::json to_json() const;
 };
 

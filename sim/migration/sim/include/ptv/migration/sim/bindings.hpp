@@ -52,6 +52,8 @@ const char* to_string(const Binding& b);  // "by identifier"
 
 // Fig. 3-19: the actions for a cell, the usual choice first.
 std::vector<Action> actions(const Binding& b, Attachment a);
+// A cell as the figure writes it: "MV (or GR)", "GR".
+std::string table_cell(const Binding& b, Attachment a);
 
 struct Resource {
     const char* name;  // "a URL of a specific web site it fetches its news from"

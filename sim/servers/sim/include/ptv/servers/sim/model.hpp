@@ -46,9 +46,11 @@ Config generate(uint64_t seed);
 
 // How an architecture maps onto the model.
 struct Shape {
-    int slots;       // requests in service at once (N for one per connection)
-    int cpus;        // CPUs its CPU work can use
-    bool fork_each;  // the first request of each client pays --fork
+    int slots;                    // requests in service at once (N for one per connection)
+    int cpus;                     // CPUs its CPU work can use
+    bool fork_each;               // the first request of each client pays --fork
+    bool per_connection = false;  // a slot per client connection (its own thread, process,
+                                  // state or fiber), not a pool
 };
 Shape shape(Architecture a, const Config& c);
 
@@ -57,6 +59,7 @@ struct RequestTimes {
     int client = 0, index = 0;
     int arrive = 0;     // the client sent it
     int slot = 0;       // it got a worker (thread, process, or its connection's state)
+    int worker = 0;     // which one: a pool's lowest-numbered idle worker, or its client's own
     int cpu_start = 0;  // on a CPU
     int cpu_end = 0;    // its CPU work done; the disk read starts
     int done = 0;       // the disk read done; the reply is sent
