@@ -34,6 +34,7 @@ fail() { echo "slides: $*" >&2; exit 2; }
 need() { command -v "$1" >/dev/null || fail "$1 is missing ($2); run scripts/setup.sh"; }
 need node "Marp runs on it"
 need dot "Graphviz draws the figures"
+need gvpr "Graphviz picks the hot part of a drawing"
 need xvfb-run "the visualizer's screenshots run headless"
 marp=$root/slides/node_modules/.bin/marp
 [[ -x $marp ]] || fail "Marp is not installed in slides/node_modules; run scripts/setup.sh (it runs npm ci there)"
@@ -84,8 +85,11 @@ say "figures: virtualization"
 "$ptv" vmm compare popf --json >vmm-popf.json
 tables vmm-compare vmm-popf.json >"$fig/vmm-compare-popf.md"
 "$ptv" vmm run hello -t binary-translation --dot tc-hello.dot >/dev/null
-# The translation cache of a short guest, laid out left to right for a slide.
-dot -Tsvg -Grankdir=LR tc-hello.dot -o "$fig/translation-cache-hello.svg"
+# Of hello's translation cache, the units run more than once (each label ends
+# with its count, "xN"): the loop that prints a byte, laid out as the cycle it is.
+gvpr -c 'N { int n; string t = substr($.label, rindex($.label, "x") + 1);
+             sscanf(t, "%d", &n); if (n < 2) delete($G, $); }' tc-hello.dot |
+  circo -Tsvg -Nfontsize=22 -Efontsize=20 -o "$fig/translation-cache-hello.svg"
 "$ptv" vmm run jumptable -t binary-translation --trace bt-jumptable.json >/dev/null
 
 # ---- 03 inside a worker process ------------------------------------------
@@ -102,6 +106,15 @@ say "figures: servers"
 "$ptv" servers sim -c --json >servers-sim.json
 tables servers-sim servers-sim.json >"$fig/servers-sim.md"
 "$ptv" servers sim --arch dispatcher-worker --trace servers-dw.json >/dev/null
+# Fig. 3-3 drawn from the model's own run, where this ptv draws it (--dot);
+# otherwise the slide keeps its words and a note says why.
+if "$ptv" servers sim --help | grep -q -- '--dot'; then
+  "$ptv" servers sim --arch dispatcher-worker --dot fig-3-3.dot >/dev/null
+  dot -Tsvg fig-3-3.dot -o "$fig/fig-3-3.svg"
+  echo '![h:300](figures/fig-3-3.svg)' >"$fig/fig-3-3.md"
+else
+  echo '<!-- Fig. 3-3 is drawn by a ptv whose servers sim has --dot -->' >"$fig/fig-3-3.md"
+fi
 
 # ---- 05 code migration (ch. 3.5) ----------------------------------------
 say "figures: migration"
@@ -123,9 +136,9 @@ tables migrate-policies migrate-{precopy,stopcopy,postcopy,hybrid}.json >"$fig/m
 say "figures: visualizer screenshots"
 cat >screenshots.sh <<EOF
 set -e
-shot() { "$ptv" viz "\$1" --screenshot "$fig/\$2.png" --view "\$3" --size 1280x600; }
-shot threads-many-to-one.json viz-threads-many-to-one threads
-shot threads-activations.json viz-threads-activations threads
+shot() { "$ptv" viz "\$1" --screenshot "$fig/\$2.png" --view "\$3" --size "\${4:-1280x600}"; }
+shot threads-many-to-one.json viz-threads-many-to-one threads 1280x340
+shot threads-activations.json viz-threads-activations threads 1280x340
 shot bt-jumptable.json viz-bt-jumptable bt
 shot vmx-pv-hello.json viz-notifications-pv-hello notifications
 shot vmx-pv-hello.json viz-exits-pv-hello exits
