@@ -21,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -122,7 +123,8 @@ StepResult run_step(const std::string& command, double timeout_s) {
     // started on purpose (its own session) is not in the group.
     ::kill(-pid, SIGKILL);
     g_step_group = 0;
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (WIFEXITED(status)) result.status = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) result.status = 128 + WTERMSIG(status);
     return result;
@@ -151,8 +153,7 @@ int run_demo(const DemoArgs& args) {
     if (n == 0)
         throw UsageError(fmt::format("{} has no demos: add a ```sh demo block to it", file));
     if (args.step < 0 || args.step > n)
-        throw UsageError(
-            fmt::format("{} has {} demos; --step takes 1 to {}", name, n, n));
+        throw UsageError(fmt::format("{} has {} demos; --step takes 1 to {}", name, n, n));
 
     if (args.list) {
         for (int i = 0; i < n; ++i)
@@ -178,8 +179,9 @@ int run_demo(const DemoArgs& args) {
         const auto& step = steps[size_t(i)];
         std::printf("\n[%d/%d] $ %s\n", i + 1, n, step.command.c_str());
         if (step.needs_kvm && !kvm) {
-            std::printf("[%d/%d] skipped: needs /dev/kvm (real guests), which this machine does not have\n",
-                        i + 1, n);
+            std::printf(
+                "[%d/%d] skipped: needs /dev/kvm (real guests), which this machine does not have\n",
+                i + 1, n);
             ++skipped;
             continue;
         }
@@ -198,8 +200,8 @@ int run_demo(const DemoArgs& args) {
             return 124;
         }
         if (result.status != 0) {
-            std::fprintf(stderr, "ptv demo: demo %d of %s failed with exit status %d: %s\n",
-                         i + 1, name.c_str(), result.status, step.command.c_str());
+            std::fprintf(stderr, "ptv demo: demo %d of %s failed with exit status %d: %s\n", i + 1,
+                         name.c_str(), result.status, step.command.c_str());
             return result.status;
         }
         std::printf("[%d/%d] ok (%.1f s)\n", i + 1, n, result.seconds);
@@ -214,8 +216,8 @@ int run_demo(const DemoArgs& args) {
 
 Commands demo_commands(CLI::App& app) {
     auto args = std::make_shared<DemoArgs>();
-    auto* demo = app.add_subcommand(
-        "demo", "run a lecture's demos in order, as typed in class (slides/)");
+    auto* demo =
+        app.add_subcommand("demo", "run a lecture's demos in order, as typed in class (slides/)");
     demo->add_option("lecture", args->lecture,
                      "the deck: its number (1) or name (processes-and-threads)")
         ->required();

@@ -41,9 +41,8 @@ std::string slides_dir() {
     if (const char* env = std::getenv("PTV_SLIDES_DIR"); env && *env) {
         std::error_code ec;
         if (!fs::is_directory(env, ec))
-            throw UsageError(
-                fmt::format("PTV_SLIDES_DIR={} is not a directory; point it at the kit's slides/",
-                            env));
+            throw UsageError(fmt::format(
+                "PTV_SLIDES_DIR={} is not a directory; point it at the kit's slides/", env));
         return env;
     }
     auto beside = fs::path(executable_dir()).parent_path().parent_path() / "slides";
@@ -75,9 +74,9 @@ std::string resolve_lecture(const std::string& dir, const std::string& lecture) 
         if (number && std::stoi(lecture) == std::stoi(name.substr(0, 2))) return name;
         if (!number && (lecture == name || lecture == name.substr(3))) return name;
     }
-    throw UsageError(fmt::format("no lecture '{}'; lectures: {} (by number or name)", lecture,
-                                 names.empty() ? std::string("none in " + dir)
-                                               : fmt::format("{}", fmt::join(names, ", "))));
+    throw UsageError(fmt::format(
+        "no lecture '{}'; lectures: {} (by number or name)", lecture,
+        names.empty() ? std::string("none in " + dir) : fmt::format("{}", fmt::join(names, ", "))));
 }
 
 std::vector<DemoStep> parse_demos(std::istream& deck, const std::string& where) {
@@ -112,15 +111,14 @@ std::vector<DemoStep> parse_demos(std::istream& deck, const std::string& where) 
         auto command = trim(line);
         if (command.empty() || command[0] == '#') continue;
         if (command.rfind("ptv ", 0) != 0)
-            throw UsageError(fmt::format(
-                "{}:{}: a demo line is one ptv command as typed ('ptv ...'), not '{}'", where,
-                number, command));
+            throw UsageError(
+                fmt::format("{}:{}: a demo line is one ptv command as typed ('ptv ...'), not '{}'",
+                            where, number, command));
         steps.push_back({command, kvm, number});
     }
     if (open_fence != 0)
-        throw UsageError(
-            fmt::format("{}:{}: this code block is never closed; end it with ```", where,
-                        fence_line));
+        throw UsageError(fmt::format("{}:{}: this code block is never closed; end it with ```",
+                                     where, fence_line));
     return steps;
 }
 

@@ -61,8 +61,9 @@ TEST_CASE("ptv demo --no-pause prints each command, runs it and says it passed")
     REQUIRE(r.status == 0);
     CHECK(has(r.out, "[1/2] $ ptv migrate bindings --table\n"));
     CHECK(has(r.out, "by type              RB (or MV, CP)"));  // the command's own output
-    CHECK(has(r.out, "[2/2] $ ptv threads sim --model many-to-one --workload \"c5 b10 c3, "
-                     "c4, c2 b2 c2\" -c\n"));
+    CHECK(has(r.out,
+              "[2/2] $ ptv threads sim --model many-to-one --workload \"c5 b10 c3, "
+              "c4, c2 b2 c2\" -c\n"));
     CHECK(has(r.out, "  2. U0 18, U1 22, U2 28"));  // sim/threads/sim/README.md's example
     CHECK(count(r.out, "] ok (") == 2);
     CHECK(has(r.out, "ptv demo 01-test: 2 passed, 0 skipped (need /dev/kvm)"));
@@ -96,10 +97,11 @@ TEST_CASE("ptv demo stops at the first command that fails, with its status") {
         "ptv migrate bindings --table\n"
         "```\n");
     auto r = slides.demo({"1", "--no-pause"});
-    CHECK(r.status == 2);  // ptv threads sim's own status for a bad --model
+    CHECK(r.status == 2);          // ptv threads sim's own status for a bad --model
     CHECK(has(r.out, "hello\n"));  // ptv kvm guests ran, from this build
-    CHECK(has(r.err, "ptv demo: demo 2 of 01-test failed with exit status 2: ptv threads sim "
-                     "--model nonsense\n"));
+    CHECK(has(r.err,
+              "ptv demo: demo 2 of 01-test failed with exit status 2: ptv threads sim "
+              "--model nonsense\n"));
     CHECK_FALSE(has(r.out, "[3/3]"));
 }
 
@@ -113,8 +115,9 @@ TEST_CASE("ptv demo skips a KVM demo where there is no /dev/kvm, and says why") 
         "```\n");
     auto r = slides.demo({"1", "--no-pause"}, "", {{"PTV_KVM_DEVICE", "/nonexistent/kvm"}});
     CHECK(r.status == 0);
-    CHECK(has(r.out, "[1/2] $ ptv kvm run hello\n[1/2] skipped: needs /dev/kvm (real guests), "
-                     "which this machine does not have\n"));
+    CHECK(has(r.out,
+              "[1/2] $ ptv kvm run hello\n[1/2] skipped: needs /dev/kvm (real guests), "
+              "which this machine does not have\n"));
     CHECK_FALSE(has(r.out, "Hello from a ptvlab guest"));
     CHECK(has(r.out, "ptv demo 01-test: 1 passed, 1 skipped (need /dev/kvm)"));
 }
@@ -133,9 +136,13 @@ TEST_CASE("ptv demo --step runs one step and --timeout stops one that runs too l
 
     auto slow = slides.demo({"1", "--step", "2", "--timeout", "1"});
     CHECK(slow.status == 124);
-    CHECK(has(slow.err, "ptv demo: demo 2 of 01-test ran longer than --timeout 1 s and was "
-                        "stopped: ptv threads demo blocking --block-ms 5000\n"));
-    CHECK_FALSE(running(std::string("--block-ms\0" "5000", 15)));  // the step's whole group was killed
+    CHECK(has(slow.err,
+              "ptv demo: demo 2 of 01-test ran longer than --timeout 1 s and was "
+              "stopped: ptv threads demo blocking --block-ms 5000\n"));
+    CHECK_FALSE(
+        running(std::string("--block-ms\0"
+                            "5000",
+                            15)));  // the step's whole group was killed
 
     auto beyond = slides.demo({"1", "--step", "3"});
     CHECK(beyond.status == 2);
@@ -155,7 +162,8 @@ TEST_CASE("ptv demo refuses a deck whose demo line is not a ptv command") {
     CHECK(has(r.err, "01-test.md:4: a demo line is one ptv command as typed"));
 }
 
-TEST_CASE("ptv demo finds the kit's slides beside the build tree, and lists them for a bad lecture") {
+TEST_CASE(
+    "ptv demo finds the kit's slides beside the build tree, and lists them for a bad lecture") {
     for (auto bad : {"9", "nonsense"}) {
         CAPTURE(bad);
         auto r = run({bin("ptv"), "demo", bad}, {{"PTV_SLIDES_DIR", ""}});

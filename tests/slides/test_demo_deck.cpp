@@ -83,8 +83,8 @@ TEST_CASE("a demo block that is never closed is refused with the line it opens o
 
 TEST_CASE("a lecture is named by its number or its name") {
     ptv::test::TempDir dir;
-    for (auto name : {"01-processes-and-threads.md", "02-virtualization.md", "README.md",
-                      "notes.txt"})
+    for (auto name :
+         {"01-processes-and-threads.md", "02-virtualization.md", "README.md", "notes.txt"})
         std::ofstream(dir.file(name)) << "# x\n";
     CHECK(ptv::cli::lecture_names(dir.path) ==
           std::vector<std::string>{"01-processes-and-threads", "02-virtualization"});
