@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,14 +57,17 @@ void forward_signal(int sig) {
     ::raise(sig);
 }
 
-// /dev/kvm as the worker opens it ($PTV_KVM_DEVICE lets a test say "none").
+// /dev/kvm as the worker opens it, and a device, not a file of that name
+// ($PTV_KVM_DEVICE lets a test say "none").
 bool kvm_available() {
     const char* env = std::getenv("PTV_KVM_DEVICE");
     const char* path = env && *env ? env : "/dev/kvm";
     int fd = ::open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0) return false;
+    struct stat st {};
+    bool device = ::fstat(fd, &st) == 0 && S_ISCHR(st.st_mode);
     ::close(fd);
-    return true;
+    return device;
 }
 
 struct StepResult {

@@ -120,6 +120,12 @@ TEST_CASE("ptv demo skips a KVM demo where there is no /dev/kvm, and says why") 
               "which this machine does not have\n"));
     CHECK_FALSE(has(r.out, "Hello from a ptvlab guest"));
     CHECK(has(r.out, "ptv demo 01-test: 1 passed, 1 skipped (need /dev/kvm)"));
+
+    // A file that only has the device's name is no KVM either.
+    std::ofstream(slides.dir.file("kvm")) << "";
+    auto file = slides.demo({"1", "--no-pause"}, "", {{"PTV_KVM_DEVICE", slides.dir.file("kvm")}});
+    CHECK(file.status == 0);
+    CHECK(has(file.out, "[1/2] skipped: needs /dev/kvm"));
 }
 
 TEST_CASE("ptv demo --step runs one step and --timeout stops one that runs too long") {

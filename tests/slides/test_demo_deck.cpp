@@ -54,16 +54,19 @@ TEST_CASE("a demo block's lines are its steps, in order, with their deck lines")
     CHECK(steps[2].line == 13);
 }
 
-TEST_CASE("a longer fence holds a shorter one, and only its own closes it") {
+TEST_CASE("a longer fence holds a shorter one: a deck can show how a demo block is written") {
     auto steps = parse(
-        "````sh demo\n"
-        "ptv migrate bindings --table\n"
+        "````md\n"
+        "```sh demo\n"
+        "ptv shown-not-run\n"
         "```\n"
-        "ptv migrate sim -s 2 -c\n"
         "````\n"
-        "ptv outside\n");
-    REQUIRE(steps.size() == 2);
-    CHECK(steps[1].command == "ptv migrate sim -s 2 -c");
+        "```sh demo\n"
+        "ptv migrate sim -s 2 -c\n"
+        "```\n");
+    REQUIRE(steps.size() == 1);
+    CHECK(steps[0].command == "ptv migrate sim -s 2 -c");
+    CHECK(steps[0].line == 7);
 }
 
 TEST_CASE("a deck without demo blocks has no steps") {
