@@ -18,7 +18,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: setup build demo test bench sanitize sanitize-thread format clean
+.PHONY: setup build demo test bench slides sanitize sanitize-thread format clean
 
 setup:
 	scripts/setup.sh
@@ -34,6 +34,12 @@ demo: setup
 test: setup
 	$(MAKE) build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
+
+# The lecture decks (slides/) to $(BUILD)/slides/NAME.html and NAME.pdf, with
+# figures the kit draws from real runs (scripts/slides.sh; slides/README.md).
+slides: setup
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	BUILD=$(BUILD) scripts/slides.sh
 
 bench:
 	scripts/setup.sh --bench

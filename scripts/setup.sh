@@ -37,7 +37,15 @@ packages=(
   ccache                             # labs: the tests grade the same submissions and build
                                      #   the kit from each lab's Gradescope zip: a compiler
                                      #   cache lets each build reuse what the last one compiled
+  graphviz                           # slides: dot draws the figures from the kit's --dot
+  chromium                           # slides: headless, prints each deck to PDF (Marp)
+  poppler-utils                      # slides: pdfinfo, the render test counts the PDF pages
+  fonts-dejavu-core                  # slides: the decks' fonts (none is downloaded)
 )
+# slides: Marp runs on node (its npm packages: npm ci in slides/, below). A
+# machine with node and npm from elsewhere keeps them.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU
   packages+=(nginx-light wrk)        # bench/servers: the peer server and the load generator
@@ -72,9 +80,24 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# slides/node_modules: Marp at the version package-lock.json pins, installed
+# again only when the lock file changed (its hash is kept beside the modules).
+npm_ci_slides() {
+  local dir lock stamp
+  dir=$(cd "$(dirname "$0")/.." && pwd)/slides
+  lock=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  stamp=$dir/node_modules/.ptv-package-lock.sha256
+  [[ -x $dir/node_modules/.bin/marp && -f $stamp && $(cat "$stamp") == "$lock" ]] && return 0
+  command -v npm >/dev/null || { echo "setup: npm missing; slides/ needs it (run scripts/setup.sh as root)" >&2; return 0; }
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$lock" >"$stamp"
+  echo "setup: installed Marp in slides/node_modules (npm ci)"
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "setup: all ${#packages[@]} packages present"
   fetch_third_party grub-invaders boot/invaders.exec
+  npm_ci_slides
   exit 0
 fi
 
@@ -89,4 +112,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fetch_third_party grub-invaders boot/invaders.exec
+npm_ci_slides
 echo "setup: done"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "demo.hpp"
 #include "kvm_run.hpp"
 #include "lab.hpp"
 #include "paths.hpp"
@@ -119,6 +120,8 @@ int main(int argc, char** argv) {
     more = ptv::cli::lab_commands(*lab);
     commands.insert(commands.end(), more.begin(), more.end());
     more = ptv::cli::grade_commands(app);
+    commands.insert(commands.end(), more.begin(), more.end());
+    more = ptv::cli::demo_commands(app);
     commands.insert(commands.end(), more.begin(), more.end());
 
     ptv::cli::parse_or_exit(app, argc, argv, "ptv");
