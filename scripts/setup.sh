@@ -37,7 +37,6 @@ packages=(
   ccache                             # labs: the tests grade the same submissions and build
                                      #   the kit from each lab's Gradescope zip: a compiler
                                      #   cache lets each build reuse what the last one compiled
-  graphviz                           # slides: dot draws the figures from the kit's --dot
   chromium                           # slides: headless, prints each deck to PDF (Marp)
   poppler-utils                      # slides: pdfinfo, the render test counts the PDF pages
   fonts-dejavu-core                  # slides: the decks' fonts (none is downloaded)

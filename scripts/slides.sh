@@ -70,8 +70,7 @@ for model in many-to-one one-to-one many-to-many activations; do
   lwps=()
   [[ $model = many-to-many ]] && lwps=(--lwps 2)
   "$ptv" threads sim --model "$model" "${lwps[@]}" --cpus 1 --workload "$workload" -c --json \
-    --trace "threads-$model.json" --dot "threads-$model.dot" >"threads-$model.sim.json"
-  dot -Tsvg "threads-$model.dot" -o "$fig/threads-$model.svg"
+    --trace "threads-$model.json" --svg "$fig/threads-$model.svg" >"threads-$model.sim.json"
 done
 tables threads-models threads-{many-to-one,one-to-one,many-to-many,activations}.sim.json \
   >"$fig/threads-models.md"
@@ -106,19 +105,13 @@ say "figures: servers"
 "$ptv" servers sim -c --json >servers-sim.json
 tables servers-sim servers-sim.json >"$fig/servers-sim.md"
 "$ptv" servers sim --arch dispatcher-worker --trace servers-dw.json >/dev/null
-# Fig. 3-3 drawn from the model's own run, where this ptv draws it (--dot);
-# otherwise the slide keeps its words and a note says why.
-if "$ptv" servers sim --help | grep -q -- '--dot'; then
-  "$ptv" servers sim --arch dispatcher-worker --dot fig-3-3.dot >/dev/null
-  dot -Tsvg fig-3-3.dot -o "$fig/fig-3-3.svg"
-  echo '![h:300](figures/fig-3-3.svg)' >"$fig/fig-3-3.md"
-else
-  echo '<!-- Fig. 3-3 is drawn by a ptv whose servers sim has --dot -->' >"$fig/fig-3-3.md"
-fi
+# Fig. 3-3 drawn from the model's own run.
+"$ptv" servers sim --arch dispatcher-worker --svg "$fig/fig-3-3.svg" >/dev/null
+echo '![h:300](figures/fig-3-3.svg)' >"$fig/fig-3-3.md"
 
 # ---- 05 code migration (ch. 3.5) ----------------------------------------
 say "figures: migration"
-"$ptv" migrate bindings --table --json >bindings.json
+"$ptv" migrate bindings --table --json --svg "$fig/fig-3-19.svg" >bindings.json
 tables bindings-table bindings.json >"$fig/bindings-table.md"
 "$ptv" migrate sim --memory 262144 --bandwidth 1Gbit --dirty wws:2048:40000 -c --json >precopy-wws.json
 tables migrate-rounds precopy-wws.json >"$fig/precopy-rounds.md"
