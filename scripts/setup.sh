@@ -30,6 +30,7 @@ packages=(
   xvfb xauth                         # viz: headless screenshots (tests, docs, bench)
   zip unzip                          # labs: the Gradescope autograder zip (ptv lab package),
                                      #   unpacked again by its test
+  libxml2-utils                      # exercises: xmllint checks the exported Moodle XML
   ccache                             # labs: the tests grade the same submissions and build
                                      #   the kit from each lab's Gradescope zip: a compiler
                                      #   cache lets each build reuse what the last one compiled
