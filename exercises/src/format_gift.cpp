@@ -35,9 +35,7 @@ std::string to_gift(const Bank& b) {
     for (const Question& q : b.questions) {
         g += fmt::format("// {}: seed {}; regenerate with: {}\n", q.id, q.seed, q.command);
         for (const auto& s : q.skipped) g += "// " + s + "\n";
-        std::string text = q.text;
-        if (q.type == Question::Type::Numerical && !q.unit.empty())
-            text += fmt::format(" (in {})", q.unit);
+        const std::string& text = q.text;
         g += fmt::format("::{}::[html]{}{{", escape(q.id + ": " + q.title), escape(to_html(text)));
         if (q.type == Question::Type::Numerical) {
             g += fmt::format("#{}:{}", q.answer, q.tolerance);

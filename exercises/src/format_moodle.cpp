@@ -67,8 +67,7 @@ void question(std::string& x, const Question& q) {
     x += fmt::format("  <question type=\"{}\">\n", numerical ? "numerical" : "multichoice");
     x += fmt::format("    <name>\n      <text>{}: {}</text>\n    </name>\n", escape(q.id),
                      escape(q.title));
-    std::string text = q.text;
-    if (numerical && !q.unit.empty()) text += fmt::format(" (in {})", q.unit);
+    const std::string& text = q.text;
     x += fmt::format(
         "    <questiontext format=\"html\">\n      <text>{}</text>\n    </questiontext>\n",
         cdata(to_html(text)));

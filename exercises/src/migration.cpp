@@ -79,7 +79,7 @@ class MigrationGenerator : public Generator {
         const Ask& a = asks[rng.below(asks.size())];
         Question q = detail::base(module(), seed, command, a.title, text + a.question);
         detail::numerical(q, out, a.pointer, a.unit, a.tolerance, a.why);
-        q.explanation = fmt::format("Run '{}' for the per-round table and every total.", command);
+        q.explanation = "With -c the simulator also prints the per-round table and every total.";
         if (std::string obs = ms::plateau_observation(r); !obs.empty()) {
             if (obs.back() == '\n') obs.pop_back();
             q.explanation += " " + obs;

@@ -89,8 +89,8 @@ class ServersGenerator : public Generator {
                                   "rounded figure");
                 break;
         }
-        q.explanation = fmt::format(
-            "Run '{}' for every architecture's answers and each request's times.", command);
+        q.explanation =
+            "With -c the model also prints every architecture's answers and each request's times.";
         return {std::move(q), ""};
     }
 };

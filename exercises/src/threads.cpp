@@ -121,7 +121,7 @@ class ThreadsGenerator : public Generator {
                 break;
             }
         }
-        q.explanation = fmt::format("Run '{}' for the answers with the per-tick table.", command);
+        q.explanation = "With -c the simulator also prints the per-tick table.";
         return {std::move(q), ""};
     }
 };

@@ -64,10 +64,10 @@ class VmmGenerator : public Generator {
             std::string saw;
             for (const auto& d : out["answers"]["classification"]["divergences"])
                 saw += " " + d.get<std::string>() + ".";
-            q.explanation = fmt::format(
-                "The CPU model ran it natively and under trap-and-emulate, with and "
-                "without the instruction.{} Run '{}' to see it.",
-                saw, command);
+            q.explanation =
+                "The CPU model ran it natively and under trap-and-emulate, with and without the "
+                "instruction." +
+                saw;
         } else if (kind == 2) {
             q = detail::base(
                 module(), seed, command, "traps under trap-and-emulate",
@@ -77,7 +77,7 @@ class VmmGenerator : public Generator {
                     listing(run.source) +
                     "How many traps into the VMM does it cause, the final OUT included?");
             detail::numerical(q, out, "/answers/trap_emulate/traps", "traps", 0, kExact);
-            q.explanation = fmt::format("Run '{}' for the traps by cause.", command);
+            q.explanation = "With -c it also gives the traps by cause.";
         } else {
             q = detail::base(
                 module(), seed, command, "VM exits under VT-x",
@@ -87,7 +87,7 @@ class VmmGenerator : public Generator {
                     listing(run.source) +
                     "How many VM exits does it cause, the final OUT included?");
             detail::numerical(q, out, "/answers/vmx/exits", "exits", 0, kExact);
-            q.explanation = fmt::format("Run '{}' for the exits by reason.", command);
+            q.explanation = "With -c it also gives the exits by reason.";
         }
         return {std::move(q), ""};
     }

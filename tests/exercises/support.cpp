@@ -6,7 +6,7 @@
 
 namespace ptv::test::exercises {
 
-Completed ptv(const std::vector<std::string>& args) {
+Completed run_ptv(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {bin("ptv")};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv, {}, 120);
@@ -14,8 +14,8 @@ Completed ptv(const std::vector<std::string>& args) {
 
 Completed export_bank(const std::string& module, int count, uint64_t seed,
                       const std::string& format) {
-    return ptv({"exercises", "export", "--module", module, "--count", std::to_string(count), "-s",
-                std::to_string(seed), "--format", format});
+    return run_ptv({"exercises", "export", "--module", module, "--count", std::to_string(count),
+                    "-s", std::to_string(seed), "--format", format});
 }
 
 nlohmann::json bank(const std::string& module, int count, uint64_t seed) {
@@ -33,7 +33,7 @@ nlohmann::json run_command(const std::string& command) {
     REQUIRE(word == "ptv");
     while (in >> word) args.push_back(word);
     args.push_back("--json");
-    const Completed c = ptv(args);
+    const Completed c = run_ptv(args);
     INFO(command, c.err);
     REQUIRE(c.status == 0);
     return nlohmann::json::parse(c.out);

@@ -14,7 +14,7 @@ inline const std::vector<std::string> kModules = {"threads", "servers", "vmm", "
                                                   "bindings"};
 
 // `ptv ARGS...`.
-Completed ptv(const std::vector<std::string>& args);
+Completed run_ptv(const std::vector<std::string>& args);
 // `ptv exercises export --module M --count N -s SEED --format F` (stdout).
 Completed export_bank(const std::string& module, int count, uint64_t seed,
                       const std::string& format = "json");

@@ -82,7 +82,8 @@ TEST_CASE("every exported answer is what the simulator's -c --json says, for eve
 }
 
 TEST_CASE("threads: every problem contains a blocking call") {
-    for (const auto& q : bank("threads", 8, 0)["questions"]) {
+    const json b = bank("threads", 8, 0);
+    for (const auto& q : b["questions"]) {
         const json out = run_command(q["command"]);
         bool blocks = false;
         for (const auto& t : out["workload"])
@@ -92,7 +93,8 @@ TEST_CASE("threads: every problem contains a blocking call") {
 }
 
 TEST_CASE("servers: in every problem some request waits under the architecture asked about") {
-    for (const auto& q : bank("servers", 8, 0)["questions"]) {
+    const json b = bank("servers", 8, 0);
+    for (const auto& q : b["questions"]) {
         const std::string ptr = q["source"]["pointers"][0];
         REQUIRE(ptr.starts_with("/architectures/"));
         const size_t ai = std::stoul(ptr.substr(15));
@@ -108,7 +110,8 @@ TEST_CASE("servers: in every problem some request waits under the architecture a
 
 TEST_CASE("migration: pre-copy converges or plateaus, post-copy faults") {
     int precopy = 0;
-    for (const auto& q : bank("migration", 12, 0)["questions"]) {
+    const json b = bank("migration", 12, 0);
+    for (const auto& q : b["questions"]) {
         const json out = run_command(q["command"]);
         const std::string policy = out["config"]["policy"];
         const json& a = out["answers"];
@@ -129,7 +132,8 @@ TEST_CASE("migration: pre-copy converges or plateaus, post-copy faults") {
 
 TEST_CASE("vmm: a question on a sequence mixes instructions that trap with ones that do not") {
     int sequences = 0;
-    for (const auto& q : bank("vmm", 10, 0)["questions"]) {
+    const json b = bank("vmm", 10, 0);
+    for (const auto& q : b["questions"]) {
         if (q["type"] != "numerical") continue;
         ++sequences;
         const json out = run_command(q["command"]);

@@ -87,8 +87,8 @@ TEST_CASE("export: bad options are one line and status 2, and leave no file") {
     bad(export_bank("threads", 3, 0, "csv"), "--format 'csv': use json, moodle-xml or gift");
     bad(export_bank("threads", 0, 0), "--count 0 is out of range: use 1..100");
     bad(export_bank("threads", 101, 0), "--count 101 is out of range: use 1..100");
-    bad(ptv({"exercises", "export", "--module", "threads", "--count", "many"}), "many");
+    bad(run_ptv({"exercises", "export", "--module", "threads", "--count", "many"}), "many");
     const std::string nowhere = dir.file("no/such/dir/bank.xml");
-    bad(ptv({"exercises", "export", "--module", "threads", "-o", nowhere}), "cannot open it");
+    bad(run_ptv({"exercises", "export", "--module", "threads", "-o", nowhere}), "cannot open it");
     CHECK_FALSE(std::filesystem::exists(nowhere));
 }

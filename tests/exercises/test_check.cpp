@@ -2,6 +2,7 @@
 // own answers, none for wrong ones, half for the book's alternatives, and
 // one line with status 2 for a file that is not what it should be.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <fstream>
 
@@ -31,7 +32,7 @@ Files files(const std::string& module, int count, uint64_t seed, F make) {
 }
 
 ptv::test::Completed check(const Files& f) {
-    return ptv({"exercises", "check", f.bank, f.answers});
+    return run_ptv({"exercises", "check", f.bank, f.answers});
 }
 
 json right_answers(const json& bank) {
@@ -78,7 +79,7 @@ TEST_CASE("check: the bank's own answers earn full marks, wrong ones nothing, fo
     }
 }
 
-TEST_CASE("check: an alternative of Fig. 3-19 earns half; a missing answer nothing") {
+TEST_CASE("check: an alternative of Fig. 3-19 earns half and a missing answer nothing") {
     std::string id;
     const auto f = files("bindings", 12, 0, [&](const json& bank) {
         json a = json::object();
@@ -139,5 +140,6 @@ TEST_CASE("check: bad files are one line and status 2") {
     std::ofstream(f.bank)
         << R"({"format": "ptv-exercises", "module": "x", "seed": 0, "questions": [{"id": "x-0"}]})";
     one_line(check(f), "question 1: no \"module\"");
-    one_line(ptv({"exercises", "check", f.dir.file("missing.json"), f.answers}), "cannot read it");
+    one_line(run_ptv({"exercises", "check", f.dir.file("missing.json"), f.answers}),
+             "cannot read it");
 }

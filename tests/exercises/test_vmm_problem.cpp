@@ -57,19 +57,19 @@ TEST_CASE("a guest of no instructions: its one OUT is one trap and one VM exit")
 }
 
 TEST_CASE("ptv vmm problem: the problem, the answers with -c, the same for the same seed") {
-    const auto q = ptv({"vmm", "problem", "-s", "5", "--json"});
+    const auto q = run_ptv({"vmm", "problem", "-s", "5", "--json"});
     REQUIRE(q.status == 0);
     const auto jq = nlohmann::json::parse(q.out);
     CHECK(jq["seed"] == 5);
     CHECK_FALSE(jq.contains("answers"));
-    const auto a = ptv({"vmm", "problem", "-s", "5", "-c", "--json"});
+    const auto a = run_ptv({"vmm", "problem", "-s", "5", "-c", "--json"});
     REQUIRE(a.status == 0);
     const auto ja = nlohmann::json::parse(a.out);
     CHECK(ja["guest"] == jq["guest"]);
     CHECK(ja["answers"]["classification"]["class"].is_string());
-    CHECK(a.out == ptv({"vmm", "problem", "-s", "5", "-c", "--json"}).out);
-    const auto text = ptv({"vmm", "problem", "-s", "5"});
+    CHECK(a.out == run_ptv({"vmm", "problem", "-s", "5", "-c", "--json"}).out);
+    const auto text = run_ptv({"vmm", "problem", "-s", "5"});
     CHECK(text.out.find("Run again with -c") != std::string::npos);
-    const auto bad = ptv({"vmm", "problem", "-s", "-1"});
+    const auto bad = run_ptv({"vmm", "problem", "-s", "-1"});
     CHECK(bad.status == 2);
 }
