@@ -12,7 +12,15 @@ std::string to_json_text(const Bank& b) {
 
 std::string to_html(const std::string& text) {
     std::string h = "<p>";
+    char prev = '\n';
     for (char c : text) {
+        // HTML collapses spaces: keep the indentation of listings.
+        if (c == ' ' && (prev == ' ' || prev == '\n')) {
+            h += "&nbsp;";
+            prev = c;
+            continue;
+        }
+        prev = c;
         switch (c) {
             case '&':
                 h += "&amp;";
