@@ -30,7 +30,7 @@ packages=(
   xvfb xauth                         # viz: headless screenshots (tests, docs, bench)
   graphviz                           # drawings: --svg and --png render the kit's --dot
                                      #   output through Graphviz's dot
-  libxml2-utils                      # tests: xmllint checks that rendered SVGs are
+  libxml2-utils                      # tests: xmllint checks rendered SVGs and exported Moodle XML are
                                      #   well-formed XML
   zip unzip                          # labs: the Gradescope autograder zip (ptv lab package),
                                      #   unpacked again by its test

@@ -17,9 +17,10 @@
 #include "ptv/common/cli.hpp"
 #include "ptv/common/error.hpp"
 
-// `ptv vmm ...` runs in ptv-vmm and `ptv viz ...` in ptv-viz, beside ptv:
-// dynamically linked programs (Zydis; Dear ImGui, GLFW, OpenGL), while ptv
-// is static (see cli/src/vmm/vmm_commands.hpp).
+// `ptv vmm ...` runs in ptv-vmm, `ptv exercises ...` in ptv-exercises and
+// `ptv viz ...` in ptv-viz, beside ptv: dynamically linked programs (Zydis;
+// Dear ImGui, GLFW, OpenGL), while ptv is static (see
+// cli/src/vmm/vmm_commands.hpp).
 [[noreturn]] void exec_beside(const std::string& path, int argc, char** argv) {
     std::vector<char*> args = {const_cast<char*>(path.c_str())};
     for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
@@ -33,6 +34,8 @@
 int main(int argc, char** argv) {
     if (argc >= 2 && std::string_view(argv[1]) == "vmm")
         exec_beside(ptv::cli::executable_dir() + "/ptv-vmm", argc, argv);
+    if (argc >= 2 && std::string_view(argv[1]) == "exercises")
+        exec_beside(ptv::cli::executable_dir() + "/ptv-exercises", argc, argv);
     if (argc >= 2 && std::string_view(argv[1]) == "viz") {
         try {
             exec_beside(ptv::cli::viz_path(), argc, argv);
@@ -73,11 +76,14 @@ int main(int argc, char** argv) {
 
     auto* guests_cmd = kvm->add_subcommand("guests", "list the built-in guests");
 
-    // Listed for --help; `ptv vmm|viz ...` never reach the parser (exec_beside).
+    // Listed for --help; `ptv vmm|viz|exercises ...` never reach the parser (exec_beside).
     app.add_subcommand("vmm",
                        "an x86 CPU model: trap-and-emulate, a VMX model, paravirtualization, "
                        "binary translation ('ptv vmm --help')");
     app.add_subcommand("viz", "the visualizer: ptv viz FILE | --connect SOCKET ('ptv viz --help')");
+    app.add_subcommand("exercises",
+                       "question banks with exact answers for an LMS: export (json, Moodle XML, "
+                       "GIFT), check ('ptv exercises --help')");
 
     auto* threads = app.add_subcommand(
         "threads", "threading models: simulated with exact answers, and measured for real");

@@ -30,6 +30,7 @@ Commands vmm_compare_commands(CLI::App& vmm);     // compare      (vmm_compare.c
 Commands vmm_explain_commands(CLI::App& vmm);     // explain      (vmm_explain.cpp)
 Commands vmm_vmcs_commands(CLI::App& vmm);        // vmcs         (vmm_vmcs.cpp)
 Commands vmm_microbench_commands(CLI::App& vmm);  // microbench (vmm_microbench.cpp)
+Commands vmm_problem_commands(CLI::App& vmm);     // problem      (vmm_problem.cpp)
 
 // The counter table of one run, as `ptv vmm run` prints it.
 std::string counter_table(const vmm::RunResult& r);

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     ptv::cli::Commands commands;
     for (auto add : {ptv::cli::vmm_run_commands, ptv::cli::vmm_compare_commands,
                      ptv::cli::vmm_explain_commands, ptv::cli::vmm_vmcs_commands,
-                     ptv::cli::vmm_microbench_commands}) {
+                     ptv::cli::vmm_microbench_commands, ptv::cli::vmm_problem_commands}) {
         auto more = add(app);
         commands.insert(commands.end(), more.begin(), more.end());
     }
