@@ -20,4 +20,26 @@ std::string human_ns(double ns) {
     return fmt::format("{:.2f} s", ns / 1e9);
 }
 
+std::string escape_html(std::string_view text) {
+    std::string s;
+    s.reserve(text.size());
+    for (char c : text) switch (c) {
+            case '&':
+                s += "&amp;";
+                break;
+            case '<':
+                s += "&lt;";
+                break;
+            case '>':
+                s += "&gt;";
+                break;
+            case '"':
+                s += "&quot;";
+                break;
+            default:
+                s += c;
+        }
+    return s;
+}
+
 }  // namespace ptv

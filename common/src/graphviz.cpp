@@ -244,25 +244,4 @@ std::string escape_string(std::string_view text) {
     return s;
 }
 
-std::string escape_html(std::string_view text) {
-    std::string s;
-    for (char c : text) switch (c) {
-            case '&':
-                s += "&amp;";
-                break;
-            case '<':
-                s += "&lt;";
-                break;
-            case '>':
-                s += "&gt;";
-                break;
-            case '"':
-                s += "&quot;";
-                break;
-            default:
-                s += c;
-        }
-    return s;
-}
-
 }  // namespace ptv::graphviz

@@ -5,34 +5,12 @@
 // ptvlab/MODULE. Moodle, and most LMSs that import Moodle XML, grade it.
 #include <fmt/format.h>
 
+#include "ptv/common/format.hpp"
 #include "ptv/exercises/export.hpp"
 
 namespace ptv::exercises {
 
 namespace {
-
-std::string escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 // HTML inside CDATA; a "]]>" in it would end the section early.
 std::string cdata(const std::string& html) {
@@ -44,7 +22,7 @@ std::string cdata(const std::string& html) {
 
 // An XML comment may not hold "--" (commands have options that do).
 std::string comment(const std::string& s) {
-    std::string out = escape(s);
+    std::string out = escape_html(s);
     for (size_t at = out.find("--"); at != std::string::npos; at = out.find("--", at))
         out.replace(at, 2, "- -");
     if (!out.empty() && out.back() == '-') out += ' ';
@@ -65,8 +43,8 @@ void question(std::string& x, const Question& q) {
     for (const auto& s : q.skipped) x += "  " + comment(s) + "\n";
     const bool numerical = q.type == Question::Type::Numerical;
     x += fmt::format("  <question type=\"{}\">\n", numerical ? "numerical" : "multichoice");
-    x += fmt::format("    <name>\n      <text>{}: {}</text>\n    </name>\n", escape(q.id),
-                     escape(q.title));
+    x += fmt::format("    <name>\n      <text>{}: {}</text>\n    </name>\n", escape_html(q.id),
+                     escape_html(q.title));
     const std::string& text = q.text;
     x += fmt::format(
         "    <questiontext format=\"html\">\n      <text>{}</text>\n    </questiontext>\n",
@@ -81,7 +59,7 @@ void question(std::string& x, const Question& q) {
         "</generalfeedback>\n",
         cdata(to_html(feedback)));
     x += "    <defaultgrade>1</defaultgrade>\n    <penalty>0</penalty>\n    <hidden>0</hidden>\n";
-    x += fmt::format("    <idnumber>{}</idnumber>\n", escape(q.id));
+    x += fmt::format("    <idnumber>{}</idnumber>\n", escape_html(q.id));
     if (numerical) {
         x += fmt::format(
             "    <answer fraction=\"100\" format=\"moodle_auto_format\">\n"
@@ -106,7 +84,7 @@ void question(std::string& x, const Question& q) {
     x += fmt::format(
         "    <tags>\n      <tag>\n        <text>ptvlab</text>\n      </tag>\n      <tag>\n"
         "        <text>{}</text>\n      </tag>\n    </tags>\n",
-        escape(q.module));
+        escape_html(q.module));
     x += "  </question>\n";
 }
 
@@ -120,7 +98,7 @@ std::string to_moodle_xml(const Bank& b) {
         "      <text>$course$/top/ptvlab/{}</text>\n    </category>\n  </question>\n",
         comment(fmt::format("ptvlab exercise bank: module {}, seed {}, {} questions", b.module,
                             b.seed, b.questions.size())),
-        escape(b.module));
+        escape_html(b.module));
     for (const Question& q : b.questions) question(x, q);
     x += "</quiz>\n";
     return x;

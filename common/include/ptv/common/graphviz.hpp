@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ptv/common/format.hpp"
+
 namespace CLI {
 class App;
 }
@@ -89,7 +91,7 @@ class Drawing {
 // Escapes text for a double-quoted DOT string ("..."): quotes and
 // backslashes; a newline becomes DOT's centred line break.
 std::string escape_string(std::string_view text);
-// Escapes text for a Graphviz HTML-like label (<...>): & < > and quotes.
-std::string escape_html(std::string_view text);
+// Text for a Graphviz HTML-like label (<...>): & < > and quotes escaped.
+using ptv::escape_html;
 
 }  // namespace ptv::graphviz

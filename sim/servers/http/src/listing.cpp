@@ -11,37 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "ptv/common/format.hpp"
 #include "ptv/servers/http/disk.hpp"
 
 namespace ptv::servers::http {
 
 namespace {
-
-// Text inside an element or an attribute value.
-std::string html_escaped(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    return out;
-}
 
 // A name as a relative URL path segment: every byte but the unreserved ones
 // percent-encoded (RFC 3986 §2.3), so that '?', '#', '%', spaces and
@@ -87,7 +62,7 @@ DiskRead SimulatedDisk::read_listing(int dir_fd, const std::string& path) const 
     closedir(dir);
     std::sort(entries.begin(), entries.end());
 
-    const std::string title = html_escaped("/" + path + (path.empty() ? "" : "/"));
+    const std::string title = escape_html("/" + path + (path.empty() ? "" : "/"));
     std::string html = fmt::format(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of {0}</title></head>\n"
         "<body><h1>Index of {0}</h1>\n<ul>\n",
@@ -96,7 +71,7 @@ DiskRead SimulatedDisk::read_listing(int dir_fd, const std::string& path) const 
     for (const auto& [name, is_dir] : entries) {
         const char* slash = is_dir ? "/" : "";
         fmt::format_to(std::back_inserter(html), "<li><a href=\"{}{}\">{}{}</a></li>\n",
-                       url_escaped(name), slash, html_escaped(name), slash);
+                       url_escaped(name), slash, escape_html(name), slash);
     }
     html += "</ul></body></html>\n";
     r.outcome = DiskRead::Outcome::Ok;
