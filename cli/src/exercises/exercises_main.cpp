@@ -67,9 +67,10 @@ nlohmann::json read_json(const std::string& path, const char* what) {
 }
 
 int run_check(const std::string& bank_path, const std::string& answers_path) {
+    const nlohmann::json bank_json = read_json(bank_path, "BANK");
     ex::Bank bank;
     try {
-        bank = ex::bank_from_json(read_json(bank_path, "BANK"));
+        bank = ex::bank_from_json(bank_json);
     } catch (const ptv::UsageError& e) {
         throw ptv::UsageError(fmt::format("BANK {}: {}", bank_path, e.what()));
     }
