@@ -16,20 +16,13 @@
 #include "ptv/migration/sim/bindings_drawing.hpp"
 #include "ptv/migration/sim/problem.hpp"
 #include "ptv/migration/sim/report.hpp"
+#include "seed_option.hpp"
 
 namespace ptv::cli {
 
 namespace {
 
 namespace ms = ptv::migration::sim;
-
-std::string whole_number(const std::string& v) {
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (v.empty() || v[0] == '-' || ec != std::errc() || end != v.data() + v.size())
-        return "'" + v + "' is not a whole number from 0 to 2^64-1";
-    return "";
-}
 
 struct BindingsArgs {
     uint64_t seed = 0;
@@ -119,7 +112,7 @@ Commands migrate_sim_commands(CLI::App& migrate) {
         "exercises on resource bindings (Fig. 3-19) and kinds of mobility (Fig. 3-18); -s SEED "
         "draws them, -c prints the answers, --table the figure");
     bindings->add_option("-s,--seed", b->seed, "draw the exercises from SEED (0 or more)")
-        ->check(whole_number);
+        ->check(seed_number);
     bindings->add_flag("-c,--compute", b->compute, "print the answers and the reasoning");
     bindings->add_option("-n,--count", b->count, "how many exercises (1..100, default 5)");
     bindings->add_option("--kind", b->kind,
@@ -165,7 +158,7 @@ Commands migrate_sim_commands(CLI::App& migrate) {
     sim->add_option("--hybrid-rounds", a->cfg.hybrid_rounds,
                     "hybrid: pre-copy rounds before post-copy, at most (default 1)");
     sim->add_option("-s,--seed", a->seed, "make a problem from SEED (0 or more)")
-        ->check(whole_number);
+        ->check(seed_number);
     sim->add_flag("-c,--compute", a->compute, "print the answers and the per-round table");
     sim->add_option("--trace", a->trace, "write a Chrome trace (Perfetto, ptv viz) to FILE");
     sim->add_flag("--json", a->json, "print the problem (and with -c the answers) as JSON");

@@ -16,6 +16,7 @@
 #include "ptv/servers/sim/drawing.hpp"
 #include "ptv/servers/sim/model.hpp"
 #include "ptv/servers/sim/report.hpp"
+#include "seed_option.hpp"
 
 namespace ptv::cli {
 
@@ -103,13 +104,7 @@ Commands servers_sim_commands(CLI::App& servers) {
     sim->add_option("--fork", a->cfg.fork,
                     "ms of CPU per fork (process-per-connection; default 1)");
     sim->add_option("-s,--seed", a->seed, "make a problem from SEED (0 or more)")
-        ->check([](const std::string& v) -> std::string {
-            uint64_t n = 0;
-            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-            if (v.empty() || v[0] == '-' || ec != std::errc() || end != v.data() + v.size())
-                return "'" + v + "' is not a whole number from 0 to 2^64-1";
-            return "";
-        });
+        ->check(ptv::cli::seed_number);
     sim->add_flag("-c,--compute", a->compute, "print the answers and every request's times");
     sim->add_option("--trace", a->trace, "write a Chrome trace (Perfetto) to FILE");
     graphviz::add_options(*sim, a->drawing,

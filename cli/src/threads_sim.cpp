@@ -15,6 +15,7 @@
 #include "ptv/threads/sim/report.hpp"
 #include "ptv/threads/sim/simulator.hpp"
 #include "ptv/threads/sim/workload.hpp"
+#include "seed_option.hpp"
 
 namespace ptv::cli {
 
@@ -139,13 +140,7 @@ Commands threads_sim_commands(CLI::App& threads) {
         "bursts per thread, threads separated by ',' or ';': \"c5 b10 c3, c4\" (cN compute, "
         "bN block in a system call); default: generated from the seed");
     sim->add_option("-s,--seed", o->seed, "seed of the generated problem (0 or more)")
-        ->check([](const std::string& v) -> std::string {
-            uint64_t n = 0;
-            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-            if (v.empty() || v[0] == '-' || ec != std::errc() || end != v.data() + v.size())
-                return "'" + v + "' is not a whole number from 0 to 2^64-1";
-            return "";
-        })
+        ->check(ptv::cli::seed_number)
         ->capture_default_str();
     sim->add_flag("-c,--compute", o->compute, "print the answers and the per-tick table");
     sim->add_option("--user-switch", o->costs.user, "ticks of a user-level thread switch")

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "../seed_option.hpp"
 #include "ptv/vmm/problem/problem.hpp"
 #include "vmm_commands.hpp"
 
@@ -43,13 +44,7 @@ Commands vmm_problem_commands(CLI::App& vmm) {
         "Popek & Goldberg exercises answered by the CPU model; -s SEED makes a problem, -c "
         "prints the answers");
     cmd->add_option("-s,--seed", o->seed, "make a problem from SEED (0 or more)")
-        ->check([](const std::string& v) -> std::string {
-            uint64_t n = 0;
-            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-            if (v.empty() || v[0] == '-' || ec != std::errc() || end != v.data() + v.size())
-                return "'" + v + "' is not a whole number from 0 to 2^64-1";
-            return "";
-        });
+        ->check(ptv::cli::seed_number);
     cmd->add_flag("-c,--compute", o->compute, "print the answers");
     cmd->add_flag("--json", o->json, "print the problem (and with -c the answers) as JSON");
     return {{cmd, [o] { return run_problem(*o); }}};
