@@ -106,12 +106,7 @@ void dispatch(ServerEnv& env, ConnectionQueue& queue) {
     std::vector<ReadinessLoop::Ready> ready;
     epoll_event events[3];
     while (!env.stop.requested()) {
-        uint64_t next = silent.next_deadline();
-        if (!listening) next = std::min(next, backoff_until);
-        const uint64_t now = now_ns();
-        const int timeout_ms = next == UINT64_MAX ? -1
-                               : next <= now      ? 0
-                                                  : int((next - now + 999'999) / 1'000'000);
+        const int timeout_ms = silent.wait_ms(listening ? UINT64_MAX : backoff_until);
         const int n = epoll_wait(ep, events, 3, timeout_ms);
         if (n < 0 && errno != EINTR) break;
         bool accept_now = false, stopping = false;

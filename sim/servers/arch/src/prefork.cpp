@@ -62,12 +62,7 @@ namespace {
             listening = true;
         }
         if (!ready.empty()) continue;  // more may have come meanwhile
-        uint64_t next = silent.next_deadline();
-        if (!listening) next = std::min(next, backoff_until);
-        const uint64_t now = now_ns();
-        const int timeout_ms = next == UINT64_MAX ? -1
-                               : next <= now      ? 0
-                                                  : int((next - now + 999'999) / 1'000'000);
+        const int timeout_ms = silent.wait_ms(listening ? UINT64_MAX : backoff_until);
         pollfd p[2] = {{ep, POLLIN, 0}, {env.stop.fd(), POLLIN, 0}};
         if (poll(p, 2, timeout_ms) < 0 && errno != EINTR) break;
     }

@@ -98,4 +98,11 @@ uint64_t ReadinessLoop::next_deadline() const {
     return deadlines_.empty() ? UINT64_MAX : deadlines_.front().deadline;
 }
 
+int ReadinessLoop::wait_ms(uint64_t also_by) const {
+    const uint64_t next = std::min(next_deadline(), also_by);
+    if (next == UINT64_MAX) return -1;
+    const uint64_t now = now_ns();
+    return next <= now ? 0 : int((next - now + 999'999) / 1'000'000);
+}
+
 }  // namespace ptv::servers::arch

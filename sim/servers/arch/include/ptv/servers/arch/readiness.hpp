@@ -61,6 +61,10 @@ class ReadinessLoop {
     // The earliest deadline of a waiting connection (ptv::now_ns), or
     // UINT64_MAX: when collect() must run next even if nothing is readable.
     uint64_t next_deadline() const;
+    // Milliseconds a poll()/epoll_wait() may sleep before collect() must
+    // run: until the earlier of next_deadline() and `also_by` (ns; e.g. the
+    // end of an accept back-off); -1 for no limit.
+    int wait_ms(uint64_t also_by = UINT64_MAX) const;
     // Connections waiting.
     size_t waiting() const { return waiting_; }
 
