@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "ptv/common/clock.hpp"
 #include "ptv/vmb/device.hpp"
 
 namespace ptv::vmb {
@@ -40,6 +41,12 @@ class Machine {
     // learn of it. Any thread may call it. The machine traces it (linked to
     // the notification it completes) and hands it to its guest notifier.
     virtual void complete(const Completion& completion) = 0;
+    // The machine's time in nanoseconds, the time base of its clock devices
+    // (the 8254 PIT counts at 1.193182 MHz of it, the PV clock page shows
+    // it): the host's CLOCK_MONOTONIC on KVM, so a guest's delay loops take
+    // real time, and the model's own time in the CPU model, so a run there
+    // is the same every time. Any thread may call it.
+    virtual uint64_t now_ns() const { return ptv::now_ns(); }
 };
 
 }  // namespace ptv::vmb

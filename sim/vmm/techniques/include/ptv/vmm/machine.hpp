@@ -72,6 +72,8 @@ class SimulatedMachine : public vmb::Machine {
     std::span<uint8_t> ram() override { return ram_; }
     void console_write(std::string_view bytes) override;
     void complete(const vmb::Completion& completion) override;
+    // The model's time (the dispatcher's clock: 1 µs per instruction).
+    uint64_t now_ns() const override { return dispatcher_->now(); }
 
   private:
     void capture_code(const Cpu& cpu, vnd::Exit& exit) const;
