@@ -41,6 +41,36 @@
 #define PTV_PVBLK_DOORBELL_PORT 0x520
 #define PTV_PVBLK_DOORBELL_SIZE 4
 
+/* VGA register block (IBM VGA Technical Reference): the attribute
+ * controller, misc output, sequencer, DAC, graphics controller, the colour
+ * CRT controller and input status 1, all in 0x3c0-0x3df. The text buffer
+ * itself is guest RAM (below), so writing characters costs no exit. */
+#define PTV_VGA_BASE 0x3c0
+#define PTV_VGA_SIZE 0x20
+#define PTV_VGA_ATTR_INDEX 0x3c0 /* write: index, then data (a flip-flop) */
+#define PTV_VGA_ATTR_DATA_READ 0x3c1
+#define PTV_VGA_MISC_WRITE 0x3c2 /* read: input status 0 */
+#define PTV_VGA_SEQ_INDEX 0x3c4
+#define PTV_VGA_SEQ_DATA 0x3c5
+#define PTV_VGA_FEATURE_READ 0x3ca
+#define PTV_VGA_MISC_READ 0x3cc
+#define PTV_VGA_GC_INDEX 0x3ce
+#define PTV_VGA_GC_DATA 0x3cf
+#define PTV_VGA_CRTC_INDEX 0x3d4
+#define PTV_VGA_CRTC_DATA 0x3d5
+#define PTV_VGA_INPUT_STATUS_1 0x3da /* write: feature control */
+/* CRT controller registers the text screen depends on. */
+#define PTV_VGA_CRTC_CURSOR_START 0x0a /* bit 5: cursor off */
+#define PTV_VGA_CRTC_CURSOR_END 0x0b
+#define PTV_VGA_CRTC_START_HIGH 0x0c
+#define PTV_VGA_CRTC_START_LOW 0x0d
+#define PTV_VGA_CRTC_CURSOR_HIGH 0x0e
+#define PTV_VGA_CRTC_CURSOR_LOW 0x0f
+/* Input status 1: vertical retrace; display disabled (not in the active
+ * area: horizontal or vertical blanking). */
+#define PTV_VGA_IS1_VRETRACE 0x08
+#define PTV_VGA_IS1_DISPLAY_DISABLED 0x01
+
 /* --- MMIO -------------------------------------------------------------- */
 
 /* A page of scratch registers for the MMIO microbenchmark: writes store,
@@ -50,6 +80,11 @@
 
 /* Guest RAM starts at 0 and never reaches the MMIO window. */
 #define PTV_RAM_MAX_MIB 3072
+
+/* VGA text buffer: 80x25 cells of (character, attribute) in guest RAM, in a
+ * 32 KiB window the CRTC's start address scrolls through. */
+#define PTV_VGA_TEXT_BASE 0xb8000
+#define PTV_VGA_TEXT_SIZE 0x8000
 
 /* --- Boot area: what the loader writes before entering a guest --------- */
 

@@ -5,6 +5,7 @@
 #include "ptv/devices/post_code.hpp"
 #include "ptv/devices/pv_console.hpp"
 #include "ptv/devices/uart16550.hpp"
+#include "ptv/devices/vga_text.hpp"
 
 namespace ptv::devices {
 
@@ -24,11 +25,12 @@ DeviceEntry entry(std::string_view name, InitLevel level) {
 
 const std::vector<DeviceEntry>& standard_devices() {
     // The legacy PC devices first (COM1, the POST port, the debug-exit
-    // port), then the para-virtual console, then the microbenchmark page.
+    // port, the VGA text console), then the para-virtual console, then the microbenchmark page.
     static const std::vector<DeviceEntry> entries = {
         entry<Uart16550>("uart", InitLevel::Dev),
         entry<PostCode>("post-code", InitLevel::Dev),
         entry<DebugExit>("debug-exit", InitLevel::Dev),
+        entry<VgaText>("vga", InitLevel::Dev),
         entry<PvConsole>("pv-console", InitLevel::Paravirtual),
         entry<MmioScratch>("mmio-scratch", InitLevel::Late),
     };
