@@ -12,10 +12,11 @@ namespace ptv::viz {
 
 namespace {
 
-constexpr const char* kViewNames[] = {"timeline",  "exits", "notifications", "threads", "servers",
-                                      "migration", "bt"};
-constexpr const char* kViewTitles[] = {"Timeline", "Exits",     "Notifications",     "Threads",
-                                       "Servers",  "Migration", "Binary translation"};
+constexpr const char* kViewNames[] = {"timeline", "exits",   "notifications", "screen",
+                                      "threads",  "servers", "migration",     "bt"};
+constexpr const char* kViewTitles[] = {
+    "Timeline", "Exits",   "Notifications", "Screen",
+    "Threads",  "Servers", "Migration",     "Binary translation"};
 
 }  // namespace
 
@@ -125,6 +126,7 @@ void App::refresh() {
     reqs = requests(model_);
     mig = migration(model_);
     bt = translation_cache(model_);
+    screens = screen_frames(model_);
     flows_by_time.resize(model_.flows().size());
     for (uint32_t i = 0; i < flows_by_time.size(); ++i) flows_by_time[i] = i;
     const auto& flows = model_.flows();
@@ -209,6 +211,9 @@ void App::draw(float width, float height) {
                         break;
                     case View::Notifications:
                         draw_notifications(*this, model_);
+                        break;
+                    case View::Screen:
+                        draw_screen(*this, model_);
                         break;
                     case View::Threads:
                         draw_threads(*this, model_);

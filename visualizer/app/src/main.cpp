@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
     cli.add_option("--fd", fd, "read a live stream from an inherited descriptor (ptv kvm --viz)");
     cli.add_option("--screenshot", screenshot, "render one frame to OUT.png and exit (headless)");
     cli.add_option("--view", view_arg,
-                   "view for --screenshot: timeline, exits, notifications, threads, servers, "
-                   "migration, bt")
+                   "view for --screenshot: timeline, exits, notifications, screen, threads, "
+                   "servers, migration, bt")
         ->capture_default_str();
     cli.add_option("--size", size, "window size WxH")->capture_default_str();
     cli.add_option("--layout", layout, "with --screenshot: write where things were drawn (JSON)");
@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
         auto view = parse_view(view_arg);
         if (!view)
             throw ptv::UsageError(fmt::format(
-                "unknown view '{}'; views: timeline, exits, notifications, threads, servers, "
-                "migration, bt",
+                "unknown view '{}'; views: timeline, exits, notifications, screen, threads, "
+                "servers, migration, bt",
                 view_arg));
         int w = 0, h = 0;
         if (std::sscanf(size.c_str(), "%dx%d", &w, &h) != 2 || w < 200 || h < 150 || w > 8192 ||

@@ -14,12 +14,13 @@
 
 #include "ptv/viz/analysis.hpp"
 #include "ptv/viz/model.hpp"
+#include "ptv/viz/screen.hpp"
 
 struct GLFWwindow;
 
 namespace ptv::viz {
 
-enum class View { Timeline, Exits, Notifications, Threads, Servers, Migration, Bt, kCount };
+enum class View { Timeline, Exits, Notifications, Screen, Threads, Servers, Migration, Bt, kCount };
 const char* view_name(View v);  // the --view NAME
 std::optional<View> parse_view(std::string_view name);
 
@@ -98,6 +99,7 @@ class App {
     Requests reqs;
     Migration mig;
     TranslationCacheView bt;
+    ScreenFrames screens;
     std::vector<uint32_t> flows_by_time;  // flow indexes by start time
     int selected_chain = -1;
 };
@@ -106,6 +108,7 @@ class App {
 void draw_timeline(App& app, const TraceModel& m);
 void draw_exits(App& app, const TraceModel& m);
 void draw_notifications(App& app, const TraceModel& m);
+void draw_screen(App& app, const TraceModel& m);
 void draw_threads(App& app, const TraceModel& m);
 void draw_servers(App& app, const TraceModel& m);
 void draw_migration(App& app, const TraceModel& m);
