@@ -84,10 +84,13 @@ long next_code_point(std::string_view s, size_t& i) {
     return c;
 }
 
-// The trace's character for a byte: the glyph, except that 0x00 (which
-// draws the same blank as 0x20) is U+0000, so the text is lossless.
+// The trace's character for a byte: its glyph, except for 0x00, which draws
+// the same blank as 0x20 and is written as the symbol for null (U+2400),
+// so every byte has a character of its own and the text is lossless.
+constexpr char32_t kTraceNul = U'\u2400';
+
 char32_t trace_char(uint8_t byte) {
-    return byte == 0 ? U'\0' : cp437_to_unicode(byte);
+    return byte == 0 ? kTraceNul : cp437_to_unicode(byte);
 }
 
 const std::unordered_map<char32_t, uint8_t>& trace_bytes() {

@@ -167,7 +167,7 @@ TEST_CASE("trace record: the frame's JSON form, and its exact round trip") {
     const auto j = screen_to_json(s);
     CHECK(j["text"][0] == "Hi");
     CHECK(j["text"][1] == "\u2554");
-    CHECK(j["text"][2] == std::string(" \0", 2));  // NUL is U+0000: lossless
+    CHECK(j["text"][2] == " \u2400");  // NUL is the symbol for null: lossless
     CHECK(j["text"][3] == "");
     CHECK(j["text"].size() == 25);
     CHECK(j["attr"].get<std::string>().substr(0, 8) == "1e1e0707");
@@ -207,6 +207,8 @@ TEST_CASE("trace record: a bad record is refused, naming what is wrong") {
           "vga screen record: text row 4 is not a string");
     CHECK(refused([](auto& j) { j["text"][3] = std::string(81, 'x'); }) ==
           "vga screen record: text row 3 is longer than 80 characters");
+    CHECK(refused([](auto& j) { j["text"][0] = std::string("\0", 1); }) ==
+          "vga screen record: text row 0 column 0: U+0000 is not in code page 437");
     CHECK(refused([](auto& j) { j["text"][2] = "ok \u20AC"; }) ==
           "vga screen record: text row 2 column 3: U+20AC is not in code page 437");
     CHECK(refused([](auto& j) { j["text"][1] = "\xFF"; }) ==

@@ -67,8 +67,9 @@ std::string screen_text(const VgaScreen& screen);
 
 // A screen in a trace (the args of a "vga"/"screen" event, docs/DESIGN.md):
 //   {"text":   [25 strings: each row's glyphs in UTF-8, trailing U+0020
-//               cut; 0x00 is written U+0000 so every byte has its own
-//               character and the text is lossless],
+//               cut; 0x00 is written U+2400 (the symbol for null) so
+//               every byte has its own character and the text is
+//               lossless],
 //    "attr":   "2000 attribute bytes as 4000 lower-case hex digits",
 //    "cursor": [row, col, visible]}
 // screen_from_json(screen_to_json(s)) == s for every s.
