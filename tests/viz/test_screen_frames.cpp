@@ -115,3 +115,31 @@ TEST_CASE("screen frames: a trace without any is empty, not an error") {
     CHECK(f.frames.empty());
     CHECK(f.rejected.empty());
 }
+
+TEST_CASE("screen frames: a live model's new frames are added, the old ones decoded once") {
+    auto bad = screen_to_json(VgaScreen{});
+    bad["attr"] = "07";
+    TraceModel m;
+    REQUIRE(m.add_line(frame_event(10, bad)));
+    REQUIRE(m.add_line(frame_event(20, screen_to_json(screen_with("one", 0x07, 3)))));
+    m.finish();
+    ScreenFrames f;
+    add_screen_frames(f, m);
+    CHECK(f.frames.size() == 1);
+    CHECK(f.rejected.size() == 1);
+    CHECK(f.scanned == 2);
+
+    const VgaScreen two = screen_with("two", 0x1E, 3);
+    REQUIRE(m.add_line(frame_event(30, screen_to_json(two))));
+    REQUIRE(m.add_line(frame_event(15, screen_to_json(VgaScreen{}))));  // late, out of order
+    m.finish();
+    add_screen_frames(f, m);
+    CHECK(f.rejected.size() == 1);  // not reported again
+    REQUIRE(f.frames.size() == 3);
+    CHECK(f.frames[0].ts == 15);
+    CHECK(f.frames[1].ts == 20);
+    CHECK(f.frames[2].ts == 30);
+    CHECK(f.frames[2].screen == two);
+    add_screen_frames(f, m);  // nothing new: nothing changes
+    CHECK(f.frames.size() == 3);
+}

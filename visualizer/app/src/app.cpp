@@ -126,7 +126,7 @@ void App::refresh() {
     reqs = requests(model_);
     mig = migration(model_);
     bt = translation_cache(model_);
-    screens = screen_frames(model_);
+    add_screen_frames(screens, model_);
     flows_by_time.resize(model_.flows().size());
     for (uint32_t i = 0; i < flows_by_time.size(); ++i) flows_by_time[i] = i;
     const auto& flows = model_.flows();

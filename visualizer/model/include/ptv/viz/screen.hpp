@@ -24,8 +24,12 @@ struct ScreenFrames {
     // vga screen record: text row 3 is longer than 80 characters"; such a
     // frame is left out.
     std::vector<std::string> rejected;
+    size_t scanned = 0;  // how many of the model's events were looked at
 };
 ScreenFrames screen_frames(const TraceModel& m);
+// Adds the frames among the events after f.scanned: a live model only
+// grows, so each frame's record is decoded once however long the stream.
+void add_screen_frames(ScreenFrames& f, const TraceModel& m);
 
 // The frame on screen at ts: the last one at or before it; nullptr before
 // the first (or when there is none).
