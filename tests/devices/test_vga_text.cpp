@@ -5,12 +5,18 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 
 #include "../support/fake_machine.hpp"
+#include "ptv/common/trace.hpp"
 #include "ptv/devices/device_set.hpp"
+#include "ptv/devices/uart16550.hpp"
 #include "ptv/devices/vga_text.hpp"
 #include "ptv/portmap.h"
+#include "ptv/vnd/trace_export.hpp"
 
 using namespace ptv;
 
@@ -348,4 +354,51 @@ TEST_CASE("vga: registered as \"vga\" and claiming 0x3C0-0x3DF only") {
     // The text buffer is RAM: no claim, so the guest's stores never exit.
     CHECK(board.find(vmb::Space::Mmio, PTV_VGA_TEXT_BASE) == nullptr);
     CHECK(&set.get<devices::VgaText>() == set.find("vga"));
+}
+
+TEST_CASE("vga: a frame in the trace is an instant on the vga device's track") {
+    ClockedMachine m;
+    devices::DeviceSet set(m);
+    vmb::VirtualMotherboard board;
+    set.plug_into(board);
+    vnd::NotificationDispatcher d(board);
+    put(m, 0, "Hi", 0x1E);
+    const VgaScreen screen = set.get<devices::VgaText>().capture();
+
+    char* buf = nullptr;
+    size_t len = 0;
+    FILE* f = open_memstream(&buf, &len);
+    REQUIRE(f);
+    {
+        trace::TraceWriter w(f, trace::TraceWriter::Mode::Lines);
+        vnd::write_tracks(w, d, "test", 0);
+        CHECK(vnd::write_screen(w, d, screen, 2'500'000, 500'000));
+        // A board without a VGA has no track for a frame.
+        devices::Uart16550 uart(m);
+        vmb::VirtualMotherboard bare;
+        uart.plug_in(bare);
+        CHECK_FALSE(vnd::write_screen(w, vnd::NotificationDispatcher(bare), screen, 0, 0));
+    }
+    std::fclose(f);
+    const auto t = trace::parse({buf, len});
+    std::free(buf);
+
+    int vga_tid = -1, frames = 0;
+    for (const auto& e : t.events)
+        if (e["ph"] == "M" && e["name"] == "thread_name" && e["args"]["name"] == "vga (emulated)")
+            vga_tid = e["tid"];
+    // Device tracks are 100 on, in board order.
+    const auto& on_board = board.devices();
+    const auto at = std::find(on_board.begin(), on_board.end(), set.find("vga"));
+    CHECK(vga_tid == 100 + int(at - on_board.begin()));
+    for (const auto& e : t.events) {
+        if (e.value("cat", "") != "vga") continue;
+        ++frames;
+        CHECK(e["name"] == "screen");
+        CHECK(e["ph"] == "i");
+        CHECK(e["tid"] == vga_tid);
+        CHECK(e["ts"] == 2000.0);
+        CHECK(screen_from_json(e["args"]) == screen);
+    }
+    CHECK(frames == 1);
 }

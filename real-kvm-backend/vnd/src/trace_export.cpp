@@ -113,6 +113,17 @@ void write_completion(trace::TraceWriter& w, const NotificationDispatcher& d,
     w.flow_finish("notification", "completion", flow, kVmPid, dev_tid, us(c.t_ns, t0));
 }
 
+bool write_screen(trace::TraceWriter& w, const NotificationDispatcher& d, const VgaScreen& screen,
+                  uint64_t t_ns, uint64_t t0) {
+    for (uint16_t target : d.targets()) {
+        if (d.target_name(target) != "vga") continue;
+        w.instant("vga", "screen", kVmPid, track_of(d, target), us(t_ns, t0),
+                  screen_to_json(screen));
+        return true;
+    }
+    return false;
+}
+
 nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
                             const NotificationDispatcher& d, uint64_t t0,
                             const std::string& vm_name, int worker_pid, const std::string& source) {

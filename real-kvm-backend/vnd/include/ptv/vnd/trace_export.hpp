@@ -13,6 +13,7 @@
 
 #include "ptv/common/disasm.hpp"
 #include "ptv/common/trace.hpp"
+#include "ptv/common/vga_screen.hpp"
 #include "ptv/vnd/dispatcher.hpp"
 
 namespace ptv::vnd {
@@ -35,6 +36,12 @@ void write_record(trace::TraceWriter& writer, const NotificationDispatcher& disp
 // A device's completion of an earlier notification.
 void write_completion(trace::TraceWriter& writer, const NotificationDispatcher& dispatcher,
                       const CompletionRecord& completion, uint64_t t0_ns);
+// A frame of the VGA text console taken at t_ns (VgaText::capture()): an
+// instant "vga"/"screen" on the vga device's track with the screen's record
+// (screen_to_json) as its args. False, and nothing written, on a board
+// without a "vga" device.
+bool write_screen(trace::TraceWriter& writer, const NotificationDispatcher& dispatcher,
+                  const VgaScreen& screen, uint64_t t_ns, uint64_t t0_ns);
 
 // The guest instruction that caused the exit of one record.
 std::optional<Instruction> record_instruction(const NotificationRecord& rec);
