@@ -42,6 +42,7 @@ int kvm_run(const KvmRunOptions& o) {
         args.insert(args.end(), {"--trace-capacity", std::to_string(o.trace_capacity)});
     }
     if (o.allow_unclaimed_mmio) args.push_back("--allow-unclaimed-mmio");
+    if (o.console != "serial") args.insert(args.end(), {"--console", o.console});
     if (!o.trace_socket.empty()) args.insert(args.end(), {"--trace-socket", o.trace_socket});
     // --viz: the worker streams its trace on fd 4, ptv-viz reads it on fd 3.
     const bool viz = o.viz || !o.viz_screenshot.empty();
@@ -64,6 +65,9 @@ int kvm_run(const KvmRunOptions& o) {
     if (viz && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream) < 0)
         throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
     std::optional<StopSignals> signals(std::in_place);
+    // The worker puts the terminal in raw mode for the VGA console and
+    // restores it; if it is killed first, this puts it back.
+    const TerminalMode terminal(STDIN_FILENO);
     worker::WorkerSpawn how;
     how.argv = args;
     if (viz) how.extra_fds = {stream[1]};

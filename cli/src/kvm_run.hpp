@@ -17,6 +17,7 @@ struct KvmRunOptions {
     std::string trace_path;
     size_t trace_capacity = 1u << 20;
     bool allow_unclaimed_mmio = false;
+    std::string console = "serial";  // or "vga": the text screen and the i8042 keyboard
     bool json = false;
     bool viz = false;            // watch the trace live in ptv-viz
     std::string viz_screenshot;  // ... headless: a PNG when the guest stops

@@ -73,6 +73,12 @@ int main(int argc, char** argv) {
         "stream the trace live on a Unix socket at PATH ('ptv viz --connect PATH')");
     run_cmd->add_flag("--json", run.json,
                       "print the result as JSON on stdout (serial output goes to stderr)");
+    run_cmd
+        ->add_option("--console", run.console,
+                     "the console: serial (the UART; typed lines go to it) or vga (the text "
+                     "screen drawn here, keys as pressed to the i8042 keyboard; Ctrl-C stops)")
+        ->check(CLI::IsMember({"serial", "vga"}))
+        ->capture_default_str();
 
     auto* guests_cmd = kvm->add_subcommand("guests", "list the built-in guests");
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 
 #include "ptv/common/error.hpp"
 
@@ -36,11 +37,31 @@ std::string guest_dir() {
     return (fs::path(executable_dir()).parent_path() / "guests").string();
 }
 
+namespace {
+
+// Guests we did not write, by the name a user types: scripts/setup.sh
+// unpacks them from their Debian packages into a cache, without installing
+// them (grub-invaders would add an entry to the machine's boot menu).
+struct ThirdPartyGuest {
+    std::string_view name, package, file;
+};
+constexpr ThirdPartyGuest kThirdParty[] = {
+    {"invaders", "grub-invaders", "invaders.exec"},
+};
+
+fs::path third_party_dir() {
+    const char* env = std::getenv("PTV_THIRD_PARTY_DIR");
+    return env && *env ? env : "/var/cache/ptvlab";
+}
+
+}  // namespace
+
 std::vector<std::string> guest_names() {
     std::vector<std::string> names;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(guest_dir(), ec))
         if (e.path().extension() == ".bin") names.push_back(e.path().stem().string());
+    for (const ThirdPartyGuest& g : kThirdParty) names.emplace_back(g.name);
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -57,6 +78,15 @@ std::string resolve_guest(const std::string& arg) {
     }
     fs::path p = fs::path(guest_dir()) / (arg + ".bin");
     if (fs::exists(p, ec)) return p.string();
+    for (const ThirdPartyGuest& g : kThirdParty) {
+        if (g.name != arg) continue;
+        const fs::path image = third_party_dir() / g.package / g.file;
+        if (!fs::exists(image, ec))
+            throw UsageError(fmt::format(
+                "guest '{}' is Debian's {}, not unpacked at {}; run scripts/setup.sh as root", arg,
+                g.package, image.string()));
+        return image.string();
+    }
     auto names = guest_names();
     throw UsageError(fmt::format("no guest named '{}' and no such file; guests: {}", arg,
                                  names.empty() ? std::string("(none built: run 'make build')")

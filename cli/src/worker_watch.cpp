@@ -32,4 +32,12 @@ std::string describe_wait_status(int status) {
     return fmt::format("exited with status {} without reporting a result", WEXITSTATUS(status));
 }
 
+TerminalMode::TerminalMode(int fd) : fd_(fd) {
+    saved_ = ::isatty(fd) && ::tcgetattr(fd, &mode_) == 0;
+}
+
+TerminalMode::~TerminalMode() {
+    if (saved_) ::tcsetattr(fd_, TCSANOW, &mode_);
+}
+
 }  // namespace ptv::cli

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <signal.h>
+#include <termios.h>
 
 #include <string>
 
@@ -25,6 +26,22 @@ class StopSignals {
   private:
     sigset_t old_;
     int fd_;
+};
+
+// The terminal's mode as it was when this was made, put back when it goes:
+// a worker that drew the VGA console in raw mode and was killed before it
+// could restore the terminal leaves it usable all the same.
+class TerminalMode {
+  public:
+    explicit TerminalMode(int fd);
+    ~TerminalMode();
+    TerminalMode(const TerminalMode&) = delete;
+    TerminalMode& operator=(const TerminalMode&) = delete;
+
+  private:
+    int fd_;
+    bool saved_ = false;
+    termios mode_{};
 };
 
 // "killed by signal 9 (Killed)" / "exited with status 3 ...".

@@ -82,7 +82,13 @@ int main(int argc, char** argv) {
     bool start_paused = false;
     app.add_flag("--paused", start_paused, "start paused (control channel: resume)");
     bool no_input = false;
-    app.add_flag("--no-input", no_input, "do not feed standard input to the guest's UART");
+    app.add_flag("--no-input", no_input, "do not feed standard input to the guest's console");
+    std::string console = "serial";
+    app.add_option("--console", console,
+                   "the user's console: serial (the UART: its output here, typed lines to it) or "
+                   "vga (the text screen drawn here, keys to the i8042 keyboard)")
+        ->check(CLI::IsMember({"serial", "vga"}))
+        ->capture_default_str();
     app.add_flag("--no-seccomp", no_seccomp, "do not install the system-call allow-list");
     app.add_flag("--json", json, "print the result as JSON (standalone use)");
     // Test-only faults: "crash" aborts at start, "syscall" makes a call the
@@ -97,6 +103,7 @@ int main(int argc, char** argv) {
     }
     if (test_fault == "crash") std::abort();
     if (no_input || listen_fd >= 0) cfg.input_fd = -1;
+    if (console == "vga") cfg.console = Console::Vga;
     if (json && control_fd < 0) cfg.console_fd = 2;  // stdout carries only the JSON
 
     // Nobody left to watch us: end with the parent (ptv). A service's

@@ -9,21 +9,34 @@
 
 namespace ptv::worker {
 
-StdinPump::StdinPump(int fd, std::function<void(uint8_t)> receive)
-    : fd_(fd), wake_fd_(::eventfd(0, EFD_CLOEXEC)), receive_(std::move(receive)) {
-    thread_ = std::thread([this] {
+StdinPump::StdinPump(int fd, std::function<void(std::string_view)> receive,
+                     std::function<void()> idle, std::chrono::milliseconds idle_after)
+    : fd_(fd), wake_fd_(::eventfd(0, EFD_CLOEXEC)) {
+    thread_ = std::thread([this, receive = std::move(receive), idle = std::move(idle),
+                           idle_ms = int(idle_after.count())] {
+        bool idle_due = false;  // bytes came since idle() was last called
         for (;;) {
             pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-            if (::poll(fds, 2, -1) < 0) {
+            const int n_ready = ::poll(fds, 2, idle && idle_due ? idle_ms : -1);
+            if (n_ready < 0) {
                 if (errno == EINTR) continue;
                 return;
             }
+            if (n_ready == 0) {
+                idle_due = false;
+                idle();
+                continue;
+            }
             if (fds[1].revents) return;
-            uint8_t buf[4096];
+            char buf[4096];
             ssize_t n = ::read(fd_, buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return;  // end of input: the line just goes quiet
-            for (ssize_t i = 0; i < n; ++i) receive_(buf[i]);
+            if (n <= 0) {  // end of input: the line just goes quiet
+                if (idle && idle_due) idle();
+                return;
+            }
+            receive({buf, size_t(n)});
+            idle_due = true;
         }
     });
 }

@@ -108,6 +108,7 @@ void VirtualMachine::console_write(std::string_view bytes) {
     if (serial_.size() < console_.capture)
         serial_.append(bytes.substr(0, console_.capture - serial_.size()));
     if (console_.sink) return console_.sink(bytes);
+    if (console_.fd < 0) return;
     // Unbuffered, like a wire: a prompt without a newline shows at once.
     const char* p = bytes.data();
     size_t left = bytes.size();

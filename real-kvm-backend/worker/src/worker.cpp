@@ -14,10 +14,17 @@
 #include <thread>
 
 #include "ptv/common/clock.hpp"
+#include "ptv/devices/i8042.hpp"
+#include "ptv/devices/pv_clock.hpp"
+#include "ptv/devices/terminal_keys.hpp"
+#include "ptv/devices/vga_text.hpp"
 #include "ptv/vmb/multiboot.hpp"
 #include "ptv/vnd/trace_export.hpp"
+#include "ptv/worker/periodic.hpp"
+#include "ptv/worker/raw_terminal.hpp"
 #include "ptv/worker/stdin_pump.hpp"
 #include "ptv/worker/trace_stream.hpp"
+#include "ptv/worker/vga_console.hpp"
 
 namespace ptv::worker {
 
@@ -57,7 +64,8 @@ class Watchdog {
 WorkerProcess::WorkerProcess(WorkerConfig config)
     : config_(std::move(config)),
       vm_(config_.memory_mib, {config_.allow_unclaimed_mmio},
-          {config_.console_fd, config_.console_sink, config_.serial_capture}),
+          {config_.console == Console::Vga ? -1 : config_.console_fd, config_.console_sink,
+           config_.serial_capture}),
       migration_(vm_, loop_,
                  {config_.name, config_.image_path, config_.cmdline, config_.memory_mib},
                  [this] { return checkpoint_state(); }) {
@@ -103,11 +111,41 @@ std::optional<uint64_t> WorkerProcess::guest_rip() {
     }
 }
 
+std::optional<StdinPump> WorkerProcess::start_input(devices::TerminalKeyDecoder& keys) {
+    if (config_.input_fd < 0) return std::nullopt;
+    if (config_.console == Console::Serial)
+        return std::optional<StdinPump>(std::in_place, config_.input_fd, [this](std::string_view b) {
+            for (char c : b) vm_.uart().receive(uint8_t(c));
+        });
+    // The VGA console: keys as the terminal sends them, decoded and pressed
+    // on the i8042 keyboard (a lone ESC is the Esc key once no more follows).
+    auto& keyboard = vm_.devices().get<devices::I8042>();
+    return std::optional<StdinPump>(
+        std::in_place, config_.input_fd,
+        [this, &keyboard, &keys](std::string_view b) {
+            for (devices::Key k : keys.feed(b)) {
+                keyboard.press(k);
+                ++keys_pressed_;
+            }
+        },
+        [this, &keyboard, &keys] {
+            for (devices::Key k : keys.flush()) {
+                keyboard.press(k);
+                ++keys_pressed_;
+            }
+        });
+}
+
 nlohmann::json WorkerProcess::run() {
     Watchdog watchdog(config_.timeout_s, [this] { loop_.end(VcpuLoop::End::Timeout); });
-    std::optional<StdinPump> input;
-    if (config_.input_fd >= 0)
-        input.emplace(config_.input_fd, [this](uint8_t b) { vm_.uart().receive(b); });
+    std::optional<RawTerminal> raw;
+    if (config_.console == Console::Vga && config_.input_fd >= 0) raw.emplace(config_.input_fd);
+    devices::TerminalKeyDecoder keys;
+    std::optional<StdinPump> input = start_input(keys);
+    std::optional<VgaConsole> console;
+    if (config_.console == Console::Vga)
+        console.emplace(vm_.devices().get<devices::VgaText>(), config_.console_fd,
+                        trace_.has_value());
     t_run_start_ = now_ns();
     std::optional<TraceStream> stream;
     if (streaming()) {
@@ -117,19 +155,41 @@ nlohmann::json WorkerProcess::run() {
         stream->start();
     }
     migration_.guest_running(now_ns());
-    try {
-        finish(loop_.run());
-    } catch (const vid::KvmError& e) {
-        finish({Outcome::KvmFailure, e.what(), {}});
+    {
+        // The host keeps the PV clock page's time fresh while the guest
+        // runs (kvmclock's idea): reading it costs the guest no exit.
+        auto& pv_clock = vm_.devices().get<devices::PvClock>();
+        PeriodicThread clock(devices::PvClock::kRefreshPeriod, [&pv_clock] { pv_clock.refresh(); });
+        std::optional<PeriodicThread> redraw;
+        if (console)
+            redraw.emplace(VgaConsole::kRedrawPeriod, [&console] { console->draw(now_ns()); });
+        try {
+            finish(loop_.run());
+        } catch (const vid::KvmError& e) {
+            finish({Outcome::KvmFailure, e.what(), {}});
+        }
     }
     t_run_end_ = now_ns();
+    input.reset();
+    raw.reset();
+    if (console) {
+        console->finish(t_run_end_);
+        console_info_ = {{"device", "vga"},
+                         {"screen", console->text()},
+                         {"redraws", console->redraws()},
+                         {"keys", keys_pressed_.load()}};
+    }
     migration_.finish();
     stream.reset();  // the last records, then the stream ends
     rip_ = rip_override_ ? rip_override_ : guest_rip();
     final_state_ = vm_.final_state();
-    if (trace_)
+    if (trace_) {
+        if (console)
+            for (const VgaConsole::Frame& f : console->frames())
+                vnd::write_screen(*trace_, vm_.dispatcher(), f.screen, f.t_ns, t_run_start_);
         trace_info_ = vnd::export_trace(*trace_, config_.trace_path, vm_.dispatcher(), t_run_start_,
                                         config_.name, int(::getpid()), "ptv-vmwp (real KVM)");
+    }
     return result_json();
 }
 
@@ -152,6 +212,7 @@ nlohmann::json WorkerProcess::result_json() {
     j["final_state"] = final_state_;
     j["migration"] = migration_.report();
     j["exits"] = vm_.exit_table();
+    if (!console_info_.is_null()) j["console"] = console_info_;
     return j;
 }
 

@@ -28,7 +28,7 @@ namespace ptv::worker {
 
 // Where the guest's serial output goes, and how much of it the result keeps.
 struct ConsoleConfig {
-    int fd = 1;
+    int fd = 1;  // -1: serial output is kept for the result only
     std::function<void(std::string_view)> sink;  // instead of fd, when set
     size_t capture = 1u << 20;
 };
@@ -72,6 +72,7 @@ class VirtualMachine : public vmb::Machine {
     vnd::NotificationDispatcher& dispatcher() { return *dispatcher_; }
     const vnd::ExitPolicy& policy() const { return policy_; }
     devices::Uart16550& uart() { return uart_; }
+    devices::DeviceSet& devices() { return devices_; }
     const std::string& serial() const { return serial_; }
     uint64_t serial_bytes() const { return serial_bytes_; }
 

@@ -4,6 +4,7 @@
 // reports it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,11 +17,19 @@
 #include "ptv/common/trace.hpp"
 #include "ptv/migration/protocol.hpp"
 #include "ptv/vnd/exit_policy.hpp"
+#include "ptv/devices/terminal_keys.hpp"
 #include "ptv/worker/migration_agent.hpp"
+#include "ptv/worker/stdin_pump.hpp"
 #include "ptv/worker/vcpu_loop.hpp"
 #include "ptv/worker/virtual_machine.hpp"
 
 namespace ptv::worker {
+
+// Which device is the user's console: the UART (serial output on the
+// terminal, typed lines to its receiver) or the VGA text screen with the
+// i8042 keyboard (the screen drawn on the terminal, keys as they are
+// pressed). The other device is still there; it just has no terminal.
+enum class Console { Serial, Vga };
 
 struct WorkerConfig {
     std::string image_path;
@@ -34,7 +43,8 @@ struct WorkerConfig {
     std::string trace_socket;  // or to clients of a Unix socket at this path
     bool allow_unclaimed_mmio = false;
     int console_fd = 1;                // where guest serial output goes
-    int input_fd = 0;                  // what the UART receives (-1: nothing)
+    int input_fd = 0;                  // what the console receives (-1: nothing)
+    Console console = Console::Serial;
     size_t serial_capture = 1u << 20;  // bytes of output kept for the result
     // Where guest serial output goes instead of console_fd (the service's
     // control channel); called on the vCPU thread.
@@ -97,6 +107,7 @@ class WorkerProcess {
     const std::string& name() const { return config_.name; }
 
   private:
+    std::optional<StdinPump> start_input(devices::TerminalKeyDecoder& keys);
     void restore_snapshot();
     nlohmann::json checkpoint_state();
     void finish(vnd::Verdict verdict);
@@ -114,6 +125,8 @@ class WorkerProcess {
     std::optional<uint64_t> rip_override_;  // the faulting instruction, when known
     uint64_t t_created_ = 0, t_run_start_ = 0, t_run_end_ = 0;
     nlohmann::json trace_info_ = nullptr;
+    nlohmann::json console_info_ = nullptr;  // the VGA console: its last screen
+    std::atomic<uint64_t> keys_pressed_{0};    // on the i8042, from the terminal
     nlohmann::json final_state_ = nullptr;  // see VirtualMachine::final_state()
     // Opened before the guest runs, so an unwritable path fails up front.
     std::optional<trace::TraceWriter> trace_;

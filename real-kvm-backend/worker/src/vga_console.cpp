@@ -1,0 +1,57 @@
+#include "ptv/worker/vga_console.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <sstream>
+
+#include "ptv/devices/vga_ansi.hpp"
+
+namespace ptv::worker {
+
+VgaConsole::VgaConsole(const devices::VgaText& vga, int fd, bool keep_frames)
+    : vga_(vga), fd_(fd), keep_frames_(keep_frames) {}
+
+void VgaConsole::write_all(const std::string& bytes) const {
+    if (fd_ < 0) return;
+    const char* p = bytes.data();
+    size_t left = bytes.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd_, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;  // the terminal went away; the guest goes on
+        p += n;
+        left -= size_t(n);
+    }
+}
+
+void VgaConsole::draw(uint64_t t_ns) {
+    VgaScreen now = vga_.capture();
+    if (last_ && now == *last_) return;
+    if (!last_) write_all("\x1b[2J");  // a clean terminal under the first frame
+    write_all(devices::render_ansi(now, last_ ? &*last_ : nullptr));
+    ++redraws_;
+    if (keep_frames_) {
+        if (frames_.size() < kMaxFrames)
+            frames_.push_back({t_ns, now});
+        else
+            ++frames_dropped_;
+    }
+    last_ = std::move(now);
+}
+
+void VgaConsole::finish(uint64_t t_ns) {
+    draw(t_ns);
+    // Below the 25 rows, plain colours, the terminal's cursor back on.
+    write_all("\x1b[0m\x1b[26;1H\x1b[?25h\n");
+}
+
+std::vector<std::string> VgaConsole::text() const {
+    std::vector<std::string> lines;
+    if (!last_) return lines;
+    std::istringstream in(screen_text(*last_));
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+}  // namespace ptv::worker
