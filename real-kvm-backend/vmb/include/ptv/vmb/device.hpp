@@ -23,19 +23,21 @@ inline std::string_view space_name(Space s) {
     return s == Space::Pio ? "pio" : "mmio";
 }
 
-// A device's request to end the run: the guest asked to stop (debug-exit)
-// or misused the device (bad ring indices). It travels back with the
+// A device's request to end the run: the guest asked to stop (debug-exit),
+// reset the machine (the i8042's reset line) or misused the device (bad
+// ring indices). It travels back with the
 // access, in the exit's notification, and the exit policy turns it into
 // the run's outcome.
 struct StopRequest {
     enum class Kind : uint8_t {
         GuestExit,    // the guest asked to end, with a status byte
         DeviceError,  // the guest misused a device (e.g. bad ring indices)
+        Reset,        // the guest pulsed the processor's reset line
     };
     Kind kind;
     uint32_t status = 0;  // GuestExit: the guest's status
     std::string device;   // who asked
-    std::string message;  // DeviceError: what the guest did wrong
+    std::string message;  // DeviceError: what the guest did wrong; Reset: how
 };
 
 // What a write answers besides taking the data: usually nothing, at times

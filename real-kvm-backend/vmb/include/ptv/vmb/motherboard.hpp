@@ -18,6 +18,11 @@ struct Claim {
     uint64_t size;
     Device* device;
     uint16_t device_index;  // index into VirtualMotherboard::devices()
+    // The offset the device sees for `base`: 0 unless its registers lie in
+    // several ranges (the i8042's data port 0x60 and command port 0x64,
+    // with port 0x61 someone else's), which it then sees as one register
+    // file, as its own address decoder would.
+    uint64_t first_offset = 0;
 };
 
 class VirtualMotherboard {
@@ -28,8 +33,11 @@ class VirtualMotherboard {
 
     // Claims [base, base + size) of `space` for `device` (attached on the fly
     // if needed). Throws std::invalid_argument naming both devices when the
-    // range overlaps an existing claim, or when it is empty or wraps.
-    void claim(Space space, uint64_t base, uint64_t size, Device& device);
+    // range overlaps an existing claim, or when it is empty or wraps. An
+    // access at `address` reaches the device at offset
+    // address - base + first_offset.
+    void claim(Space space, uint64_t base, uint64_t size, Device& device,
+               uint64_t first_offset = 0);
 
     // The claim covering `address`, or nullptr for an unclaimed address.
     const Claim* find(Space space, uint64_t address) const;
