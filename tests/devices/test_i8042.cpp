@@ -232,7 +232,7 @@ TEST_CASE("i8042: a key's make code comes at its time, its break code 100 ms lat
     CHECK(p.drain() == Bytes{0xe0, 0xcb});
 }
 
-TEST_CASE("i8042: a press at a later time waits for it; presses come in time order") {
+TEST_CASE("i8042: a press at a later time waits for it, and presses come in time order") {
     Ports p;
     const uint64_t t0 = p.m.now;
     p.kbc.press(Key::Esc, t0 + 50 * kMs);
@@ -277,7 +277,7 @@ TEST_CASE("i8042: a repeat before the release sends another make and holds the k
     CHECK(q.drain().empty());
 }
 
-TEST_CASE("i8042: the keyboard's buffer holds 16 bytes; then one overrun code, 0xFF") {
+TEST_CASE("i8042: the keyboard's buffer holds 16 bytes, then one overrun code, 0xFF") {
     Ports p;
     // Twenty keys at once, one byte each: 16 fit, the overrun code takes
     // the 17th position, the other 4 are lost.
@@ -317,7 +317,7 @@ TEST_CASE("i8042: a two-byte code that does not fit whole is dropped, never spli
     CHECK(got[15] == 0xff);  // the overrun code, not half an arrow
 }
 
-TEST_CASE("i8042: a disabled keyboard delivers nothing; the controller still answers") {
+TEST_CASE("i8042: a disabled keyboard delivers nothing, the controller still answers") {
     Ports p;
     p.command(0xad);
     p.kbc.press(Key::Space);
