@@ -35,7 +35,8 @@
 // passed); 0xF4 enable scanning / 0xF5 disable scanning (and restore the
 // defaults), answer 0xFA and clear the keyboard's buffer; 0xF6 set
 // defaults, 0xFA; 0xED set the LEDs, 0xFA, then its parameter, 0xFA; 0xEE
-// echo, answers 0xEE; 0xF2 identify, 0xFA 0xAB 0x83 (an MF2 keyboard);
+// echo, answers 0xEE; 0xF2 identify, 0xFA 0xAB 0x83 (an MF2 keyboard's
+// ID, as the keyboard sends it: replies are not translated here);
 // 0xF0 select the scan code set, 0xFA, then its parameter, 0xFA (and 0x01
 // for parameter 0, "which set": this keyboard speaks set 1 only, other
 // sets are acknowledged and not taken); 0xF3 typematic rate/delay, 0xFA,
@@ -47,11 +48,13 @@
 // reads port 0x60 or 0x64 at or after their time; then their codes move
 // into the keyboard's buffer (pull-based: no thread, no timer). That
 // buffer holds 16 bytes, as the keyboard's FIFO; a key whose codes do not
-// fit is dropped (dropped_key_bytes()) and one overrun code, 0xFF in scan
-// code set 1, takes the 17th position (IBM 101/102-Key Keyboard,
-// "Keyboard Buffer" and "Overrun"); until the guest has read it, nothing
-// more is taken. That is the keyboard's documented answer to a flood of
-// keys. Replies to commands do not take buffer positions (the same
+// fit is dropped (dropped_key_bytes()) and one overrun code takes the
+// 17th position; until the guest has read it, nothing more is taken. In
+// scan code set 1 the overrun code is 0xFF (IBM 101/102-Key Keyboard, in
+// the PC XT Technical Reference: "Keyboard Buffer", p. 4-24, and
+// "Overrun (Hex FF)", p. 4-27; the AT keyboard's own set sends 0x00,
+// PC AT Technical Reference, "Keyboard Buffer"). That is the keyboard's
+// documented answer to a flood of keys. Replies to commands do not take buffer positions (the same
 // reference), and are bounded the same way: a guest that floods the
 // controller or the keyboard with commands and never reads gets the first
 // kReplyLimit replies, the rest are dropped and counted

@@ -5,7 +5,7 @@
 // Backspace; HT is Tab. The arrows arrive as escape sequences, CSI
 // "ESC [ A" .. "ESC [ D" (normal cursor mode) or SS3 "ESC O A" .. "ESC O D"
 // (application cursor mode) -- up, down, right, left, in that order
-// (ECMA-48 8.3.22 CUU .. 8.3.20 CUB; xterm's ctlseqs, "PC-Style Function
+// (ECMA-48's CUU, CUD, CUF and CUB; xterm's ctlseqs, "PC-Style Function
 // Keys"); an arrow with modifiers ("ESC [ 1 ; 5 A") is the arrow.
 //
 // The Esc key itself sends a lone ESC, which is also how every sequence
