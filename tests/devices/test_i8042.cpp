@@ -26,23 +26,18 @@ namespace {
 
 constexpr uint64_t kMs = 1'000'000;
 
-// A machine whose time the test sets.
-struct ClockedMachine : test::FakeMachine {
-    uint64_t now = 1'000 * kMs;
-    uint64_t now_ns() const override { return now; }
-};
-
 // Status bits, as the guest tests them.
 constexpr uint8_t kObf = 0x01, kSys = 0x04, kCmd = 0x08, kInh = 0x10;
 
 // The two ports as a guest sees them, through the motherboard's claims
 // (so the device's offsets are the ones a real access gives).
 struct Ports {
-    ClockedMachine m;
+    test::FakeMachine m;  // its time is the test's (m.now)
     I8042 kbc{m};
     vmb::VirtualMotherboard board;
     std::unique_ptr<vnd::NotificationDispatcher> bus;
     Ports() {
+        m.now = 1'000 * kMs;
         kbc.plug_in(board);
         bus = std::make_unique<vnd::NotificationDispatcher>(board);
     }
