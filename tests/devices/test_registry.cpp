@@ -45,10 +45,12 @@ TEST_CASE("the standard devices come up in their order and claim their own range
     devices::DeviceSet set(m);
     vmb::VirtualMotherboard board;
     set.plug_into(board);
-    CHECK(names(board) == std::vector<std::string>{"uart", "post-code", "debug-exit", "vga",
-                                                   "pv-console", "mmio-scratch"});
+    CHECK(names(board) == std::vector<std::string>{"uart", "post-code", "debug-exit", "i8042",
+                                                   "vga", "pv-console", "mmio-scratch"});
     CHECK(board.find(vmb::Space::Pio, PTV_COM1_BASE + 5)->device->name() == "uart");
     CHECK(board.find(vmb::Space::Pio, PTV_DEBUG_EXIT_PORT)->device->name() == "debug-exit");
+    CHECK(board.find(vmb::Space::Pio, PTV_I8042_DATA_PORT)->device->name() == "i8042");
+    CHECK(board.find(vmb::Space::Pio, PTV_I8042_STATUS_PORT)->device->name() == "i8042");
     CHECK(board.find(vmb::Space::Pio, PTV_VGA_CRTC_DATA)->device->name() == "vga");
     CHECK(board.find(vmb::Space::Mmio, PTV_MMIO_SCRATCH_BASE + 8)->device->name() ==
           "mmio-scratch");

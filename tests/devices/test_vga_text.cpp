@@ -23,10 +23,7 @@ using namespace ptv;
 namespace {
 
 // A machine whose time the test sets.
-struct ClockedMachine : test::FakeMachine {
-    uint64_t now = 0;
-    uint64_t now_ns() const override { return now; }
-};
+using ClockedMachine = test::FakeMachine;
 
 struct Ports {
     devices::VgaText& vga;

@@ -78,6 +78,9 @@ TEST_CASE("bad input: one line, status 2") {
              {{"run", junk}, "multiboot"},
              {{"run", "fault-too-big"}, "--memory"},
              {{"run", "hello", "--max-instructions", "0"}, "max-instructions"},
+             {{"run", "hello", "--keys", "500ms:space 3s:nokey"},
+              "bad key press \"3s:nokey\" in --keys: no key is named \"nokey\"; write TIME:KEY"},
+             {{"run", "hello", "--keys", "1.2:left"}, "\"1.2\" is not a time"},
              {{"explain", "nothing"}, "nothing"},
              {{"bogus"}, "subcommand"},
          }) {
@@ -87,6 +90,12 @@ TEST_CASE("bad input: one line, status 2") {
         CHECK(r.err.find(c.says) != std::string::npos);
         CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     }
+}
+
+TEST_CASE("ptv vmm run --keys: a guest that does not read the keyboard runs as before") {
+    auto r = ptv_vmm({"run", "hello", "--keys", "1us:a 2us:esc", "--json"});
+    CHECK(r.status == 0);
+    CHECK(nlohmann::json::parse(r.out)["outcome"] == "halted");
 }
 
 TEST_CASE("a runaway guest stops at the instruction budget with status 13") {

@@ -63,6 +63,34 @@ TEST_CASE("port I/O goes to the claiming device at its offset, and string I/O re
     CHECK(d.total_exits() == 2);
 }
 
+TEST_CASE("a device with two ranges sees them as one register file, and is one target") {
+    // The i8042's layout: data at 0x60, command/status at 0x64, and 0x61
+    // someone else's.
+    vmb::VirtualMotherboard board;
+    Recorder kbc, other;
+    board.claim(vmb::Space::Pio, 0x60, 1, kbc);
+    board.claim(vmb::Space::Pio, 0x61, 1, other);
+    board.claim(vmb::Space::Pio, 0x64, 1, kbc, 4);
+    NotificationDispatcher d(board);
+
+    uint8_t v = 0xad;
+    auto w = io(true, 0x64, &v);
+    CHECK(d.dispatch(w).target == 0);
+    CHECK(kbc.last_offset == 4);
+    w = io(true, 0x60, &v);
+    CHECK(d.dispatch(w).target == 0);
+    CHECK(kbc.last_offset == 0);
+    w = io(true, 0x61, &v);
+    CHECK(d.dispatch(w).target == 1);
+    CHECK(other.last_offset == 0);
+    uint8_t in = 0;
+    auto r = io(false, 0x64, &in);
+    d.dispatch(r);
+    CHECK(in == 0x44);  // offset 4
+    CHECK(board.devices().size() == 2);
+    CHECK(d.by_target(0).count == 3);
+}
+
 TEST_CASE("unclaimed reads float high, writes vanish, both are counted as unclaimed") {
     vmb::VirtualMotherboard board;
     NotificationDispatcher d(board);

@@ -82,6 +82,26 @@ TEST_CASE("a device error names the device and the instruction, and blames its a
     CHECK(exit_status(v->outcome) == 7);
 }
 
+TEST_CASE("a reset request ends the run as a reset, naming the device, the command and the OUT") {
+    // out 0x64, al at kCode; the model and KVM report EIP after it.
+    Guest g({0xe6, 0x64});
+    ExitPolicy policy;
+    Exit io = exit_of(ExitReason::PortIo);
+    io.is_write = true;
+    Notification n;
+    n.stop = vmb::StopRequest{vmb::StopRequest::Kind::Reset, 0, "i8042",
+                              "command 0xfe pulsed the reset line"};
+    const auto v = policy.judge(io, n, g.reader(kCode + 2));
+    REQUIRE(v);
+    CHECK(v->outcome == Outcome::Reset);
+    CHECK(v->message ==
+          "guest reset the machine through the i8042: command 0xfe pulsed the reset line, by "
+          "'out 0x64, al'");
+    CHECK(v->rip == kCode);
+    CHECK(exit_status(v->outcome) == 15);
+    CHECK(outcome_name(v->outcome) == "reset");
+}
+
 TEST_CASE("an unclaimed MMIO write is a bus error unless such writes are dropped") {
     // mov [0xd0001000], eax
     Guest g({0xa3, 0x00, 0x10, 0x00, 0xd0});

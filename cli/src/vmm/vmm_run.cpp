@@ -8,6 +8,7 @@
 #include "ptv/common/format.hpp"
 #include "ptv/common/graphviz.hpp"
 #include "ptv/common/table.hpp"
+#include "ptv/devices/key_script.hpp"
 #include "vmm_commands.hpp"
 
 namespace ptv::cli {
@@ -72,6 +73,7 @@ Commands vmm_run_commands(CLI::App& vmm) {
         std::string technique = "native";
         std::string trace;
         bool listing = false;
+        std::string keys;
         graphviz::Paths drawing;
     };
     auto o = std::make_shared<Options>();
@@ -81,6 +83,9 @@ Commands vmm_run_commands(CLI::App& vmm) {
                     "native, trap-emulate, vmx, paravirt or binary-translation (bt)")
         ->capture_default_str();
     cmd->add_option("--trace", o->trace, "write a Chrome trace (Perfetto) to FILE");
+    cmd->add_option("--keys", o->keys,
+                    "press keys on the i8042 keyboard at model times, e.g. \"500ms:space "
+                    "1.2s:left 3s:esc\"");
     cmd->add_flag("--listing", o->listing,
                   "binary translation: print each guest unit beside its translation");
     graphviz::add_options(*cmd, o->drawing, "binary translation's translation cache");
@@ -90,6 +95,7 @@ Commands vmm_run_commands(CLI::App& vmm) {
                  ro.listing = o->listing;
                  ro.graph = o->drawing.any();
                  ro.guest.echo = !o->guest.json;
+                 ro.guest.keys = devices::parse_key_script(o->keys);
                  // Before the run: a bad path or a missing dot fails at once.
                  graphviz::Drawing drawing(o->drawing);
                  const vmm::RunResult r = vmm::run_guest(ro);

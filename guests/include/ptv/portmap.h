@@ -23,6 +23,13 @@
 #define PTV_DEBUG_EXIT_PORT 0x501
 #define PTV_DEBUG_EXIT_SIZE 2
 
+/* i8042 keyboard controller (IBM PC/AT): the data port (scan codes and
+ * replies in, keyboard commands and parameters out) and the status
+ * register / controller command port. Port 0x61 between them is not the
+ * i8042's. */
+#define PTV_I8042_DATA_PORT 0x60
+#define PTV_I8042_STATUS_PORT 0x64
+
 /* Para-virtualized console doorbell: a 32-bit OUT whose value is the
  * guest-physical address of a PV console ring (layout below). One exit
  * hands the device a whole message, where the UART takes one per byte. */

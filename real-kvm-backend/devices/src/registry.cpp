@@ -1,6 +1,7 @@
 #include "ptv/devices/registry.hpp"
 
 #include "ptv/devices/debug_exit.hpp"
+#include "ptv/devices/i8042.hpp"
 #include "ptv/devices/mmio_scratch.hpp"
 #include "ptv/devices/post_code.hpp"
 #include "ptv/devices/pv_console.hpp"
@@ -25,11 +26,13 @@ DeviceEntry entry(std::string_view name, InitLevel level) {
 
 const std::vector<DeviceEntry>& standard_devices() {
     // The legacy PC devices first (COM1, the POST port, the debug-exit
-    // port, the VGA text console), then the para-virtual console, then the microbenchmark page.
+    // port, the keyboard controller, the VGA text console), then the
+    // para-virtual console, then the microbenchmark page.
     static const std::vector<DeviceEntry> entries = {
         entry<Uart16550>("uart", InitLevel::Dev),
         entry<PostCode>("post-code", InitLevel::Dev),
         entry<DebugExit>("debug-exit", InitLevel::Dev),
+        entry<I8042>("i8042", InitLevel::Dev),
         entry<VgaText>("vga", InitLevel::Dev),
         entry<PvConsole>("pv-console", InitLevel::Paravirtual),
         entry<MmioScratch>("mmio-scratch", InitLevel::Late),

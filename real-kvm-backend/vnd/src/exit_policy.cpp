@@ -72,6 +72,15 @@ std::optional<Verdict> ExitPolicy::device_stop(Exit& exit, const vmb::StopReques
             fmt::format("guest reported failure: status {} on the debug-exit port", req.status),
             {}};
     }
+    if (req.kind == vmb::StopRequest::Kind::Reset) {
+        // Not an error: a PC reboots this way. The run ends here; a new
+        // boot would be a new run.
+        Verdict v{Outcome::Reset, {}, {}};
+        const std::string by = culprit(exit, read_code, v.rip);
+        v.message = fmt::format("guest reset the machine through the {}: {}{}", req.device,
+                                req.message, by);
+        return v;
+    }
     Verdict v{Outcome::DeviceError, {}, {}};
     v.message = fmt::format("{}: {}{}", req.device, req.message, culprit(exit, read_code, v.rip));
     return v;

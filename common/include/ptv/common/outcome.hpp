@@ -30,6 +30,7 @@ enum class Outcome {
     GuestLost,               // post-copy: the source died with pages not yet here
     InstructionBudget,       // the CPU model ran --max-instructions
     UnsupportedInstruction,  // a valid instruction the CPU model does not implement
+    Reset,                   // the guest reset the machine (the i8042's reset line)
 };
 
 struct OutcomeInfo {
@@ -40,7 +41,7 @@ struct OutcomeInfo {
 };
 
 // The table, in status order; README.md's table is this one.
-inline constexpr std::array<OutcomeInfo, 17> kOutcomes{{
+inline constexpr std::array<OutcomeInfo, 18> kOutcomes{{
     {Outcome::Halted, "halted", 0, "the guest halted (HLT with interrupts off)"},
     {Outcome::GuestExit, "guest-exit", 0, "the guest wrote 0 to the debug-exit port"},
     {Outcome::Migrated, "migrated", 0, "live-migrated away: the guest runs on the destination"},
@@ -66,6 +67,8 @@ inline constexpr std::array<OutcomeInfo, 17> kOutcomes{{
      "the CPU model ran its instruction budget (--max-instructions)"},
     {Outcome::UnsupportedInstruction, "unsupported-instruction", 14,
      "a valid instruction the CPU model does not implement"},
+    {Outcome::Reset, "reset", 15,
+     "the guest reset the machine (the i8042's pulse-reset command); the run ends there"},
 }};
 
 constexpr const OutcomeInfo& outcome_info(Outcome o) {

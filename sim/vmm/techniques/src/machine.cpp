@@ -9,6 +9,7 @@
 
 #include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/devices/i8042.hpp"
 #include "ptv/portmap.h"
 #include "ptv/vmb/boot_area.hpp"
 #include "ptv/vmb/multiboot.hpp"
@@ -77,6 +78,11 @@ void SimulatedMachine::attach(Cpu& cpu) {
     dispatcher_->set_clock(
         [](const void* c) { return static_cast<const Cpu*>(c)->counters().instructions * 1000; },
         &cpu);
+    if (!keys_pressed_ && !config_.keys.empty()) {
+        auto& keyboard = devices_.get<devices::I8042>();
+        for (const devices::ScheduledKey& k : config_.keys) keyboard.press(k.key, k.at_ns);
+    }
+    keys_pressed_ = true;
 }
 
 vnd::Exit SimulatedMachine::make_exit(Cpu& cpu, vnd::ExitReason reason, uint32_t address,

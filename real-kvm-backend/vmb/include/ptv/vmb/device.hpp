@@ -23,19 +23,20 @@ inline std::string_view space_name(Space s) {
     return s == Space::Pio ? "pio" : "mmio";
 }
 
-// A device's request to end the run: the guest asked to stop (debug-exit)
-// or misused the device (bad ring indices). It travels back with the
-// access, in the exit's notification, and the exit policy turns it into
-// the run's outcome.
+// A device's request to end the run: the guest asked to stop (debug-exit),
+// reset the machine (the i8042's reset line) or misused the device (bad
+// ring indices). It travels back with the access, in the exit's
+// notification, and the exit policy turns it into the run's outcome.
 struct StopRequest {
     enum class Kind : uint8_t {
         GuestExit,    // the guest asked to end, with a status byte
         DeviceError,  // the guest misused a device (e.g. bad ring indices)
+        Reset,        // the guest pulsed the processor's reset line
     };
     Kind kind;
     uint32_t status = 0;  // GuestExit: the guest's status
     std::string device;   // who asked
-    std::string message;  // DeviceError: what the guest did wrong
+    std::string message;  // DeviceError: what the guest did wrong; Reset: how
 };
 
 // What a write answers besides taking the data: usually nothing, at times
@@ -56,7 +57,8 @@ class Device {
     // "emulated" (a real device's registers) or "paravirtual" (an interface
     // designed for guests that know they are virtualized).
     virtual std::string_view kind() const { return "emulated"; }
-    // `offset` is relative to the base of the claimed range; data.size() is
+    // `offset` is relative to the base of the claimed range (plus the
+    // claim's first offset, see VirtualMotherboard::claim); data.size() is
     // the access width in bytes (1, 2, 4 or 8). read() fills data.
     virtual void read(Space space, uint64_t offset, std::span<uint8_t> data) = 0;
     virtual Response write(Space space, uint64_t offset, std::span<const uint8_t> data) = 0;

@@ -1,6 +1,7 @@
 // The simulated machine a technique runs a guest on: guest RAM, the virtual
 // motherboard with the same devices the KVM worker has (16550 UART, POST
-// port, debug-exit, PV console, MMIO scratch page), the notification
+// port, debug-exit, i8042 keyboard controller, PV console, MMIO scratch
+// page), the notification
 // dispatcher that routes accesses to them, and the multiboot boot the KVM
 // worker does, so a guest starts from the same memory and registers.
 #pragma once
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "ptv/devices/device_set.hpp"
+#include "ptv/devices/key_script.hpp"
 #include "ptv/vmb/machine.hpp"
 #include "ptv/vmb/motherboard.hpp"
 #include "ptv/vmm/cpu.hpp"
@@ -33,6 +35,9 @@ struct GuestConfig {
     // Devices beyond the registry's (a test's, a lab's), plugged in with
     // the others by their init level, as DeviceSet::add does.
     std::vector<devices::DeviceEntry> extra_devices;
+    // Keys pressed on the i8042's keyboard at these model times (`--keys`),
+    // so a run with input is the same every time.
+    std::vector<devices::ScheduledKey> keys;
 };
 
 class SimulatedMachine : public vmb::Machine {
@@ -64,7 +69,8 @@ class SimulatedMachine : public vmb::Machine {
     const vnd::NotificationDispatcher& dispatcher() const { return *dispatcher_; }
     const std::string& output() const { return output_; }
     // The CPU whose run this machine hosts: its instruction count is the
-    // dispatcher's clock (1 µs of trace time per instruction).
+    // dispatcher's clock (1 µs of trace time per instruction). The key
+    // script's presses are handed to the keyboard then, on that clock.
     void attach(Cpu& cpu);
     const GuestConfig& config() const { return config_; }
 
@@ -86,6 +92,7 @@ class SimulatedMachine : public vmb::Machine {
     std::unique_ptr<vnd::NotificationDispatcher> dispatcher_;
     vnd::ExitPolicy policy_;
     std::string output_;
+    bool keys_pressed_ = false;
 };
 
 }  // namespace ptv::vmm
