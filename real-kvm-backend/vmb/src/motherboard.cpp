@@ -17,7 +17,8 @@ const std::vector<Claim>& VirtualMotherboard::claims(Space space) const {
     return space == Space::Pio ? pio_ : mmio_;
 }
 
-void VirtualMotherboard::claim(Space space, uint64_t base, uint64_t size, Device& device) {
+void VirtualMotherboard::claim(Space space, uint64_t base, uint64_t size, Device& device,
+                               uint64_t first_offset) {
     if (size == 0 || base + size < base)
         throw std::invalid_argument(fmt::format("{}: empty or wrapping {} range at {:#x}+{:#x}",
                                                 device.name(), space_name(space), base, size));
@@ -31,7 +32,7 @@ void VirtualMotherboard::claim(Space space, uint64_t base, uint64_t size, Device
             fmt::format("{} cannot claim {} {:#x}-{:#x}: it overlaps {}'s claim {:#x}-{:#x}",
                         device.name(), space_name(space), base, base + size - 1, it->device->name(),
                         it->base, it->base + it->size - 1));
-    list.insert(it, Claim{space, base, size, &device, attach(device)});
+    list.insert(it, Claim{space, base, size, &device, attach(device), first_offset});
 }
 
 const Claim* VirtualMotherboard::find(Space space, uint64_t address) const {

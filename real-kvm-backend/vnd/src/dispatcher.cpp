@@ -117,7 +117,7 @@ uint16_t NotificationDispatcher::route_io(Exit& exit, vmb::Space space, Notifica
         if (!exit.is_write) std::memset(exit.data, 0xff, size_t(exit.size) * exit.count);
         return space == vmb::Space::Pio ? kUnclaimedPio : kUnclaimedMmio;
     }
-    Access access{space, exit.address - claim->base, {}, exit.is_write};
+    Access access{space, claim->offset(exit.address), {}, exit.is_write};
     for (uint32_t i = 0; i < exit.count && !n.stop; ++i) {
         access.data = {exit.data + size_t(i) * exit.size, exit.size};
         n.stop = strategy_->deliver(*claim->device, access);

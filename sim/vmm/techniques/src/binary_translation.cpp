@@ -289,6 +289,7 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
                              Outcome::InstructionBudget);
             break;
         }
+        cpu.poll_timer();
         // A write into code: the units it invalidates (the replacement's
         // own invalidation; the kit's checks line generations on entry).
         if (decisions_.invalidate && cpu.decode_cache_invalidations() != writes_seen_) {
@@ -381,15 +382,19 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
             last_indirect_ = from == nullptr;
             continue;
         }
-        if (budget && steps + tu->count > budget) {
-            cpu.step();  // the last few instructions of the budget, one by one
+        const uint64_t until_timer = cpu.until_timer();
+        if ((budget && steps + tu->count > budget) || tu->count > until_timer) {
+            // The last few instructions of the budget, or before the timer,
+            // one by one: both fall on the same instruction as in Cpu::run.
+            cpu.step();
             ++steps;
             from = nullptr;
             continue;
         }
         // The CPU runs the unit and the units chained after it.
         TranslatedBlock* block = tu;
-        const BlockExit exit = cpu.run_chained(block, budget ? budget - steps : 0);
+        const BlockExit exit =
+            cpu.run_chained(block, budget ? std::min(budget - steps, until_timer) : until_timer);
         tu = static_cast<TranslationUnit*>(block);
         steps += exit.total;
         last_ = tu;

@@ -51,6 +51,7 @@ SimulatedMachine::SimulatedMachine(const GuestConfig& config)
         devices_.add(e.make(*this), e.level);
     devices_.plug_into(board_);  // the KVM worker's devices, in its order
     dispatcher_ = std::make_unique<vnd::NotificationDispatcher>(board_);
+    pv_clock_ = dynamic_cast<devices::PvClock*>(devices_.find("pv-clock"));
 }
 
 void SimulatedMachine::boot(CpuState& s) const {
@@ -74,9 +75,20 @@ void SimulatedMachine::boot(CpuState& s) const {
 }
 
 void SimulatedMachine::attach(Cpu& cpu) {
+    cpu_ = &cpu;
     dispatcher_->set_clock(
-        [](const void* c) { return static_cast<const Cpu*>(c)->counters().instructions * 1000; },
+        [](const void* c) {
+            return static_cast<const Cpu*>(c)->counters().instructions * kNsPerInstruction;
+        },
         &cpu);
+    cpu.set_timer(cpu.counters().instructions +
+                  devices::PvClock::kRefreshPeriodNs / kNsPerInstruction);
+}
+
+void SimulatedMachine::timer(Cpu& cpu) {
+    if (pv_clock_) pv_clock_->refresh();
+    cpu.set_timer(cpu.counters().instructions +
+                  devices::PvClock::kRefreshPeriodNs / kNsPerInstruction);
 }
 
 vnd::Exit SimulatedMachine::make_exit(Cpu& cpu, vnd::ExitReason reason, uint32_t address,

@@ -56,7 +56,8 @@ class Device {
     // "emulated" (a real device's registers) or "paravirtual" (an interface
     // designed for guests that know they are virtualized).
     virtual std::string_view kind() const { return "emulated"; }
-    // `offset` is relative to the base of the claimed range; data.size() is
+    // `offset` is relative to the base of the claimed range (plus the
+    // claim's first offset, see VirtualMotherboard::claim); data.size() is
     // the access width in bytes (1, 2, 4 or 8). read() fills data.
     virtual void read(Space space, uint64_t offset, std::span<uint8_t> data) = 0;
     virtual Response write(Space space, uint64_t offset, std::span<const uint8_t> data) = 0;

@@ -17,7 +17,10 @@ struct Claim {
     uint64_t base;
     uint64_t size;
     Device* device;
-    uint16_t device_index;  // index into VirtualMotherboard::devices()
+    uint16_t device_index;      // index into VirtualMotherboard::devices()
+    uint64_t first_offset = 0;  // the offset the device sees at `base`
+    // The offset handed to the device for an access at `address`.
+    uint64_t offset(uint64_t address) const { return address - base + first_offset; }
 };
 
 class VirtualMotherboard {
@@ -29,7 +32,12 @@ class VirtualMotherboard {
     // Claims [base, base + size) of `space` for `device` (attached on the fly
     // if needed). Throws std::invalid_argument naming both devices when the
     // range overlaps an existing claim, or when it is empty or wraps.
-    void claim(Space space, uint64_t base, uint64_t size, Device& device);
+    // `first_offset` is the offset the device sees at `base`: a device with
+    // registers in several ranges numbers them across its claims (the 8254
+    // PIT claims 0x40-0x43 from offset 0 and port 0x61 as offset 0x21), so
+    // it still learns from the offset alone which register was meant.
+    void claim(Space space, uint64_t base, uint64_t size, Device& device,
+               uint64_t first_offset = 0);
 
     // The claim covering `address`, or nullptr for an unclaimed address.
     const Claim* find(Space space, uint64_t address) const;
