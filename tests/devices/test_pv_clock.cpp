@@ -50,6 +50,11 @@ TEST_CASE("pv-clock: the page shows the machine's time since it started, rewritt
     CHECK(field<uint64_t>(m, PTV_PVCLOCK_OFF_TIME_NS) == 1'500'000);
     CHECK(field<uint64_t>(m, PTV_PVCLOCK_OFF_UPDATES) == 2);
     CHECK(m.dirty.size() == 2);
+    // A caller late for its deadline writes the deadline's time.
+    m.now = 5'600'000;
+    clock.refresh_as_of(5'500'000);
+    CHECK(field<uint64_t>(m, PTV_PVCLOCK_OFF_TIME_NS) == 2'500'000);
+    CHECK(field<uint32_t>(m, PTV_PVCLOCK_OFF_VERSION) == 6);
 
     uint8_t back[4] = {};
     clock.read(vmb::Space::Pio, 0, back);

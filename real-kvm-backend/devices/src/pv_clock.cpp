@@ -45,16 +45,20 @@ vmb::Response PvClock::write(vmb::Space, uint64_t offset, std::span<const uint8_
                                 gpa, gpa + PTV_PVCLOCK_PAGE_SIZE - 1, ram >> 20));
     std::lock_guard lock(lock_);
     page_ = gpa;  // 0: off (page 0 is the loader's, never a clock page)
-    if (page_) write_page_locked();
+    if (page_) write_page_locked(machine_.now_ns());
     return {};
 }
 
 void PvClock::refresh() {
-    std::lock_guard lock(lock_);
-    if (page_) write_page_locked();
+    refresh_as_of(machine_.now_ns());
 }
 
-void PvClock::write_page_locked() {
+void PvClock::refresh_as_of(uint64_t machine_ns) {
+    std::lock_guard lock(lock_);
+    if (page_) write_page_locked(machine_ns);
+}
+
+void PvClock::write_page_locked(uint64_t machine_ns) {
     uint8_t* p = machine_.ram().data() + page_;
     // The guest reads this page while we write it, so every field is an
     // atomic access (the page is 4 KiB aligned, every field naturally).
@@ -67,7 +71,7 @@ void PvClock::write_page_locked() {
     version.store(version_ + 1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
     period.store(uint32_t(kRefreshPeriodNs / 1000), std::memory_order_relaxed);
-    time.store(machine_.now_ns() + offset_ns_, std::memory_order_relaxed);
+    time.store(machine_ns + offset_ns_, std::memory_order_relaxed);
     updates.store(++updates_, std::memory_order_relaxed);
     version_ += 2;
     version.store(version_, std::memory_order_release);

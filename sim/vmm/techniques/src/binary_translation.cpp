@@ -382,19 +382,15 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
             last_indirect_ = from == nullptr;
             continue;
         }
-        const uint64_t until_timer = cpu.until_timer();
-        if ((budget && steps + tu->count > budget) || tu->count > until_timer) {
-            // The last few instructions of the budget, or before the timer,
-            // one by one: both fall on the same instruction as in Cpu::run.
-            cpu.step();
+        if (budget && steps + tu->count > budget) {
+            cpu.step();  // the last few instructions of the budget, one by one
             ++steps;
             from = nullptr;
             continue;
         }
         // The CPU runs the unit and the units chained after it.
         TranslatedBlock* block = tu;
-        const BlockExit exit =
-            cpu.run_chained(block, budget ? std::min(budget - steps, until_timer) : until_timer);
+        const BlockExit exit = cpu.run_chained(block, budget ? budget - steps : 0);
         tu = static_cast<TranslationUnit*>(block);
         steps += exit.total;
         last_ = tu;

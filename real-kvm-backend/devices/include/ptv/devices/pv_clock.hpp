@@ -51,6 +51,10 @@ class PvClock : public vmb::Device {
     // Writes the time into the page (nothing while no page is registered).
     // Any thread may call it.
     void refresh();
+    // The same, with the time the machine had at `machine_ns` (<= now): for
+    // a caller that runs a little after its deadline (the CPU model's
+    // timer, in translated code, waits for the end of a block).
+    void refresh_as_of(uint64_t machine_ns);
     // The machine's time since it started, as the page shows it.
     uint64_t time_ns() const;
     uint64_t page() const;
@@ -61,7 +65,7 @@ class PvClock : public vmb::Device {
 
   private:
     vmb::Response fail(std::string message) const;
-    void write_page_locked();
+    void write_page_locked(uint64_t machine_ns);
 
     vmb::Machine& machine_;
     mutable std::mutex lock_;  // refresh() comes from another thread

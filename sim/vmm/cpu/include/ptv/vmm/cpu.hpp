@@ -129,8 +129,9 @@ class Cpu {
 
     // A timer on the model's time, which is retired instructions: once
     // `at` instructions have retired, the platform's timer() runs before
-    // the next one -- in run(), and in a translator's loop that calls
-    // poll_timer() and runs no further than until_timer() in translated code.
+    // the next one in run(); in translated code (run_chained(), and a
+    // translator's loop that calls poll_timer()) at the next block
+    // boundary, where interrupts are taken too.
     void set_timer(uint64_t at) { timer_at_ = at; }
     uint64_t until_timer() const {
         return timer_at_ > counters_.instructions ? timer_at_ - counters_.instructions : 0;

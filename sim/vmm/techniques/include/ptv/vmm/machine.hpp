@@ -92,11 +92,15 @@ class SimulatedMachine : public vmb::Machine {
     GuestConfig config_;
     std::vector<uint8_t> ram_;
     uint32_t entry_ = 0;
+    // Before the devices: they may ask the time (now_ns()) when they are made.
+    const Cpu* cpu_ = nullptr;
     vmb::VirtualMotherboard board_;
     devices::DeviceSet devices_{*this};
     std::unique_ptr<vnd::NotificationDispatcher> dispatcher_;
-    const Cpu* cpu_ = nullptr;
     devices::PvClock* pv_clock_ = nullptr;  // refreshed by timer()
+    static constexpr uint64_t kRefreshInstructions =
+        devices::PvClock::kRefreshPeriodNs / kNsPerInstruction;
+    uint64_t next_refresh_ = 0;  // the timer's deadline, in instructions
     vnd::ExitPolicy policy_;
     std::string output_;
 };
