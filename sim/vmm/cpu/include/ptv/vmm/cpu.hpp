@@ -254,8 +254,6 @@ class Cpu {
     int fault_depth_ = 0;         // > 0: delivering an event
     uint8_t first_fault_ = 0xff;  // the vector that started a fault chain
     std::optional<uint8_t> pending_irq_;
-    static constexpr uint64_t kNoTimer = ~uint64_t(0);
-    uint64_t timer_at_ = kNoTimer;
     std::optional<Stop> stop_;
     std::vector<uint8_t> private_;
     uint32_t private_base_ = 0;
@@ -272,6 +270,10 @@ class Cpu {
     std::vector<BlockTarget> bt_targets_;
     uint64_t bt_indirect_hits_ = 0;
     BlockExit bt_exit_;
+    // Last, so the members the translated code's handlers use keep their
+    // places (and their short encodings) in the object.
+    static constexpr uint64_t kNoTimer = ~uint64_t(0);
+    uint64_t timer_at_ = kNoTimer;
 };
 
 }  // namespace ptv::vmm
