@@ -183,6 +183,36 @@ TEST_CASE("pit: mode 3 square wave on counter 2, gated and read back through por
     CHECK_FALSE(p.pit.speaker_hz());  // speaker data off: silence
 }
 
+TEST_CASE("pit: mode 4 strobes OUT low for one tick; mode 1 waits for a GATE trigger") {
+    Pit p;
+    p.out(CW, 0x18);  // counter 0, LSB only, mode 4
+    p.out(C0, 10);
+    p.at(10);
+    CHECK(p.out0());
+    p.at(11);  // k = N: the strobe
+    CHECK_FALSE(p.out0());
+    p.out(CW, 0x00);
+    CHECK(p.in(C0) == 0);
+    p.at(12);
+    CHECK(p.out0());
+
+    // Counter 2's CLK counts from machine time 0 until a count is loaded on
+    // the next pulse after a write; mode 1 loads only on a GATE trigger.
+    p.out(CW, 0xb2);  // counter 2, LSB then MSB, mode 1
+    p.out(C2, 5);
+    p.out(C2, 0);
+    p.m.now = at_tick(3000);              // later than anything above
+    CHECK((p.status(2) & 0xc0) == 0xc0);  // OUT high, NULL COUNT: no trigger yet
+    p.out(PORT_B, 0x01);                  // GATE rises: a trigger
+    p.m.now = at_tick(3001);
+    CHECK(p.status(2) == 0x32);  // loaded: OUT low, NULL COUNT clear
+    CHECK(p.latched16(2) == 5);
+    p.m.now = at_tick(3005);
+    CHECK((p.status(2) & 0x80) == 0);
+    p.m.now = at_tick(3006);
+    CHECK(p.status(2) == 0xb2);  // CE reached 0: OUT high
+}
+
 TEST_CASE("pit: read-back status: OUT, NULL COUNT until one tick after the count, the mode bits") {
     Pit p;
     p.out(CW, 0x34);
