@@ -92,3 +92,29 @@ TEST_CASE("echo: what is typed reaches the guest through the UART's receiver") {
           ".\n"
           "echo: bye\n");
 }
+
+TEST_CASE("clock: the PIT costs three exits a read, the PV clock page none") {
+    auto r = ptv_run({"clock", "--cmdline", "1000"});
+    REQUIRE(r.process.status == 0);
+    CHECK(r.result["outcome"] == "guest-exit");
+    const std::string serial = r.result["serial"];
+    CHECK(serial.starts_with("clock: PIT, 1000 reads in "));
+    CHECK(serial.find("\nclock: PV clock, 1000 reads in ") != std::string::npos);
+    CHECK(r.by_device("pit") == 3 + 3 * 1000);  // start the counter, then latch, LSB, MSB
+    CHECK(r.by_device("pv-clock") == 1);        // the page, handed over once
+    CHECK(r.by_device("uart") == 7 + 2 * serial.size());
+    CHECK(r.by_device("debug-exit") == 1);
+    CHECK(r.by_device("unclaimed-pio") == 0);
+}
+
+TEST_CASE("pit-wait: N ticks of the PIT take N / 1.193182 MHz of wall time") {
+    // One second: long against the worker's start and the UART line (well
+    // under a millisecond), short against the run's timeout.
+    auto r = ptv_run({"pit-wait", "--cmdline", "1193182", "--timeout", "20"});
+    REQUIRE(r.process.status == 0);
+    CHECK(r.result["outcome"] == "guest-exit");
+    CHECK(r.result["serial"] == "pit-wait: 1193182 ticks\n");
+    const double run_s = double(r.result["run_ns"].get<uint64_t>()) / 1e9;
+    CHECK(run_s == doctest::Approx(1.0).epsilon(0.05));
+    CHECK(r.by_device("unclaimed-pio") == 0);
+}

@@ -81,3 +81,16 @@ TEST_CASE("lookup stays correct over many claims (binary search)") {
         CHECK(board.find(Space::Mmio, base + 0x1000) == nullptr);
     }
 }
+
+TEST_CASE("a device with registers in two ranges numbers them across its claims") {
+    VirtualMotherboard board;
+    Named pit("pit");
+    board.claim(Space::Pio, 0x40, 4, pit);
+    board.claim(Space::Pio, 0x61, 1, pit, 0x21);
+    CHECK(board.find(Space::Pio, 0x40)->offset(0x40) == 0);
+    CHECK(board.find(Space::Pio, 0x43)->offset(0x43) == 3);
+    CHECK(board.find(Space::Pio, 0x61)->offset(0x61) == 0x21);
+    CHECK(board.find(Space::Pio, 0x61)->device == &pit);
+    CHECK(board.devices().size() == 1);  // one device, one row in the exit table
+    CHECK(board.find(Space::Pio, 0x44) == nullptr);
+}

@@ -248,3 +248,37 @@ TEST_CASE("an unsupported instruction is an outcome with its bytes and disassemb
         CHECK(m.cpu.counters().instructions == 1);
     }
 }
+
+namespace {
+// A platform with a timer of its own: every 100 instructions it notes when
+// it ran (the machine's periodic work, as the PV clock's refresh is).
+class Ticking : public NoDevices {
+  public:
+    std::vector<uint64_t> fired;
+    void timer(Cpu& cpu) override {
+        fired.push_back(cpu.counters().instructions);
+        cpu.set_timer(cpu.counters().instructions + 100);
+    }
+};
+}  // namespace
+
+TEST_CASE(
+    "the CPU's timer runs the platform's timer() between two instructions, once per deadline") {
+    std::vector<uint8_t> ram(1 << 20, 0);
+    Ticking platform;
+    Cpu cpu(ram, platform);
+    CpuState& s = cpu.state();
+    s.seg[CS] = Segment{kKernelCs, 0, 0xffffffffu, 0x9b, true, true};
+    for (Sreg r : {ES, SS, DS, FS, GS})
+        s.seg[r] = Segment{kKernelDs, 0, 0xffffffffu, 0x93, true, true};
+    s.cr0 = 0x11;
+    s.eip = kKernelCode;
+    const uint8_t spin[] = {0x40, 0xeb, 0xfd};  // inc eax; jmp $-3
+    std::memcpy(&ram[kKernelCode], spin, sizeof spin);
+    cpu.set_timer(100);
+    const Stop stop = cpu.run(350);
+    CHECK(stop.outcome == Outcome::InstructionBudget);
+    CHECK(platform.fired == std::vector<uint64_t>{100, 200, 300});
+    CHECK(cpu.until_timer() == 50);
+    CHECK(s.gpr[EAX] == 175);  // no instruction lost or repeated around the timer
+}

@@ -35,6 +35,12 @@ const std::map<std::pair<std::string, std::string>, std::string> kKnownViolation
 const std::set<std::string> kRunaway = {"counter", "echo", "fault-forever"};
 // Guests that do not fit the default memory (a usage error, tested elsewhere).
 const std::set<std::string> kTooBig = {"fault-too-big"};
+// Guests that spin on the PV clock page: under binary translation the page
+// is rewritten at the end of a translated block, where interrupts are taken
+// too, not at the very instruction the interpreter rewrites it at, so their
+// seqlock retries -- and the instructions they retire -- fall elsewhere.
+// Their device exits and outcome are the same (tests/vmm/test_clock_guests.cpp).
+const std::set<std::string> kPvClockReaders = {"clock"};
 
 std::string cmdline_for(const std::string& guest) {
     return test::loop_cmdline(guest);
@@ -68,6 +74,7 @@ TEST_CASE("every guest under every technique: equivalent to native, or the known
                 CHECK(r.status == native.status);
             }
             if (runaway) continue;  // stopped mid-way: states need not match
+            if (t == "binary-translation" && kPvClockReaders.count(guest)) continue;
             const auto eq = vmm::compare_states(native, r.final_state, r.output);
             if (known != kKnownViolations.end()) {
                 // What the guest saw may change its course (a kernel panic).

@@ -14,6 +14,21 @@
 #define PTV_COM1_BASE 0x3f8
 #define PTV_COM1_SIZE 8
 
+/* Intel 8254 Programmable Interval Timer, as on every PC: counters 0-2 at
+ * PTV_PIT_BASE + 0..2, the Control Word register at + 3. Clocked at
+ * 1.193182 MHz of the machine's time. */
+#define PTV_PIT_BASE 0x40
+#define PTV_PIT_SIZE 4
+#define PTV_PIT_COUNTER0 0x40
+#define PTV_PIT_COUNTER2 0x42
+#define PTV_PIT_CONTROL 0x43
+#define PTV_PIT_HZ 1193182
+
+/* System Control Port B (the AT's 8255 port B heritage): bit 0 counter 2's
+ * GATE, bit 1 speaker data enable, bit 4 refresh-request toggle, bit 5
+ * counter 2's OUT. Part of the PIT device here. */
+#define PTV_SYSCTL_B_PORT 0x61
+
 /* POST-code port, as on every PC: a write-only byte register. The PIO
  * microbenchmark hammers it because it is the cheapest device there is. */
 #define PTV_POST_CODE_PORT 0x80
@@ -35,6 +50,12 @@
  * hands the device a whole message, where the UART takes one per byte. */
 #define PTV_PVCON_DOORBELL_PORT 0x510
 #define PTV_PVCON_DOORBELL_SIZE 4
+
+/* Para-virtualized clock doorbell: a 32-bit OUT whose value is the
+ * guest-physical address of a 4 KiB-aligned page of RAM the host keeps
+ * updated with the time (layout below); 0 turns it off. */
+#define PTV_PVCLOCK_PORT 0x530
+#define PTV_PVCLOCK_SIZE 4
 
 /* Primary ATA channel (ATA-PIO, as on every PC since the AT): an emulated
  * disk at the register level, the labs' (labs/01-devices). Offsets from
@@ -140,6 +161,22 @@
 #define PTV_PVCON_OFF_TAIL 12
 #define PTV_PVCON_OFF_DATA 16
 #define PTV_PVCON_MAX_SIZE 65536
+
+/* --- PV clock page (in guest RAM, 4 KiB aligned) ----------------------- */
+
+/* struct { u32 version, period_us; u64 time_ns, updates; }
+ * version: a seqlock, odd while the host writes the page. A guest reads
+ * version, then time_ns, then version again, and retries when the two
+ * differ or are odd. period_us: how often the host rewrites the page.
+ * time_ns: the machine's time since it started (it continues across a
+ * snapshot or a migration). updates: how many times the host wrote it.
+ * Reading it costs no exit at all (kvmclock's and Hyper-V's reference TSC
+ * page's idea, without the TSC scaling). */
+#define PTV_PVCLOCK_PAGE_SIZE 4096
+#define PTV_PVCLOCK_OFF_VERSION 0
+#define PTV_PVCLOCK_OFF_PERIOD_US 4
+#define PTV_PVCLOCK_OFF_TIME_NS 8
+#define PTV_PVCLOCK_OFF_UPDATES 16
 
 /* --- ATA registers and bits (ATA/ATAPI-6, 28-bit LBA, PIO) ------------- */
 

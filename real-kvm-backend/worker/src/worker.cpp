@@ -159,7 +159,8 @@ nlohmann::json WorkerProcess::run() {
         // The host keeps the PV clock page's time fresh while the guest
         // runs (kvmclock's idea): reading it costs the guest no exit.
         auto& pv_clock = vm_.devices().get<devices::PvClock>();
-        PeriodicThread clock(devices::PvClock::kRefreshPeriod, [&pv_clock] { pv_clock.refresh(); });
+        PeriodicThread clock(std::chrono::nanoseconds(devices::PvClock::kRefreshPeriodNs),
+                             [&pv_clock] { pv_clock.refresh(); });
         std::optional<PeriodicThread> redraw;
         if (console)
             redraw.emplace(VgaConsole::kRedrawPeriod, [&console] { console->draw(now_ns()); });

@@ -430,6 +430,7 @@ Stop Cpu::run(uint64_t budget) {
                          fmt::format("instruction budget of {} exhausted", budget)};
             break;
         }
+        poll_timer();
         step_one();
     }
     return take_stop();

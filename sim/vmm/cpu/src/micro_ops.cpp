@@ -670,6 +670,7 @@ void Cpu::materialize_flags() {
 // the loop checks nothing else per op.
 BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
     uint64_t total = 0;
+    uint64_t timer_left = until_timer();
     bt_break_ = false;
     for (;;) {
         ++b->executions;
@@ -730,6 +731,14 @@ BlockExit Cpu::run_chained(TranslatedBlock*& b, uint64_t budget) {
             ++b->chained[0];
         else
             ++bt_indirect_hits_;
+        if (total >= timer_left) [[unlikely]] {
+            // The timer runs between two blocks, where interrupts are taken
+            // too, on the model's time: this chain's instructions count.
+            counters_.instructions += total;
+            poll_timer();
+            counters_.instructions -= total;
+            timer_left = until_timer();
+        }
         b = next;
     }
 }

@@ -289,6 +289,7 @@ Stop BinaryTranslation::run(Cpu& cpu, uint64_t budget) {
                              Outcome::InstructionBudget);
             break;
         }
+        cpu.poll_timer();
         // A write into code: the units it invalidates (the replacement's
         // own invalidation; the kit's checks line generations on entry).
         if (decisions_.invalidate && cpu.decode_cache_invalidations() != writes_seen_) {

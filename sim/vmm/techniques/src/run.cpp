@@ -98,6 +98,7 @@ nlohmann::json RunResult::to_json() const {
         {"exceptions", exceptions},
         {"traps", traps},
         {"vm_exits", exits},
+        {"device_exits", device_exits},
         {"hypercalls", counters.hypercalls},
         {"device_accesses", counters.device_accesses},
         {"reflected", counters.reflected},
@@ -149,6 +150,10 @@ RunResult run_guest(const RunOptions& o) {
     r.final_state.memory_hash = memory_hash(machine.ram());
     r.final_state.memory_bytes = machine.ram().size();
     r.counters = technique->counters();
+    const vnd::NotificationDispatcher& d = machine.dispatcher();
+    for (uint16_t target : d.targets())
+        if (target != vnd::NotificationDispatcher::kVcpu && d.by_target(target).count)
+            r.device_exits[d.target_name(target)] = d.by_target(target).count;
     r.instructions = cpu.counters().instructions;
     r.exceptions = cpu.counters().exceptions;
     r.cycles = r.instructions * cost::kInstruction + r.counters.cycles;

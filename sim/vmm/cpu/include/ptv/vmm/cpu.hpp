@@ -85,6 +85,10 @@ class Platform {
     virtual void descriptor_accessed(Cpu&, uint32_t /*at*/) {}
     // After a sensitive instruction executed (when watch_sensitive()).
     virtual void after_sensitive(Cpu&, const DecodedInstruction&, const CpuState& /*before*/) {}
+    // The CPU's timer ran out (Cpu::set_timer): the machine's periodic work
+    // on the model's time, between two instructions. It is one-shot: the
+    // platform sets the next one.
+    virtual void timer(Cpu&) {}
 
     bool wants_intercepts = false;
     bool watch_sensitive = false;
@@ -122,6 +126,22 @@ class Cpu {
     // Ends the run with `outcome` once the current instruction is done; the
     // first request wins.
     void request_stop(std::string detail, Outcome outcome);
+
+    // A timer on the model's time, which is retired instructions: once
+    // `at` instructions have retired, the platform's timer() runs before
+    // the next one in run(); in translated code (run_chained(), and a
+    // translator's loop that calls poll_timer()) at the next block
+    // boundary, where interrupts are taken too.
+    void set_timer(uint64_t at) { timer_at_ = at; }
+    uint64_t until_timer() const {
+        return timer_at_ > counters_.instructions ? timer_at_ - counters_.instructions : 0;
+    }
+    void poll_timer() {
+        if (counters_.instructions >= timer_at_) [[unlikely]] {
+            timer_at_ = kNoTimer;
+            platform_.timer(*this);
+        }
+    }
 
     // An external interrupt line: delivered before the next instruction
     // when EFLAGS.IF is set (SDM vol. 3, 6.8.1).
@@ -250,6 +270,10 @@ class Cpu {
     std::vector<BlockTarget> bt_targets_;
     uint64_t bt_indirect_hits_ = 0;
     BlockExit bt_exit_;
+    // Last, so the members the translated code's handlers use keep their
+    // places (and their short encodings) in the object.
+    static constexpr uint64_t kNoTimer = ~uint64_t(0);
+    uint64_t timer_at_ = kNoTimer;
 };
 
 }  // namespace ptv::vmm

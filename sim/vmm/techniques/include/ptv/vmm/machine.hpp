@@ -1,7 +1,7 @@
 // The simulated machine a technique runs a guest on: guest RAM, the virtual
 // motherboard with the same devices the KVM worker has (16550 UART, POST
-// port, debug-exit, i8042 keyboard controller, PV console, MMIO scratch
-// page), the notification
+// port, debug-exit, 8254 PIT, i8042 keyboard controller, VGA text console,
+// PV console, PV clock, MMIO scratch page), the notification
 // dispatcher that routes accesses to them, and the multiboot boot the KVM
 // worker does, so a guest starts from the same memory and registers.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include "ptv/devices/device_set.hpp"
 #include "ptv/devices/key_script.hpp"
+#include "ptv/devices/pv_clock.hpp"
 #include "ptv/vmb/machine.hpp"
 #include "ptv/vmb/motherboard.hpp"
 #include "ptv/vmm/cpu.hpp"
@@ -72,14 +73,23 @@ class SimulatedMachine : public vmb::Machine {
     // dispatcher's clock (1 µs of trace time per instruction). The key
     // script's presses are handed to the keyboard then, on that clock.
     void attach(Cpu& cpu);
+    // The machine's periodic work, on the model's time (the CPU's timer,
+    // through its platform): the PV clock page is rewritten every
+    // PvClock::kRefreshPeriodNs, as the KVM worker's clock thread does.
+    void timer(Cpu& cpu);
+    // Model time per instruction.
+    static constexpr uint64_t kNsPerInstruction = 1000;
     const GuestConfig& config() const { return config_; }
 
     // vmb::Machine
     std::span<uint8_t> ram() override { return ram_; }
     void console_write(std::string_view bytes) override;
     void complete(const vmb::Completion& completion) override;
-    // The model's time (the dispatcher's clock: 1 µs per instruction).
-    uint64_t now_ns() const override { return dispatcher_->now(); }
+    // The model's time, 1 µs per instruction (the dispatcher's clock too);
+    // 0 until a CPU is attached, so devices made with the machine start at 0.
+    uint64_t now_ns() const override {
+        return cpu_ ? cpu_->counters().instructions * kNsPerInstruction : 0;
+    }
 
   private:
     void capture_code(const Cpu& cpu, vnd::Exit& exit) const;
@@ -87,9 +97,15 @@ class SimulatedMachine : public vmb::Machine {
     GuestConfig config_;
     std::vector<uint8_t> ram_;
     uint32_t entry_ = 0;
+    // Before the devices: they may ask the time (now_ns()) when they are made.
+    const Cpu* cpu_ = nullptr;
     vmb::VirtualMotherboard board_;
     devices::DeviceSet devices_{*this};
     std::unique_ptr<vnd::NotificationDispatcher> dispatcher_;
+    devices::PvClock* pv_clock_ = nullptr;  // refreshed by timer()
+    static constexpr uint64_t kRefreshInstructions =
+        devices::PvClock::kRefreshPeriodNs / kNsPerInstruction;
+    uint64_t next_refresh_ = 0;  // the timer's deadline, in instructions
     vnd::ExitPolicy policy_;
     std::string output_;
     bool keys_pressed_ = false;

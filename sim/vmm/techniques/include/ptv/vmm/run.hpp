@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -42,6 +43,9 @@ struct RunResult {
     std::string output;  // the guest's console output
     FinalState final_state;
     TechniqueCounters counters;
+    // Device accesses by the device that took them (the rows of the KVM
+    // worker's exit table: "uart", "pit", "unclaimed-pio", ...).
+    std::map<std::string, uint64_t> device_exits;
     uint64_t instructions = 0;
     uint64_t exceptions = 0;
     uint64_t cycles = 0;  // modelled (cost_model.hpp)

@@ -68,6 +68,7 @@ class Technique : public Platform {
     uint32_t mmio_read(Cpu& cpu, uint32_t address, uint8_t size) override;
     void mmio_write(Cpu& cpu, uint32_t address, uint8_t size, uint32_t value) override;
     void on_hlt(Cpu& cpu) override;
+    void timer(Cpu& cpu) override { machine_.timer(cpu); }
 
     const TechniqueCounters& counters() const { return counters_; }
     const std::vector<Divergence>& divergences() const { return divergences_; }
