@@ -112,3 +112,32 @@ TEST_CASE("grub-invaders reads keys from the i8042 and resets the machine on Esc
     CHECK(text.find("unclaimed-pio read 0x64") == std::string::npos);
     CHECK(text.find("unclaimed-pio write 0x64") == std::string::npos);
 }
+
+namespace {
+bool on_screen(const vmm::RunResult& r, const std::string& words) {
+    for (const std::string& line : r.screen)
+        if (line.find(words) != std::string::npos) return true;
+    return false;
+}
+}  // namespace
+
+TEST_CASE("grub-invaders draws on the VGA text screen, and P pauses it") {
+    REQUIRE(std::filesystem::exists(invaders()));
+    // No key: the invaders (-*-) and the cannon (/ \) are on the screen,
+    // in guest RAM at 0xB8000, with no exit for any of it.
+    const auto plain = play("native", "");
+    REQUIRE(plain.screen.size() == 25);
+    CHECK(on_screen(plain, "-*-"));
+    CHECK(on_screen(plain, "/ \\"));
+    CHECK_FALSE(on_screen(plain, "PAUSE"));
+    // P at 1 s: the game stops and says how to go on.
+    const auto paused = play("native", "1s:p");
+    CHECK(paused.outcome == "instruction-budget");
+    CHECK(on_screen(paused, "PAUSE"));
+    CHECK(on_screen(paused, "PRESS 'P'"));
+    // ... and P again lets it go on: the words are gone.
+    const auto resumed = play("native", "1s:p 2s:p");
+    CHECK_FALSE(on_screen(resumed, "PAUSE"));
+    // The same screen under the VMX model: its exits change nothing.
+    CHECK(play("vmx", "1s:p").screen == paused.screen);
+}

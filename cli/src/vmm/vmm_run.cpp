@@ -73,6 +73,7 @@ Commands vmm_run_commands(CLI::App& vmm) {
         std::string technique = "native";
         std::string trace;
         bool listing = false;
+        bool screen = false;
         std::string keys;
         graphviz::Paths drawing;
     };
@@ -88,6 +89,8 @@ Commands vmm_run_commands(CLI::App& vmm) {
                     "1.2s:left 3s:esc\"");
     cmd->add_flag("--listing", o->listing,
                   "binary translation: print each guest unit beside its translation");
+    cmd->add_flag("--screen", o->screen,
+                  "print the VGA text screen as the guest left it (its 25 lines of text)");
     graphviz::add_options(*cmd, o->drawing, "binary translation's translation cache");
     return {{cmd, [o] {
                  vmm::RunOptions ro = run_options(o->guest, o->technique);
@@ -107,6 +110,10 @@ Commands vmm_run_commands(CLI::App& vmm) {
                  if (!r.output.empty() && r.output.back() != '\n') std::printf("\n");
                  std::printf("%s\n%s", outcome_line(r).c_str(), counter_table(r).c_str());
                  if (!r.listing.empty()) std::printf("\n%s", r.listing.c_str());
+                 if (o->screen) {
+                     std::printf("\nVGA text screen at the end:\n");
+                     for (const std::string& line : r.screen) std::printf("|%s\n", line.c_str());
+                 }
                  for (size_t i = 0; i < r.divergences.size() && i < 5; ++i)
                      std::printf("divergence at EIP %#x (%s): %s\n", r.divergences[i].eip,
                                  r.divergences[i].instruction.c_str(),

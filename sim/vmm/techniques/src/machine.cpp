@@ -9,7 +9,9 @@
 
 #include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
+#include "ptv/common/vga_screen.hpp"
 #include "ptv/devices/i8042.hpp"
+#include "ptv/devices/vga_text.hpp"
 #include "ptv/portmap.h"
 #include "ptv/vmb/boot_area.hpp"
 #include "ptv/vmb/multiboot.hpp"
@@ -139,6 +141,17 @@ uint32_t SimulatedMachine::access(Cpu& cpu, vnd::Exit& exit, uint32_t value) {
     uint32_t out = 0;
     std::memcpy(&out, data, 4);
     return exit.size == 4 ? out : out & ((1u << (exit.size * 8)) - 1);
+}
+
+std::vector<std::string> SimulatedMachine::screen() const {
+    std::vector<std::string> lines;
+    const std::string text = screen_text(devices_.get<devices::VgaText>().capture());
+    for (size_t at = 0; at < text.size();) {
+        const size_t nl = text.find('\n', at);
+        lines.push_back(text.substr(at, nl - at));
+        at = nl + 1;
+    }
+    return lines;
 }
 
 void SimulatedMachine::console_write(std::string_view bytes) {

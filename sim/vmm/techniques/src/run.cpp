@@ -93,6 +93,7 @@ nlohmann::json RunResult::to_json() const {
         {"message", message},
         {"stop_eip", stop_eip},
         {"serial", output},
+        {"screen", screen},
         {"final_state", final_state.to_json()},
         {"instructions", instructions},
         {"exceptions", exceptions},
@@ -145,6 +146,7 @@ RunResult run_guest(const RunOptions& o) {
     r.message = stop.detail;
     r.stop_eip = stop.eip;
     r.output = machine.output();
+    r.screen = machine.screen();
     r.final_state.cpu = technique->guest_view(cpu);
     r.final_state.undefined_flags = cpu.undefined_flags();
     r.final_state.memory_hash = memory_hash(machine.ram());

@@ -69,6 +69,8 @@ class SimulatedMachine : public vmb::Machine {
     vnd::NotificationDispatcher& dispatcher() { return *dispatcher_; }
     const vnd::NotificationDispatcher& dispatcher() const { return *dispatcher_; }
     const std::string& output() const { return output_; }
+    // The VGA text screen as the guest left it (25 lines of text).
+    std::vector<std::string> screen() const;
     // The CPU whose run this machine hosts: its instruction count is the
     // dispatcher's clock (1 µs of trace time per instruction). The key
     // script's presses are handed to the keyboard then, on that clock.

@@ -40,7 +40,8 @@ struct RunResult {
     int status = 0;
     std::string message;
     uint32_t stop_eip = 0;
-    std::string output;  // the guest's console output
+    std::string output;               // the guest's console output
+    std::vector<std::string> screen;  // the VGA text screen at the end (25 lines)
     FinalState final_state;
     TechniqueCounters counters;
     // Device accesses by the device that took them (the rows of the KVM
