@@ -29,4 +29,11 @@ echo "(exit status $?: device error)"
 say "5. Why x86 needed new techniques: popf under trap-and-emulate, binary translation, VMX and real KVM"
 "$PTV" vmm compare popf || exit $?
 
+say "6. PC devices a guest we did not write polls: Debian's grub-invaders on the 8254 PIT, the i8042 keyboard and the VGA text screen (5 s; play it with 'ptv kvm run invaders --console vga')"
+"$PTV" kvm run invaders --console vga --timeout 5 </dev/null
+echo "(exit status $?: the watchdog ended it; the exit table shows the PIT polled in a loop, the screen's writes cost nothing)"
+
+say "7. The time, two ways: the emulated PIT (3 exits a read) beside the para-virtualized clock page (no exit)"
+"$PTV" kvm run clock --cmdline 10000 || exit $?
+
 say "Trace of pv-hello written to $TRACE: open it with 'build/bin/ptv viz $TRACE' or in https://ui.perfetto.dev (a track per vCPU and per device, arrows from each exit to its notification)"
