@@ -45,9 +45,9 @@ TEST_CASE("the standard devices come up in their order and claim their own range
     devices::DeviceSet set(m);
     vmb::VirtualMotherboard board;
     set.plug_into(board);
-    CHECK(names(board) ==
-          std::vector<std::string>{"uart", "post-code", "debug-exit", "pit", "i8042", "vga",
-                                   "pv-console", "pv-clock", "mmio-scratch"});
+    CHECK(names(board) == std::vector<std::string>{"uart", "post-code", "debug-exit", "pit",
+                                                   "i8042", "vga", "pv-console", "pv-clock",
+                                                   "mmio-scratch"});
     CHECK(board.find(vmb::Space::Pio, PTV_PIT_CONTROL)->device->name() == "pit");
     CHECK(board.find(vmb::Space::Pio, PTV_SYSCTL_B_PORT)->device->name() == "pit");
     CHECK(board.find(vmb::Space::Pio, PTV_PVCLOCK_PORT)->device->name() == "pv-clock");

@@ -36,7 +36,8 @@ bool on_screen(const nlohmann::json& lines, const std::string& words) {
 
 }  // namespace
 
-TEST_CASE("grub-invaders: its screen on the VGA console, every port it polls claimed, P pauses it") {
+TEST_CASE(
+    "grub-invaders: its screen on the VGA console, every port it polls claimed, P pauses it") {
     TempDir dir;
     const std::string trace = dir.file("invaders.json");
     // P after a second; the game stays paused until the watchdog ends it.

@@ -67,7 +67,7 @@ TEST_CASE("the VGA console draws guest RAM, and keeps a frame only when the scre
     const std::string first = drain(term.r);
     CHECK(first.find("SPACE INVADERS") != std::string::npos);
     CHECK(first.find("\x1b[") != std::string::npos);  // positioned and coloured
-    console.draw(2000);                                 // nothing changed: nothing drawn
+    console.draw(2000);                               // nothing changed: nothing drawn
     CHECK(drain(term.r).empty());
     poke(m, 12, 40, "X", 0x1f);
     console.draw(3000);
@@ -148,6 +148,7 @@ TEST_CASE("console mistakes: one line, exit status 2") {
                            {{"PTV_THIRD_PARTY_DIR", empty.path}});
         CHECK(r.status == 2);
         CHECK(r.err == "ptv: guest 'invaders' is Debian's grub-invaders, not unpacked at " +
-                           empty.path + "/grub-invaders/invaders.exec; run scripts/setup.sh as root\n");
+                           empty.path +
+                           "/grub-invaders/invaders.exec; run scripts/setup.sh as root\n");
     }
 }

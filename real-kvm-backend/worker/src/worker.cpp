@@ -114,9 +114,10 @@ std::optional<uint64_t> WorkerProcess::guest_rip() {
 std::optional<StdinPump> WorkerProcess::start_input(devices::TerminalKeyDecoder& keys) {
     if (config_.input_fd < 0) return std::nullopt;
     if (config_.console == Console::Serial)
-        return std::optional<StdinPump>(std::in_place, config_.input_fd, [this](std::string_view b) {
-            for (char c : b) vm_.uart().receive(uint8_t(c));
-        });
+        return std::optional<StdinPump>(std::in_place, config_.input_fd,
+                                        [this](std::string_view b) {
+                                            for (char c : b) vm_.uart().receive(uint8_t(c));
+                                        });
     // The VGA console: keys as the terminal sends them, decoded and pressed
     // on the i8042 keyboard (a lone ESC is the Esc key once no more follows).
     auto& keyboard = vm_.devices().get<devices::I8042>();

@@ -28,7 +28,7 @@ namespace ptv::worker {
 
 // Where the guest's serial output goes, and how much of it the result keeps.
 struct ConsoleConfig {
-    int fd = 1;  // -1: serial output is kept for the result only
+    int fd = 1;                                  // -1: serial output is kept for the result only
     std::function<void(std::string_view)> sink;  // instead of fd, when set
     size_t capture = 1u << 20;
 };

@@ -15,9 +15,9 @@
 
 #include "ptv/common/outcome.hpp"
 #include "ptv/common/trace.hpp"
+#include "ptv/devices/terminal_keys.hpp"
 #include "ptv/migration/protocol.hpp"
 #include "ptv/vnd/exit_policy.hpp"
-#include "ptv/devices/terminal_keys.hpp"
 #include "ptv/worker/migration_agent.hpp"
 #include "ptv/worker/stdin_pump.hpp"
 #include "ptv/worker/vcpu_loop.hpp"
@@ -42,8 +42,8 @@ struct WorkerConfig {
     int trace_stream_fd = -1;  // stream the trace live here (trace_stream.hpp)
     std::string trace_socket;  // or to clients of a Unix socket at this path
     bool allow_unclaimed_mmio = false;
-    int console_fd = 1;                // where guest serial output goes
-    int input_fd = 0;                  // what the console receives (-1: nothing)
+    int console_fd = 1;  // where guest serial output goes
+    int input_fd = 0;    // what the console receives (-1: nothing)
     Console console = Console::Serial;
     size_t serial_capture = 1u << 20;  // bytes of output kept for the result
     // Where guest serial output goes instead of console_fd (the service's
@@ -126,8 +126,8 @@ class WorkerProcess {
     uint64_t t_created_ = 0, t_run_start_ = 0, t_run_end_ = 0;
     nlohmann::json trace_info_ = nullptr;
     nlohmann::json console_info_ = nullptr;  // the VGA console: its last screen
-    std::atomic<uint64_t> keys_pressed_{0};    // on the i8042, from the terminal
-    nlohmann::json final_state_ = nullptr;  // see VirtualMachine::final_state()
+    std::atomic<uint64_t> keys_pressed_{0};  // on the i8042, from the terminal
+    nlohmann::json final_state_ = nullptr;   // see VirtualMachine::final_state()
     // Opened before the guest runs, so an unwritable path fails up front.
     std::optional<trace::TraceWriter> trace_;
     bool streaming() const { return config_.trace_stream_fd >= 0 || !config_.trace_socket.empty(); }
