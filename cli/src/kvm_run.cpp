@@ -66,8 +66,10 @@ int kvm_run(const KvmRunOptions& o) {
         throw std::runtime_error(fmt::format("socketpair: {}", std::strerror(errno)));
     std::optional<StopSignals> signals(std::in_place);
     // The worker puts the terminal in raw mode for the VGA console and
-    // restores it; if it is killed first, this puts it back.
-    const TerminalMode terminal(STDIN_FILENO);
+    // restores it; if it is killed first, this puts it back. (Only then:
+    // setting a terminal's mode from the background would stop ptv.)
+    std::optional<TerminalMode> terminal;
+    if (o.console == "vga") terminal.emplace(STDIN_FILENO);
     worker::WorkerSpawn how;
     how.argv = args;
     if (viz) how.extra_fds = {stream[1]};
