@@ -1,10 +1,8 @@
 #include "ptv/worker/vga_console.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <sstream>
 
+#include "console_write.hpp"
 #include "ptv/devices/vga_ansi.hpp"
 
 namespace ptv::worker {
@@ -13,16 +11,7 @@ VgaConsole::VgaConsole(const devices::VgaText& vga, int fd, bool keep_frames)
     : vga_(vga), fd_(fd), keep_frames_(keep_frames) {}
 
 void VgaConsole::write_all(const std::string& bytes) const {
-    if (fd_ < 0) return;
-    const char* p = bytes.data();
-    size_t left = bytes.size();
-    while (left > 0) {
-        const ssize_t n = ::write(fd_, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;  // the terminal went away; the guest goes on
-        p += n;
-        left -= size_t(n);
-    }
+    if (fd_ >= 0) write_to_console(fd_, bytes);
 }
 
 void VgaConsole::draw(uint64_t t_ns) {

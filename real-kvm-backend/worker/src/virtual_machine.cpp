@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "console_write.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/final_state.hpp"
 #include "ptv/portmap.h"
@@ -110,15 +111,7 @@ void VirtualMachine::console_write(std::string_view bytes) {
     if (console_.sink) return console_.sink(bytes);
     if (console_.fd < 0) return;
     // Unbuffered, like a wire: a prompt without a newline shows at once.
-    const char* p = bytes.data();
-    size_t left = bytes.size();
-    while (left > 0) {
-        ssize_t n = ::write(console_.fd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;  // the reader went away; the guest goes on
-        p += n;
-        left -= size_t(n);
-    }
+    write_to_console(console_.fd, bytes);
 }
 
 void VirtualMachine::complete(const vmb::Completion& completion) {
