@@ -180,6 +180,8 @@ struct Counting : DispatchStrategy {
         ++delivered;
         return inner.deliver(device, a);
     }
+    void submit(vmb::IoJob job) override { inner.submit(std::move(job)); }
+    uint64_t jobs_run() const override { return inner.jobs_run(); }
     InlineDispatch inner;
     int delivered = 0;
 };

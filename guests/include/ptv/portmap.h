@@ -69,6 +69,24 @@
 #define PTV_PVBLK_DOORBELL_PORT 0x520
 #define PTV_PVBLK_DOORBELL_SIZE 4
 
+/* Event channel (Xen's shared-info event bits in miniature): a 32-bit OUT
+ * whose value is the guest-physical address of a 4 KiB-aligned page of RAM
+ * (layout below) through which the host tells each vCPU that work it asked
+ * for is done; 0 unbinds it. While one is bound, "sti; hlt" blocks the vCPU
+ * until an event is pending for it (block/wake, no interrupt needed). */
+#define PTV_EVTCHN_PORT 0x540
+#define PTV_EVTCHN_SIZE 4
+
+/* Asynchronous para-virtualized disk (virtio-blk's split rings in
+ * miniature): PTV_PVDISK_QUEUE_PORT takes, with a 32-bit OUT, the
+ * guest-physical address of a 4 KiB-aligned queue (layout below; 0 detaches
+ * it); PTV_PVDISK_NOTIFY_PORT is the doorbell, a 32-bit OUT whose value is
+ * ignored. The doorbell needs no answer, so where the host can it is an
+ * ioeventfd and ringing it does not stop the vCPU. */
+#define PTV_PVDISK_QUEUE_PORT 0x548
+#define PTV_PVDISK_NOTIFY_PORT 0x54c
+#define PTV_PVDISK_SIZE 8
+
 /* VGA register block (IBM VGA Technical Reference): the attribute
  * controller, misc output, sequencer, DAC, graphics controller, the colour
  * CRT controller and input status 1, all in 0x3c0-0x3df. The text buffer
@@ -240,6 +258,76 @@
 #define PTV_PVBLK_S_OK 0
 #define PTV_PVBLK_S_IOERR 1
 #define PTV_PVBLK_S_UNSUPP 2
+
+/* --- Event-channel page (in guest RAM, 4 KiB aligned) ----------------- */
+
+/* u32 pending[PTV_MAX_VCPUS] at +0: bit e of pending[c] is event e pending
+ * for vCPU c. The host sets bits with an atomic OR and then wakes vCPU c if
+ * it is blocked; the guest takes them with XCHG (or LOCK AND) and must not
+ * set them. The rest of the page is the host's counters, read-only to the
+ * guest: u32 posts[PTV_MAX_VCPUS] at +0x20 (events posted to vCPU c). */
+#define PTV_MAX_VCPUS 8
+#define PTV_EVTCHN_PAGE_SIZE 4096
+#define PTV_EVTCHN_OFF_PENDING 0
+#define PTV_EVTCHN_OFF_POSTS 0x20
+/* Event numbers (bit positions). */
+#define PTV_EVT_PVDISK 0 /* the PV disk posted completions to its used ring */
+#define PTV_EVT_HOST_RING 1 /* the host put requests on a host-to-guest ring */
+
+/* --- PV disk queue (in guest RAM, 4 KiB aligned) ------------------------ */
+
+/* struct { u32 magic, size, req_head, req_tail, used_head, used_tail,
+ *          reserved[2];
+ *          struct req  req[size];     (at +32, 32 bytes each)
+ *          struct used used[size]; }  (after req, 8 bytes each)
+ * struct req  { u32 op, lba, count, buffer, id, vcpu, reserved[2]; }
+ * struct used { u32 id, status; }
+ * size: a power of two, 1 .. PTV_PVDISK_MAX_SIZE, the same for both rings.
+ * The request ring: the guest writes req[req_head % size] and then advances
+ * req_head; the device takes requests from req_tail (and advances it) when
+ * the doorbell rings. The used ring: the device writes used[used_head %
+ * size] when a request is done, advances used_head, then posts event
+ * PTV_EVT_PVDISK to the request's vCPU on the event channel; the guest
+ * consumes from used_tail. All four indices are free-running u32.
+ * Back-pressure: the device takes a request only while the used ring has
+ * room for its completion (used_head - used_tail + in flight < size); the
+ * rest wait in the request ring, and the guest, finding it full, waits for
+ * completions. Nothing is dropped. The device checks everything: indices
+ * that claim more than `size` entries, or a queue outside RAM, end the run
+ * with a device error; a bad op, an LBA range past the end of the disk, a
+ * buffer outside RAM or a vCPU that does not exist complete the request
+ * with an error status. `id` is the guest's own tag, copied to the used
+ * entry. `count` sectors of PTV_ATA_SECTOR_SIZE bytes, 1 ..
+ * PTV_PVDISK_MAX_COUNT. */
+#define PTV_PVDISK_MAGIC 0x31445650 /* "PVD1" */
+#define PTV_PVDISK_MAX_SIZE 256
+#define PTV_PVDISK_MAX_COUNT 64
+#define PTV_PVDISK_OFF_MAGIC 0
+#define PTV_PVDISK_OFF_SIZE 4
+#define PTV_PVDISK_OFF_REQ_HEAD 8
+#define PTV_PVDISK_OFF_REQ_TAIL 12
+#define PTV_PVDISK_OFF_USED_HEAD 16
+#define PTV_PVDISK_OFF_USED_TAIL 20
+#define PTV_PVDISK_OFF_REQ 32
+#define PTV_PVDISK_REQ_SIZE 32
+#define PTV_PVDISK_REQ_OP 0
+#define PTV_PVDISK_REQ_LBA 4
+#define PTV_PVDISK_REQ_COUNT 8
+#define PTV_PVDISK_REQ_BUFFER 12
+#define PTV_PVDISK_REQ_ID 16
+#define PTV_PVDISK_REQ_VCPU 20
+#define PTV_PVDISK_USED_SIZE 8
+#define PTV_PVDISK_USED_ID 0
+#define PTV_PVDISK_USED_STATUS 4
+/* Ops and statuses: as the PV block ring's (PTV_PVBLK_OP_*, PTV_PVBLK_S_*),
+ * plus a status for a request naming a vCPU that does not exist or a
+ * buffer outside RAM. */
+#define PTV_PVDISK_S_BADREQ 3
+/* The built-in disk (no image file given): PTV_PVDISK_SIM_SECTORS sectors
+ * whose u32 word w of sector s reads (s << 16) | w, so a guest can check
+ * every word it reads. */
+#define PTV_PVDISK_SIM_SECTORS 4096
+#define PTV_PVDISK_SIM_WORD(s, w) (((s) << 16) | (w))
 
 /* --- Multiboot v1 (Multiboot Specification 0.6.96) --------------------- */
 #define PTV_MULTIBOOT_HEADER_MAGIC 0x1BADB002

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ptv::vmb {
 
@@ -45,6 +46,17 @@ using Response = std::optional<StopRequest>;
 
 class VirtualMotherboard;
 
+// A register the guest writes only to say "look at the ring" (virtio's
+// queue notify): the write needs no answer and its value does not matter,
+// so a host that can may take it without stopping the vCPU at all (KVM's
+// ioeventfd) and call write(space, offset, ...) later, from another thread.
+struct Doorbell {
+    Space space;
+    uint64_t address;  // absolute: the port or the guest-physical address
+    uint8_t size;      // the access width the guest uses
+    uint64_t offset;   // what write() is given (relative to the claim)
+};
+
 class Device {
   public:
     virtual ~Device() = default;
@@ -62,6 +74,9 @@ class Device {
     // the access width in bytes (1, 2, 4 or 8). read() fills data.
     virtual void read(Space space, uint64_t offset, std::span<uint8_t> data) = 0;
     virtual Response write(Space space, uint64_t offset, std::span<const uint8_t> data) = 0;
+    // The device's doorbells (see Doorbell); a device that has any must
+    // take their writes on any thread.
+    virtual std::vector<Doorbell> doorbells() const { return {}; }
 
     // The device's registers and internal state, for a snapshot or a live
     // migration (null: a device with no state). load_state() gets back what

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,6 +24,18 @@ struct Completion {
     uint16_t device = 0;  // index on the motherboard
     uint64_t notification = 0;
     uint32_t event = 0;
+    uint32_t vcpu = 0;  // the vCPU to tell (the one that asked)
+};
+
+// Work a device starts now and finishes later (a disk request): first
+// `latency_ns` of waiting (the disk's seek and rotation), then `run` (the
+// transfer, the used-ring entry, the completion). On which thread it waits
+// and runs is the dispatch strategy's choice (vnd/dispatch_strategy.hpp):
+// the vCPU's own (inline), a worker of a pool, or an event loop's timer.
+// `run` must be safe on any thread.
+struct IoJob {
+    uint64_t latency_ns = 0;
+    std::function<void()> run;
 };
 
 class Machine {
@@ -41,6 +54,10 @@ class Machine {
     // learn of it. Any thread may call it. The machine traces it (linked to
     // the notification it completes) and hands it to its guest notifier.
     virtual void complete(const Completion& completion) = 0;
+    // Hands the machine a job to wait for and run (see IoJob). The default
+    // waits and runs it on the calling thread, which is the iterative
+    // server's way: the vCPU that rang stalls for the disk.
+    virtual void submit(IoJob job);
     // The machine's time in nanoseconds, the time base of its clock devices
     // (the 8254 PIT counts at 1.193182 MHz of it, the PV clock page shows
     // it): the host's CLOCK_MONOTONIC on KVM, so a guest's delay loops take

@@ -5,13 +5,29 @@
 // to a pool of workers (Fig. 3-3's dispatcher/worker model), or drive it
 // from an event loop (a finite-state machine). InlineDispatch is the
 // reference: the device runs on the vCPU thread before the vCPU resumes.
+//
+// A strategy carries three kinds of work:
+//   - an exit's device access (deliver): the vCPU waits for the answer, so
+//     every strategy serves it at once on the vCPU's thread;
+//   - a doorbell the host took without an exit (watch: KVM's ioeventfd, an
+//     eventfd the guest's write signals): a strategy that takes doorbells
+//     waits on them on its own threads; inline takes none, so the guest's
+//     doorbell write is an ordinary exit;
+//   - a device's asynchronous job (submit, vmb::IoJob): wait out its latency
+//     and run it, where the strategy's design says.
+// make_strategy() builds one from its name: "inline", "pool:N", "event".
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "ptv/vmb/device.hpp"
+#include "ptv/vmb/machine.hpp"
 
 namespace ptv::vnd {
 
@@ -30,7 +46,34 @@ class DispatchStrategy {
     // Carries one access to `device` and returns its answer. A read's data
     // must be filled in before the call returns: the vCPU resumes with it.
     virtual vmb::Response deliver(vmb::Device& device, const Access& access) = 0;
+
+    // Asynchronous jobs; any thread may submit. A strategy that has
+    // threads runs no job before start() and none after stop().
+    virtual void submit(vmb::IoJob job) = 0;
+
+    // Doorbells: true if this strategy waits on eventfds itself. Then, for
+    // each watch(fd, ring), it reads fd's counter whenever it is signalled
+    // and calls ring(n) with the number of writes it counted (the guest
+    // rang n times since the last read), on the strategy's own thread.
+    // Register every doorbell before start().
+    virtual bool takes_doorbells() const { return false; }
+    using Ring = std::function<void(uint64_t rings)>;
+    virtual void watch(int eventfd, Ring ring);
+
+    // Threads up and down. stop() waits for the jobs already submitted,
+    // and for the threads to end; calling it twice is harmless.
+    virtual void start() {}
+    virtual void stop() {}
+
+    // Gauges for the result and the bench: jobs run, and the most that
+    // waited at once.
+    virtual uint64_t jobs_run() const = 0;
 };
+
+// Builds a strategy from its name: "inline", "pool:N" (N worker threads, 1
+// to 64) or "event". Throws ptv::UsageError with one line naming the valid
+// forms.
+std::unique_ptr<DispatchStrategy> make_strategy(std::string_view spec);
 
 class InlineDispatch final : public DispatchStrategy {
   public:
@@ -40,6 +83,12 @@ class InlineDispatch final : public DispatchStrategy {
         device.read(a.space, a.offset, a.data);
         return {};
     }
+    // The iterative server: the vCPU that started the job waits it out.
+    void submit(vmb::IoJob job) override;
+    uint64_t jobs_run() const override { return jobs_run_.load(std::memory_order_relaxed); }
+
+  private:
+    std::atomic<uint64_t> jobs_run_{0};
 };
 
 }  // namespace ptv::vnd
