@@ -10,6 +10,7 @@
 #include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/common/vga_screen.hpp"
+#include "ptv/devices/event_channel.hpp"
 #include "ptv/devices/i8042.hpp"
 #include "ptv/devices/vga_text.hpp"
 #include "ptv/portmap.h"
@@ -55,6 +56,9 @@ SimulatedMachine::SimulatedMachine(const GuestConfig& config)
     devices_.plug_into(board_);  // the KVM worker's devices, in its order
     dispatcher_ = std::make_unique<vnd::NotificationDispatcher>(board_);
     pv_clock_ = dynamic_cast<devices::PvClock*>(devices_.find("pv-clock"));
+    if (auto* events = dynamic_cast<devices::EventChannel*>(devices_.find("event-channel")))
+        dispatcher_->set_guest_notifier(
+            [events](const vmb::Completion& c) { events->post(c.vcpu, c.event); });
 }
 
 void SimulatedMachine::boot(CpuState& s) const {

@@ -100,6 +100,7 @@ nlohmann::json RunResult::to_json() const {
         {"traps", traps},
         {"vm_exits", exits},
         {"device_exits", device_exits},
+        {"completions", completions},
         {"hypercalls", counters.hypercalls},
         {"device_accesses", counters.device_accesses},
         {"reflected", counters.reflected},
@@ -156,6 +157,7 @@ RunResult run_guest(const RunOptions& o) {
     for (uint16_t target : d.targets())
         if (target != vnd::NotificationDispatcher::kVcpu && d.by_target(target).count)
             r.device_exits[d.target_name(target)] = d.by_target(target).count;
+    r.completions = d.completions();
     r.instructions = cpu.counters().instructions;
     r.exceptions = cpu.counters().exceptions;
     r.cycles = r.instructions * cost::kInstruction + r.counters.cycles;

@@ -1,9 +1,10 @@
 // The simulated machine a technique runs a guest on: guest RAM, the virtual
 // motherboard with the same devices the KVM worker has (16550 UART, POST
 // port, debug-exit, 8254 PIT, i8042 keyboard controller, VGA text console,
-// PV console, PV clock, MMIO scratch page), the notification
-// dispatcher that routes accesses to them, and the multiboot boot the KVM
-// worker does, so a guest starts from the same memory and registers.
+// PV console, PV clock, event channel, PV disk, MMIO scratch page), the
+// notification dispatcher that routes accesses to them, and the multiboot
+// boot the KVM worker does, so a guest starts from the same memory and
+// registers.
 #pragma once
 
 #include <cstdint>
@@ -86,7 +87,14 @@ class SimulatedMachine : public vmb::Machine {
     // vmb::Machine
     std::span<uint8_t> ram() override { return ram_; }
     void console_write(std::string_view bytes) override;
+    // Traced by the dispatcher, whose guest notifier posts the completion's
+    // event to its vCPU on the event channel (as the KVM worker does).
     void complete(const vmb::Completion& completion) override;
+    // The model serves an asynchronous job (the PV disk's requests) at once,
+    // inside the exit that started it, at no model time: it has no wall
+    // clock to wait out the latency on, and a run stays the same every time.
+    // A guest's "sti; hlt" then finds its event already pending.
+    void submit(vmb::IoJob job) override { job.run(); }
     // The model's time, 1 µs per instruction (the dispatcher's clock too);
     // 0 until a CPU is attached, so devices made with the machine start at 0.
     uint64_t now_ns() const override {

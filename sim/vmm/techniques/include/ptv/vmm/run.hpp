@@ -47,6 +47,9 @@ struct RunResult {
     // Device accesses by the device that took them (the rows of the KVM
     // worker's exit table: "uart", "pit", "unclaimed-pio", ...).
     std::map<std::string, uint64_t> device_exits;
+    // Work devices finished after the exit that started it (the PV disk's
+    // requests), as the dispatcher counted them.
+    uint64_t completions = 0;
     uint64_t instructions = 0;
     uint64_t exceptions = 0;
     uint64_t cycles = 0;  // modelled (cost_model.hpp)
