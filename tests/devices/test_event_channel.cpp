@@ -196,7 +196,7 @@ TEST_CASE(
     CHECK(word(m, PTV_EVTCHN_OFF_POSTS) == kRounds);
 }
 
-TEST_CASE("event-channel: the bound page is saved and loaded; an impossible one is refused") {
+TEST_CASE("event-channel: the bound page is saved and loaded, an impossible one refused") {
     test::AsyncMachine m;
     devices::EventChannel e(m);
     REQUIRE_FALSE(bind(e, kPage));

@@ -437,7 +437,7 @@ TEST_CASE("disk image: built in, every word numbered, writes kept") {
     CHECK(devices::DiskImage::simulated(8)->describe() == "built-in, 8 sectors");
 }
 
-TEST_CASE("disk image: a file, read and written in place; the files it refuses") {
+TEST_CASE("disk image: a file, read and written in place, and the files it refuses") {
     char path[] = "/tmp/ptv-disk-image-XXXXXX";
     const int fd = mkstemp(path);
     REQUIRE(fd >= 0);
