@@ -158,9 +158,25 @@ TEST_CASE("event-channel: wait returns at once, on a post, on interrupt() or at 
     CHECK(e.stats().wakes == 1);
     CHECK_FALSE(e.wait(2, 1ms));
     CHECK(e.stats().waits == 4);
+    // An interrupt() while no one waits ends each vCPU's next wait at once
+    // (it may have come between the caller's check and its wait), once.
+    e.interrupt();
+    const auto t1 = std::chrono::steady_clock::now();
+    CHECK_FALSE(e.wait(2, 10s));
+    CHECK_FALSE(e.wait(4, 10s));
+    CHECK(std::chrono::steady_clock::now() - t1 < 5s);
+    CHECK(e.stats().waits == 4);  // neither slept
+    CHECK_FALSE(e.wait(2, 1ms));
+    CHECK(e.stats().waits == 5);
+    // A post is still seen first.
+    e.interrupt();
+    e.post(2, 1);
+    CHECK(e.wait(2, 10s));
+    take(m, 2);
+    CHECK_FALSE(e.wait(2, 10s));  // then the interrupt
     // A vCPU that does not exist never sleeps (nothing could wake it).
     CHECK_FALSE(e.wait(PTV_MAX_VCPUS, 10s));
-    CHECK(e.stats().waits == 4);
+    CHECK(e.stats().waits == 5);
 }
 
 TEST_CASE(

@@ -111,14 +111,19 @@ bool EventChannel::wait(uint32_t vcpu, std::chrono::nanoseconds timeout) {
     std::unique_lock lock(lock_);
     if (pending_locked(vcpu)) return true;
     if (vcpu >= PTV_MAX_VCPUS) return false;  // nothing could ever wake it
+    uint64_t& seen = interrupts_seen_[vcpu];
+    if (seen != interrupts_) {  // an interrupt() came since its last wait
+        seen = interrupts_;
+        return false;
+    }
     ++stats_.waits;
-    const uint64_t epoch = interrupts_;
     const auto span = timeout > kLongestWait
                           ? std::chrono::duration_cast<std::chrono::nanoseconds>(kLongestWait)
                           : timeout;
     // The predicate reads the page under the mutex that post() holds while
     // it sets the bit: no post can fall between this check and the sleep.
-    wake_.wait_for(lock, span, [&] { return pending_locked(vcpu) != 0 || interrupts_ != epoch; });
+    wake_.wait_for(lock, span, [&] { return pending_locked(vcpu) != 0 || interrupts_ != seen; });
+    seen = interrupts_;
     if (pending_locked(vcpu)) {
         ++stats_.wakes;
         return true;

@@ -19,12 +19,14 @@
 // check and the sleep is seen by the predicate (the monitor pattern).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "ptv/portmap.h"
 #include "ptv/vmb/device.hpp"
 #include "ptv/vmb/machine.hpp"
 #include "ptv/vmb/motherboard.hpp"
@@ -52,7 +54,10 @@ class EventChannel : public vmb::Device {
     // On vCPU `vcpu`'s thread: true as soon as an event is pending for it
     // (at once if one already is), false on interrupt() or after `timeout`.
     bool wait(uint32_t vcpu, std::chrono::nanoseconds timeout);
-    // Wakes every waiter: the run is ending, or a request came for it.
+    // Wakes every waiter: the run is ending, or a request came for it. It
+    // is not lost on a vCPU that is not waiting yet: that vCPU's next
+    // wait() returns false at once, so an interrupt() that races the
+    // caller's own check of its stop flag cannot leave it asleep.
     void interrupt();
 
     struct Stats {
@@ -74,7 +79,9 @@ class EventChannel : public vmb::Device {
     mutable std::mutex lock_;
     std::condition_variable wake_;
     uint64_t page_ = 0;        // guest-physical; 0: unbound
-    uint64_t interrupts_ = 0;  // interrupt() calls so far: a waiter's epoch
+    uint64_t interrupts_ = 0;  // interrupt() calls so far
+    // interrupts_ as each vCPU's last wait() saw it.
+    std::array<uint64_t, PTV_MAX_VCPUS> interrupts_seen_{};
     Stats stats_{};
 };
 
