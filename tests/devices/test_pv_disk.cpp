@@ -417,6 +417,11 @@ TEST_CASE("pv-disk: requests in flight are saved, and loaded into another machin
     bad = saved;
     bad["queue"] = kQueue + 4;
     CHECK_THROWS_AS(disk3.load_state(bad), std::invalid_argument);
+    bad = saved;
+    for (int k = 0; k < 7; ++k) bad["in_flight"].push_back(saved["in_flight"][0]);
+    CHECK_THROWS_AS(disk3.load_state(bad), std::invalid_argument);  // 9 on a queue of 8
+    CHECK(disk3.queue() == 0);  // a refused record changes nothing
+    CHECK(disk3.in_flight() == 0);
 }
 
 TEST_CASE("disk image: built in, every word numbered, writes kept") {

@@ -271,6 +271,15 @@ void PvDisk::load_state(const nlohmann::json& s) {
     if (queue != 0 && (queue % kQueueAlign != 0 || size == 0 || size > PTV_PVDISK_MAX_SIZE ||
                        (size & (size - 1)) != 0 || queue > ram || ram - queue < queue_bytes(size)))
         throw std::invalid_argument("pv-disk: the record's queue or size is impossible");
+    std::vector<Request> requests;
+    for (const auto& j : s.at("in_flight"))
+        requests.push_back({j.at("op").get<uint32_t>(), j.at("lba").get<uint32_t>(),
+                            j.at("count").get<uint32_t>(), j.at("buffer").get<uint32_t>(),
+                            j.at("id").get<uint32_t>(), j.at("vcpu").get<uint32_t>()});
+    if (requests.size() > (queue ? size : 0))
+        throw std::invalid_argument("pv-disk: the record has more requests than its queue");
+    const uint32_t req_tail = s.at("req_tail").get<uint32_t>();
+    const uint32_t used_head = s.at("used_head").get<uint32_t>();
     std::vector<std::pair<uint64_t, Request>> again;
     {
         std::lock_guard lock(lock_);
@@ -278,18 +287,13 @@ void PvDisk::load_state(const nlohmann::json& s) {
         in_flight_.clear();
         queue_ = queue;
         size_ = queue ? size : 0;
-        req_tail_ = s.at("req_tail").get<uint32_t>();
-        used_head_ = s.at("used_head").get<uint32_t>();
-        for (const auto& j : s.at("in_flight")) {
-            Request r{j.at("op").get<uint32_t>(),    j.at("lba").get<uint32_t>(),
-                      j.at("count").get<uint32_t>(), j.at("buffer").get<uint32_t>(),
-                      j.at("id").get<uint32_t>(),    j.at("vcpu").get<uint32_t>()};
+        req_tail_ = req_tail;
+        used_head_ = used_head;
+        for (const Request& r : requests) {
             const uint64_t seq = next_seq_++;
             in_flight_.emplace(seq, r);
             again.emplace_back(seq, r);
         }
-        if (in_flight_.size() > size_)
-            throw std::invalid_argument("pv-disk: the record has more requests than its queue");
     }
     for (const auto& [seq, r] : again) start(seq, r);
 }
