@@ -52,7 +52,8 @@ vmb::Response EventDispatch::deliver(vmb::Device& device, const Access& access) 
 }
 
 void EventDispatch::submit(vmb::IoJob job) {
-    const uint64_t due = now_ns() + job.latency_ns;
+    const uint64_t now = now_ns();
+    const uint64_t due = job.latency_ns > ~now ? ~uint64_t(0) : now + job.latency_ns;
     {
         std::lock_guard lk(m_);
         if (state_ == State::Stopped)

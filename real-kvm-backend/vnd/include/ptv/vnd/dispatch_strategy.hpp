@@ -80,12 +80,13 @@ class DispatchStrategy {
     virtual void watch(int eventfd, Ring ring);
 
     // Threads up and down. stop() waits for the jobs already submitted,
-    // and for the threads to end; calling it twice is harmless.
+    // and for the threads to end; calling it twice is harmless. A job
+    // submitted after it is refused (std::logic_error).
     virtual void start() {}
     virtual void stop() {}
 
-    // Gauges for the result and the bench: jobs run, and the most that
-    // waited at once.
+    // Gauges for the result and the bench: jobs run, and (stats()) the
+    // doorbells read and the most jobs that waited at once.
     virtual uint64_t jobs_run() const = 0;
     // Any thread may ask, at any time; a strategy that has no doorbells or
     // no gauge of its waiting leaves those zero.
