@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
         std::map<std::string, std::vector<double>> rt;
         for (unsigned t = 0; t < trials; ++t)
             for (const std::string& row : kRoundTripRows) {
-                std::vector<double> ns = ptv::bench::round_trips(row, round_trips / trials);
+                std::vector<double> ns =
+                    ptv::bench::round_trips(row, std::max(1u, round_trips / trials));
                 rt[row].insert(rt[row].end(), ns.begin(), ns.end());
             }
         std::map<std::string, std::vector<double>> out_ns;
