@@ -1,10 +1,13 @@
 #include "ptv/vnd/dispatch_strategy.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
 
 #include "ptv/common/error.hpp"
+#include "ptv/vnd/event_dispatch.hpp"
+#include "ptv/vnd/pool_dispatch.hpp"
 
 namespace ptv::vnd {
 
@@ -13,13 +16,30 @@ void DispatchStrategy::watch(int, Ring) {
 }
 
 void InlineDispatch::submit(vmb::IoJob job) {
+    if (stopped_.load(std::memory_order_relaxed))
+        throw std::logic_error("a job submitted to a stopped dispatch strategy");
+    waiting_.enter();
     if (job.latency_ns) std::this_thread::sleep_for(std::chrono::nanoseconds(job.latency_ns));
+    waiting_.leave();
     job.run();
     jobs_run_.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::unique_ptr<DispatchStrategy> make_strategy(std::string_view spec) {
     if (spec == "inline") return std::make_unique<InlineDispatch>();
+    if (spec == "event") return std::make_unique<EventDispatch>();
+    if (spec.starts_with("pool:")) {
+        const std::string_view digits = spec.substr(5);
+        unsigned n = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+        const bool number = !digits.empty() && end == digits.data() + digits.size();
+        if (number && ec == std::errc() && n >= 1 && n <= PoolDispatch::kMaxWorkers)
+            return std::make_unique<PoolDispatch>(n);
+        if (number)  // all digits, out of range (or too many for unsigned)
+            throw UsageError("dispatch strategy '" + std::string(spec) +
+                             "' has the wrong number of worker threads: use pool:N with N from 1 "
+                             "to 64");
+    }
     throw UsageError("unknown dispatch strategy '" + std::string(spec) +
                      "': use inline, pool:N (N worker threads, 1 to 64) or event");
 }

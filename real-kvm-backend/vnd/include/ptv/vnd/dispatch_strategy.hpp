@@ -16,6 +16,11 @@
 //   - a device's asynchronous job (submit, vmb::IoJob): wait out its latency
 //     and run it, where the strategy's design says.
 // make_strategy() builds one from its name: "inline", "pool:N", "event".
+//
+// A job's `run` and a doorbell's `ring` must not throw on a strategy's own
+// thread: there is no caller to catch it, so it ends the process (as any
+// exception leaving a thread does). A device reports its errors to the
+// guest, in its used ring or its completion.
 #pragma once
 
 #include <atomic>
@@ -28,8 +33,22 @@
 
 #include "ptv/vmb/device.hpp"
 #include "ptv/vmb/machine.hpp"
+#include "ptv/vnd/waiting_gauge.hpp"
 
 namespace ptv::vnd {
+
+// What a strategy did, for the result and the bench.
+struct DispatchStats {
+    uint64_t jobs = 0;              // jobs run
+    uint64_t doorbell_wakeups = 0;  // signalled doorbells read (one ring() each)
+    uint64_t rings = 0;             // doorbell writes counted in them (the sum of n)
+    // The most jobs waiting out their latency at one moment (from submit,
+    // or from a worker taking it up, to its run): how much of the devices'
+    // waiting the design overlaps. 1 inline (per vCPU thread), at most N
+    // for pool:N (a job queued for a busy worker does not wait yet), all of
+    // them for event.
+    uint64_t max_waiting = 0;
+};
 
 // One device access, as the device will see it.
 struct Access {
@@ -61,14 +80,26 @@ class DispatchStrategy {
     virtual void watch(int eventfd, Ring ring);
 
     // Threads up and down. stop() waits for the jobs already submitted,
-    // and for the threads to end; calling it twice is harmless.
+    // and for the threads to end; calling it twice is harmless. A job
+    // submitted after it is refused (std::logic_error).
     virtual void start() {}
     virtual void stop() {}
 
-    // Gauges for the result and the bench: jobs run, and the most that
-    // waited at once.
+    // Gauges for the result and the bench: jobs run, and (stats()) the
+    // doorbells read and the most jobs that waited at once.
     virtual uint64_t jobs_run() const = 0;
+    // Any thread may ask, at any time; a strategy that has no doorbells or
+    // no gauge of its waiting leaves those zero.
+    virtual DispatchStats stats() const { return {.jobs = jobs_run()}; }
 };
+
+// An access carried to its device on the calling thread: what every
+// strategy's deliver() does, since the vCPU waits for the answer.
+inline vmb::Response deliver_here(vmb::Device& device, const Access& a) {
+    if (a.is_write) return device.write(a.space, a.offset, a.data);
+    device.read(a.space, a.offset, a.data);
+    return {};
+}
 
 // Builds a strategy from its name: "inline", "pool:N" (N worker threads, 1
 // to 64) or "event". Throws ptv::UsageError with one line naming the valid
@@ -79,16 +110,21 @@ class InlineDispatch final : public DispatchStrategy {
   public:
     std::string_view name() const override { return "inline"; }
     vmb::Response deliver(vmb::Device& device, const Access& a) override {
-        if (a.is_write) return device.write(a.space, a.offset, a.data);
-        device.read(a.space, a.offset, a.data);
-        return {};
+        return deliver_here(device, a);
     }
     // The iterative server: the vCPU that started the job waits it out.
+    // After stop(), like every strategy: std::logic_error.
     void submit(vmb::IoJob job) override;
+    void stop() override { stopped_.store(true, std::memory_order_relaxed); }
     uint64_t jobs_run() const override { return jobs_run_.load(std::memory_order_relaxed); }
+    DispatchStats stats() const override {
+        return {.jobs = jobs_run(), .max_waiting = waiting_.max()};
+    }
 
   private:
     std::atomic<uint64_t> jobs_run_{0};
+    std::atomic<bool> stopped_{false};
+    WaitingGauge waiting_;
 };
 
 }  // namespace ptv::vnd
