@@ -44,6 +44,11 @@ int kvm_run(const KvmRunOptions& o) {
     if (o.allow_unclaimed_mmio) args.push_back("--allow-unclaimed-mmio");
     if (o.console != "serial") args.insert(args.end(), {"--console", o.console});
     if (!o.trace_socket.empty()) args.insert(args.end(), {"--trace-socket", o.trace_socket});
+    if (o.dispatch != "inline") args.insert(args.end(), {"--dispatch", o.dispatch});
+    if (!o.disk.empty())
+        args.insert(args.end(), {"--disk", std::filesystem::absolute(o.disk).string()});
+    if (o.disk_latency_ms != 0)
+        args.insert(args.end(), {"--disk-latency", fmt::format("{}", o.disk_latency_ms)});
     // --viz: the worker streams its trace on fd 4, ptv-viz reads it on fd 3.
     const bool viz = o.viz || !o.viz_screenshot.empty();
     std::vector<std::string> viz_args;
@@ -144,6 +149,7 @@ int kvm_run(const KvmRunOptions& o) {
         std::printf("%s\n", result.dump(2).c_str());
     } else {
         std::printf("\n%s", worker::exit_table(result).c_str());
+        if (auto io = worker::back_end_text(result); !io.empty()) std::printf("\n%s", io.c_str());
         if (auto state = worker::final_state_text(result); !state.empty())
             std::printf("\n%s", state.c_str());
         if (result["trace"].is_object())

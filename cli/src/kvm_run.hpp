@@ -19,9 +19,12 @@ struct KvmRunOptions {
     bool allow_unclaimed_mmio = false;
     std::string console = "serial";  // or "vga": the text screen and the i8042 keyboard
     bool json = false;
-    bool viz = false;            // watch the trace live in ptv-viz
-    std::string viz_screenshot;  // ... headless: a PNG when the guest stops
-    std::string trace_socket;    // stream the trace to `ptv viz --connect PATH`
+    bool viz = false;                 // watch the trace live in ptv-viz
+    std::string viz_screenshot;       // ... headless: a PNG when the guest stops
+    std::string trace_socket;         // stream the trace to `ptv viz --connect PATH`
+    std::string dispatch = "inline";  // the worker's dispatch strategy
+    std::string disk;                 // the PV disk's image file ("": built in)
+    double disk_latency_ms = 0;
 };
 
 // Returns the exit status (the worker's outcome, see ptv/common/outcome.hpp).

@@ -79,6 +79,19 @@ int main(int argc, char** argv) {
                      "screen drawn here, keys as pressed to the i8042 keyboard; Ctrl-C stops)")
         ->check(CLI::IsMember({"serial", "vga"}))
         ->capture_default_str();
+    run_cmd
+        ->add_option("--dispatch", run.dispatch,
+                     "how the worker serves device requests: inline (on the vCPU's thread, the "
+                     "iterative server), pool:N (a dispatcher thread and N worker threads, "
+                     "Fig. 3-3) or event (one event loop, a finite-state machine)")
+        ->capture_default_str();
+    run_cmd->add_option("--disk", run.disk,
+                        "the PV disk's image file (a multiple of 512 bytes); default: a built-in "
+                        "disk");
+    run_cmd
+        ->add_option("--disk-latency", run.disk_latency_ms,
+                     "milliseconds each PV disk request waits before its transfer")
+        ->capture_default_str();
 
     auto* guests_cmd = kvm->add_subcommand("guests", "list the built-in guests");
 

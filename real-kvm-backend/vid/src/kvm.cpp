@@ -203,6 +203,36 @@ void Vm::set_dirty_logging(uint32_t slot, bool on) {
         throw KvmError("KVM_SET_USER_MEMORY_REGION (dirty logging)", errno);
 }
 
+bool Vm::has_ioeventfd() const {
+    return kvm_.check_extension(KVM_CAP_IOEVENTFD) > 0;
+}
+
+namespace {
+
+kvm_ioeventfd ioeventfd_request(bool pio, uint64_t address, uint32_t len, int eventfd) {
+    kvm_ioeventfd req{};
+    req.addr = address;
+    req.len = len;
+    req.fd = eventfd;
+    req.flags = pio ? KVM_IOEVENTFD_FLAG_PIO : 0;
+    return req;
+}
+
+}  // namespace
+
+void Vm::add_ioeventfd(bool pio, uint64_t address, uint32_t len, int eventfd) {
+    kvm_ioeventfd req = ioeventfd_request(pio, address, len, eventfd);
+    if (xioctl(fd_.get(), KVM_IOEVENTFD, &req) < 0)
+        throw KvmError(fmt::format("KVM_IOEVENTFD at {:#x}", address), errno);
+}
+
+void Vm::remove_ioeventfd(bool pio, uint64_t address, uint32_t len, int eventfd) {
+    kvm_ioeventfd req = ioeventfd_request(pio, address, len, eventfd);
+    req.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+    if (xioctl(fd_.get(), KVM_IOEVENTFD, &req) < 0)
+        throw KvmError(fmt::format("KVM_IOEVENTFD (deassign) at {:#x}", address), errno);
+}
+
 std::vector<uint64_t> Vm::dirty_log(uint32_t slot) {
     const Slot& s = find_slot(slot);
     size_t pages = s.memory->size() / 4096;

@@ -193,6 +193,17 @@ void NotificationDispatcher::complete(const vmb::Completion& c) {
     if (notify) notify(c);
 }
 
+void NotificationDispatcher::count_doorbells(uint16_t target, uint64_t rings) {
+    std::lock_guard lock(completion_lock_);
+    if (target >= doorbells_.size()) doorbells_.resize(size_t(target) + 1);
+    doorbells_[target] += rings;
+}
+
+uint64_t NotificationDispatcher::doorbells(uint16_t target) const {
+    std::lock_guard lock(completion_lock_);
+    return target < doorbells_.size() ? doorbells_[target] : 0;
+}
+
 uint64_t NotificationDispatcher::completions() const {
     std::lock_guard lock(completion_lock_);
     return completion_count_;

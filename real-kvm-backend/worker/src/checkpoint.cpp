@@ -38,6 +38,9 @@ void WorkerProcess::resume(Reply reply) {
 // What a snapshot (and a live migration's switch-over) records: who the VM
 // is, then the machine's own state (VirtualMachine::save_state).
 nlohmann::json WorkerProcess::checkpoint_state() {
+    // Requests in flight finish first: their completions belong in the
+    // saved RAM, and none is left half done in a device's state.
+    back_end_.quiesce();
     nlohmann::json state = {{"vm", config_.name},
                             {"image", config_.image_path},
                             {"cmdline", config_.cmdline},

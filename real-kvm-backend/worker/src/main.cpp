@@ -89,6 +89,17 @@ int main(int argc, char** argv) {
                    "vga (the text screen drawn here, keys to the i8042 keyboard)")
         ->check(CLI::IsMember({"serial", "vga"}))
         ->capture_default_str();
+    app.add_option("--dispatch", cfg.io.dispatch,
+                   "how device requests are served: inline (on the vCPU's thread, the iterative "
+                   "server), pool:N (a dispatcher thread and N worker threads, Fig. 3-3) or event "
+                   "(one event loop, a finite-state machine)")
+        ->capture_default_str();
+    app.add_option("--disk", cfg.io.disk_path,
+                   "the PV disk's image file (a multiple of 512 bytes); default: a built-in disk");
+    app.add_option("--disk-latency", cfg.io.disk_latency_ms,
+                   "milliseconds each PV disk request waits before its transfer (a simulated "
+                   "seek)")
+        ->capture_default_str();
     app.add_flag("--no-seccomp", no_seccomp, "do not install the system-call allow-list");
     app.add_flag("--json", json, "print the result as JSON (standalone use)");
     // Test-only faults: "crash" aborts at start, "syscall" makes a call the
@@ -102,6 +113,7 @@ int main(int argc, char** argv) {
         return ptv::kUsageExit;
     }
     if (test_fault == "crash") std::abort();
+
     if (no_input || listen_fd >= 0) cfg.input_fd = -1;
     if (console == "vga") cfg.console = Console::Vga;
     if (json && control_fd < 0) cfg.console_fd = 2;  // stdout carries only the JSON
@@ -122,6 +134,12 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "ptv-vmwp: %s\n", msg.c_str());
         return status;
     };
+
+    try {
+        BackEnd::check(cfg.io);  // before KVM: bad input is the user's to fix
+    } catch (const ptv::UsageError& e) {
+        return report_error(ptv::kUsageExit, e.what());
+    }
 
     std::unique_ptr<WorkerProcess> worker;
     std::unique_ptr<ControlChannel> control;
@@ -302,6 +320,7 @@ int main(int argc, char** argv) {
     } else {
         std::fprintf(stderr, "%s\n", outcome_line(result).c_str());
         std::printf("\n%s", exit_table(result).c_str());
+        if (auto io = back_end_text(result); !io.empty()) std::printf("\n%s", io.c_str());
         if (auto state = final_state_text(result); !state.empty())
             std::printf("\n%s", state.c_str());
     }

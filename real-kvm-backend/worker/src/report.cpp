@@ -18,24 +18,53 @@ std::string outcome_line(const nlohmann::json& r) {
 }
 
 std::string exit_table(const nlohmann::json& r) {
-    auto add_rows = [](Table& t, const nlohmann::json& rows, const char* key, bool kind) {
+    const auto& exits = r["exits"];
+    // Doorbells taken without an exit (ioeventfd) get a column of their own
+    // when there are any: they are the exits the device did not cost.
+    bool bells = false;
+    for (const auto& x : exits["by_device"]) bells = bells || x.contains("doorbells");
+    auto add_rows = [bells](Table& t, const nlohmann::json& rows, const char* key, bool kind) {
         for (const auto& x : rows) {
             std::vector<std::string> cells{x.value(key, "")};
             if (kind) cells.push_back(x.value("kind", ""));
             cells.push_back(thousands(x.value("count", 0ull)));
             cells.push_back(human_ns(double(x.value("total_ns", 0ull))));
             cells.push_back(human_ns(x.value("mean_ns", 0.0)));
+            if (kind && bells) cells.push_back(thousands(x.value("doorbells", 0ull)));
             t.row(std::move(cells));
         }
     };
-    const auto& exits = r["exits"];
     Table by_reason({"exit reason", "count", "total", "mean"});
     by_reason.right_align({1, 2, 3});
     add_rows(by_reason, exits["by_reason"], "reason", false);
-    Table by_device({"device", "kind", "count", "total", "mean"});
-    by_device.right_align({2, 3, 4});
+    std::vector<std::string> head{"device", "kind", "count", "total", "mean"};
+    if (bells) head.push_back("doorbells (no exit)");
+    Table by_device(head);
+    by_device.right_align(bells ? std::vector<size_t>{2, 3, 4, 5} : std::vector<size_t>{2, 3, 4});
     add_rows(by_device, exits["by_device"], "device", true);
     return by_reason.render() + "\n" + by_device.render();
+}
+
+std::string back_end_text(const nlohmann::json& r) {
+    if (!r.contains("io") || !r["io"].is_object()) return "";
+    const auto& io = r["io"];
+    const auto& disk = io.value("pv_disk", nlohmann::json::object());
+    const auto& events = io.value("event_channel", nlohmann::json::object());
+    const std::string dispatch = io.value("dispatch", "inline");
+    if (dispatch == "inline" && disk.value("requests", 0ull) == 0 &&
+        events.value("posts", 0ull) == 0)
+        return "";
+    std::string text =
+        fmt::format("back end: {}{}; {} jobs, at most {} waiting at once\n", dispatch,
+                    io.value("ioeventfd", false) ? ", doorbells as ioeventfds (no exit)" : "",
+                    thousands(io.value("jobs", 0ull)), thousands(io.value("max_waiting", 0ull)));
+    text += fmt::format(
+        "pv-disk: {} requests, {} completions, {} errors ({}, {} ms); event channel: {} posts, "
+        "{} blocks\n",
+        thousands(disk.value("requests", 0ull)), thousands(disk.value("completions", 0ull)),
+        thousands(disk.value("errors", 0ull)), io.value("disk", ""), io.value("latency_ms", 0.0),
+        thousands(events.value("posts", 0ull)), thousands(io.value("blocks", 0ull)));
+    return text;
 }
 
 std::string final_state_text(const nlohmann::json& r) {

@@ -94,6 +94,15 @@ constexpr int kAllowed[] = {
     SCMP_SYS(getsockname),
     SCMP_SYS(getpeername),
     SCMP_SYS(userfaultfd),
+    // the dispatch strategies (vnd/): an epoll loop over the doorbells'
+    // eventfds, and the event strategy's timer for a disk's latency
+    SCMP_SYS(epoll_create1),
+    SCMP_SYS(epoll_ctl),
+    SCMP_SYS(epoll_wait),
+    SCMP_SYS(epoll_pwait),
+    SCMP_SYS(timerfd_create),
+    SCMP_SYS(timerfd_settime),
+    SCMP_SYS(timerfd_gettime),
 };
 
 #ifdef PTV_SANITIZER_RUNTIME

@@ -6,7 +6,8 @@
 
 namespace ptv::worker {
 
-VcpuLoop::VcpuLoop(VirtualMachine& vm, double timeout_s) : vm_(vm), timeout_s_(timeout_s) {}
+VcpuLoop::VcpuLoop(VirtualMachine& vm, double timeout_s)
+    : vm_(vm), timeout_s_(timeout_s), events_(vm.devices().get<devices::EventChannel>()) {}
 
 // The exit path: enter the guest, hand the exit to the dispatcher (which
 // routes it to its device), ask the exit policy what it means, go round.
@@ -33,7 +34,23 @@ vnd::Verdict VcpuLoop::run() {
             state_.store(State::Finished);
             return *verdict;
         }
+        if (exit.reason == vnd::ExitReason::Hlt) [[unlikely]]
+            wait_for_event();
     }
+}
+
+// The guest waits for an event with "sti; hlt". The check comes after the
+// exit, so an event posted between the guest's own look at its pending bits
+// and its HLT is not lost: it is pending here, and the vCPU goes on at once.
+void VcpuLoop::wait_for_event() {
+    if (!events_.bound()) return;  // nothing could ever wake it: go on
+    const uint32_t cpu = uint32_t(vm_.vcpu().id());
+    if (events_.pending(cpu)) return;
+    blocks_.fetch_add(1, std::memory_order_relaxed);
+    // end() from a signal handler cannot wake the channel: look at it now
+    // and then.
+    while (!events_.pending(cpu) && !jobs_waiting_.load() && end_.load() == End::None)
+        events_.wait(cpu, std::chrono::milliseconds(50));
 }
 
 std::optional<vnd::Verdict> VcpuLoop::ended() {
@@ -48,12 +65,15 @@ std::optional<vnd::Verdict> VcpuLoop::ended() {
         case End::Stop:
             return vnd::Verdict{Outcome::Stopped, "guest stopped on request", {}};
         case End::Migrated:
-        case End::Lost: {
+        case End::Lost:
+        case End::DeviceFault: {
             std::lock_guard lock(lock_);
-            return vnd::Verdict{
-                end_.load() == End::Migrated ? Outcome::Migrated : Outcome::GuestLost,
-                end_message_,
-                {}};
+            const End why = end_.load();
+            return vnd::Verdict{why == End::Migrated ? Outcome::Migrated
+                                : why == End::Lost   ? Outcome::GuestLost
+                                                     : Outcome::DeviceError,
+                                end_message_,
+                                {}};
         }
     }
     return std::nullopt;
@@ -66,6 +86,7 @@ void VcpuLoop::post(std::function<void()> job) {
         jobs_waiting_.store(true);
     }
     cv_.notify_all();
+    events_.interrupt();  // a vCPU blocked in HLT takes its jobs too
     if (vm_.has_vcpu()) vm_.vcpu().kick();
 }
 
@@ -86,6 +107,7 @@ void VcpuLoop::end(End why, std::string message) {
     }
     end_.store(why);
     cv_.notify_all();
+    events_.interrupt();
     if (vm_.has_vcpu()) vm_.vcpu().kick();
 }
 

@@ -118,6 +118,24 @@ void VirtualMachine::complete(const vmb::Completion& completion) {
     dispatcher_->complete(completion);
 }
 
+void VirtualMachine::submit(vmb::IoJob job) {
+    {
+        std::lock_guard lock(io_lock_);
+        ++jobs_in_flight_;
+    }
+    job.run = [this, run = std::move(job.run)] {
+        run();
+        std::lock_guard lock(io_lock_);
+        if (--jobs_in_flight_ == 0) io_done_.notify_all();
+    };
+    dispatcher_->strategy().submit(std::move(job));
+}
+
+void VirtualMachine::drain_io() {
+    std::unique_lock lock(io_lock_);
+    io_done_.wait(lock, [this] { return jobs_in_flight_ == 0; });
+}
+
 void VirtualMachine::track_device_writes(bool on) {
     if (on && !device_dirty_) {
         const size_t words = (memory_.size() / kPage + 63) / 64;
@@ -192,10 +210,13 @@ nlohmann::json VirtualMachine::exit_table() const {
     }
     for (const uint16_t t : d.targets()) {
         const auto& tally = d.by_target(t);
-        if (!tally.count) continue;
+        const uint64_t bells = d.doorbells(t);
+        if (!tally.count && !bells) continue;
         auto x = row(tally);
         x["device"] = d.target_name(t);
         x["kind"] = d.target_kind(t);
+        // Rings that cost no exit (ioeventfd): not in "count".
+        if (bells) x["doorbells"] = bells;
         targets.push_back(x);
     }
     return {{"total", d.total_exits()}, {"by_reason", reasons}, {"by_device", targets}};

@@ -166,10 +166,16 @@ nlohmann::json WorkerProcess::run() {
         if (console)
             redraw.emplace(VgaConsole::kRedrawPeriod, [&console] { console->draw(now_ns()); });
         try {
+            back_end_.start([this](const vmb::StopRequest& r) {
+                loop_.end(VcpuLoop::End::DeviceFault, fmt::format("{}: {}", r.device, r.message));
+            });
             finish(loop_.run());
         } catch (const vid::KvmError& e) {
             finish({Outcome::KvmFailure, e.what(), {}});
         }
+        // The requests in flight finish (their completions land in guest
+        // RAM) before anything reads the machine's final state.
+        back_end_.stop();
     }
     t_run_end_ = now_ns();
     input.reset();
@@ -214,6 +220,8 @@ nlohmann::json WorkerProcess::result_json() {
     j["final_state"] = final_state_;
     j["migration"] = migration_.report();
     j["exits"] = vm_.exit_table();
+    j["io"] = back_end_.report();
+    j["io"]["blocks"] = loop_.blocks();
     if (!console_info_.is_null()) j["console"] = console_info_;
     return j;
 }

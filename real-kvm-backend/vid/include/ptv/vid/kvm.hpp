@@ -108,6 +108,16 @@ class Vm {
     // The slot's dirty bitmap since the last call (one bit per 4 KiB page).
     std::vector<uint64_t> dirty_log(uint32_t slot);
 
+    // Whether this host can take a guest's write without an exit
+    // (KVM_CAP_IOEVENTFD).
+    bool has_ioeventfd() const;
+    // From now on a `len`-byte write of the guest to `address` (a port when
+    // `pio`, else guest-physical) signals `eventfd` inside the kernel and
+    // the vCPU runs on: no exit reaches user space (KVM_IOEVENTFD, any
+    // value). remove_ioeventfd() takes it back.
+    void add_ioeventfd(bool pio, uint64_t address, uint32_t len, int eventfd);
+    void remove_ioeventfd(bool pio, uint64_t address, uint32_t len, int eventfd);
+
   private:
     struct Slot {
         uint32_t slot;

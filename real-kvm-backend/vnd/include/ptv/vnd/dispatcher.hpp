@@ -78,11 +78,16 @@ class NotificationDispatcher {
     explicit NotificationDispatcher(const vmb::VirtualMotherboard& board);
     ~NotificationDispatcher();
 
+    const vmb::VirtualMotherboard& board() const { return board_; }
     void set_clock(Clock clock, const void* context);
     uint64_t now() const { return clock_(clock_context_); }
     // The strategy that carries accesses to devices; the dispatcher does
     // not own it.
     void set_strategy(DispatchStrategy& strategy) { strategy_ = &strategy; }
+    // Back to the dispatcher's own inline strategy (before the one set is
+    // destroyed).
+    void reset_strategy() { strategy_ = inline_.get(); }
+    DispatchStrategy& strategy() { return *strategy_; }
     const DispatchStrategy& strategy() const { return *strategy_; }
 
     // Turns on the notification log (the trace), preallocating `capacity`
@@ -102,6 +107,13 @@ class NotificationDispatcher {
     void set_guest_notifier(GuestNotifier notifier);
     uint64_t completions() const;
     std::vector<CompletionRecord> completion_log() const;
+
+    // Doorbells the host took without an exit (KVM's ioeventfd): `rings`
+    // writes of the guest to device `target`'s doorbell, counted from the
+    // thread that read the eventfd. The exit table shows them beside the
+    // device's exits, which they replace.
+    void count_doorbells(uint16_t target, uint64_t rings);
+    uint64_t doorbells(uint16_t target) const;
 
     // Targets: the board's devices by index, then these three.
     static constexpr uint16_t kUnclaimedPio = 0xfffd;
@@ -136,6 +148,7 @@ class NotificationDispatcher {
     mutable std::mutex completion_lock_;
     std::vector<CompletionRecord> completions_;
     uint64_t completion_count_ = 0;
+    std::vector<uint64_t> doorbells_;  // by device index
     GuestNotifier notifier_;
 };
 

@@ -8,6 +8,12 @@
 // States: Running (in the guest or about to be), Paused (waiting for
 // requests; the guest does not run), Finished (a verdict was reached; no
 // request runs any more).
+//
+// Block/wake: HLT with interrupts on means "wait for an interrupt". While
+// the guest has an event channel bound, the loop parks the vCPU's thread
+// there until an event is pending for this vCPU (a device finished work it
+// asked for), a request comes or the run ends; with none bound no event can
+// come, and the wait is over at once.
 #pragma once
 
 #include <atomic>
@@ -19,6 +25,7 @@
 #include <optional>
 #include <string>
 
+#include "ptv/devices/event_channel.hpp"
 #include "ptv/vnd/exit_policy.hpp"
 #include "ptv/worker/virtual_machine.hpp"
 
@@ -28,7 +35,7 @@ class VcpuLoop {
   public:
     enum class State : uint8_t { Running, Paused, Finished };
     // Why a run ends from outside the guest.
-    enum class End : uint8_t { None, Timeout, Stop, Migrated, Lost };
+    enum class End : uint8_t { None, Timeout, Stop, Migrated, Lost, DeviceFault };
 
     // `timeout_s`: the watchdog's limit, for the timeout's message.
     VcpuLoop(VirtualMachine& vm, double timeout_s);
@@ -41,15 +48,19 @@ class VcpuLoop {
     // On the vCPU thread (inside a job): the guest stays out until resumed.
     void set_paused(bool paused);
     // Ends the run from outside. Without a message it is async-signal-safe
-    // (Ctrl-C, the watchdog); Migrated and Lost carry theirs.
+    // (Ctrl-C, the watchdog); Migrated, Lost and DeviceFault (a device
+    // found the guest's misuse off the vCPU's thread) carry theirs.
     void end(End why);
     void end(End why, std::string message);
 
     State state() const { return state_.load(); }
     uint64_t exits() const { return exits_.load(std::memory_order_relaxed); }
+    // HLTs that parked the vCPU until an event came.
+    uint64_t blocks() const { return blocks_.load(std::memory_order_relaxed); }
 
   private:
     void run_jobs();
+    void wait_for_event();
     std::optional<vnd::Verdict> ended();
 
     VirtualMachine& vm_;
@@ -57,6 +68,8 @@ class VcpuLoop {
     std::atomic<State> state_{State::Running};
     std::atomic<End> end_{End::None};
     std::atomic<uint64_t> exits_{0};
+    std::atomic<uint64_t> blocks_{0};
+    devices::EventChannel& events_;
 
     std::mutex lock_;  // jobs_ and end_message_
     std::condition_variable cv_;

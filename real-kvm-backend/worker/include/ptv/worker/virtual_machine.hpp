@@ -8,9 +8,11 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -86,6 +88,11 @@ class VirtualMachine : public vmb::Machine {
     void console_write(std::string_view bytes) override;
     void mark_dirty(uint64_t gpa, uint64_t bytes) override;
     void complete(const vmb::Completion& completion) override;
+    // Hands the job to the dispatcher's strategy, counting it in flight.
+    void submit(vmb::IoJob job) override;
+    // Waits until every submitted job has run: a checkpoint's devices and
+    // RAM then hold every completion, and no request is half done.
+    void drain_io();
 
   private:
     ConsoleConfig console_;
@@ -105,6 +112,10 @@ class VirtualMachine : public vmb::Machine {
     // One bit per page, while device writes are tracked.
     std::unique_ptr<std::atomic<uint64_t>[]> device_dirty_;
     std::atomic<bool> device_dirty_on_{false};
+
+    std::mutex io_lock_;  // jobs_in_flight_
+    std::condition_variable io_done_;
+    uint64_t jobs_in_flight_ = 0;
 };
 
 }  // namespace ptv::worker

@@ -18,6 +18,7 @@
 #include "ptv/devices/terminal_keys.hpp"
 #include "ptv/migration/protocol.hpp"
 #include "ptv/vnd/exit_policy.hpp"
+#include "ptv/worker/back_end.hpp"
 #include "ptv/worker/migration_agent.hpp"
 #include "ptv/worker/stdin_pump.hpp"
 #include "ptv/worker/vcpu_loop.hpp"
@@ -57,6 +58,8 @@ struct WorkerConfig {
     std::vector<uint8_t> image_bytes;
     // Build an empty machine: an incoming live migration fills it.
     bool incoming = false;
+    // How device requests are served (--dispatch), and the PV disk.
+    BackEndConfig io;
 };
 
 // The worker process: its VM (virtual_machine.hpp), the vCPU loop that runs
@@ -116,6 +119,7 @@ class WorkerProcess {
 
     WorkerConfig config_;
     VirtualMachine vm_;
+    BackEnd back_end_{vm_, config_.io};
     VcpuLoop loop_{vm_, config_.timeout_s};
     MigrationAgent migration_;
 
