@@ -9,7 +9,7 @@
 #include "ptv/common/error.hpp"
 #include "ptv/worker/back_end.hpp"
 #include "ptv/worker/report.hpp"
-#include "support/process.hpp"
+#include "../support/process.hpp"
 
 using namespace ptv;
 

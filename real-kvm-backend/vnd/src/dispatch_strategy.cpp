@@ -1,15 +1,26 @@
 #include "ptv/vnd/dispatch_strategy.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
 
+#include "ptv/common/clock.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/vnd/event_dispatch.hpp"
 #include "ptv/vnd/pool_dispatch.hpp"
 
 namespace ptv::vnd {
+
+void DispatchStrategy::wait_latency(uint64_t latency_ns) const {
+    // Short slices: a hurry is seen within one, and a slice costs a wake-up
+    // of a thread that has nothing else to do.
+    constexpr uint64_t kSliceNs = 5'000'000;
+    const uint64_t due = now_ns() + latency_ns;
+    for (uint64_t now = now_ns(); now < due && !hurried(); now = now_ns())
+        std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(due - now, kSliceNs)));
+}
 
 void DispatchStrategy::watch(int, Ring) {
     throw std::logic_error("this dispatch strategy takes no doorbells");
@@ -19,7 +30,7 @@ void InlineDispatch::submit(vmb::IoJob job) {
     if (stopped_.load(std::memory_order_relaxed))
         throw std::logic_error("a job submitted to a stopped dispatch strategy");
     waiting_.enter();
-    if (job.latency_ns) std::this_thread::sleep_for(std::chrono::nanoseconds(job.latency_ns));
+    wait_latency(job.latency_ns);
     waiting_.leave();
     job.run();
     jobs_run_.fetch_add(1, std::memory_order_relaxed);

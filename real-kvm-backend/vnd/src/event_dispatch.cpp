@@ -175,8 +175,13 @@ void EventDispatch::take_submitted() {
     }
 }
 
+void EventDispatch::hurry() {
+    DispatchStrategy::hurry();
+    detail::signal_eventfd(wake_fd_->get());
+}
+
 void EventDispatch::run_due() {
-    const uint64_t now = now_ns();
+    const uint64_t now = hurried() ? ~uint64_t(0) : now_ns();
     while (!heap_.empty() && heap_.front().due_ns <= now) {
         std::pop_heap(heap_.begin(), heap_.end(), later);
         vmb::IoJob job = std::move(heap_.back().job);

@@ -138,7 +138,7 @@ void PoolDispatch::worker_loop() {
             queue_.pop_front();
         }
         waiting_.enter();
-        if (job.latency_ns) std::this_thread::sleep_for(std::chrono::nanoseconds(job.latency_ns));
+        wait_latency(job.latency_ns);
         waiting_.leave();
         job.run();
         jobs_run_.fetch_add(1, std::memory_order_relaxed);

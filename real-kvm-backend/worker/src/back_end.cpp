@@ -105,6 +105,9 @@ void BackEnd::quiesce() {
 void BackEnd::stop() {
     if (!running_) return;
     running_ = false;
+    // The guest is done with them: requests still waiting on the disk
+    // finish now rather than after their latency.
+    strategy_->hurry();
     strategy_->stop();
     for (auto& b : bells_) {
         try {

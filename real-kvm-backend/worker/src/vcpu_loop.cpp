@@ -97,6 +97,7 @@ void VcpuLoop::set_paused(bool paused) {
 
 void VcpuLoop::end(End why) {
     end_.store(why);
+    vm_.dispatcher().strategy().hurry();  // a vCPU inside a slow inline request too
     if (vm_.has_vcpu()) vm_.vcpu().kick();
 }
 
@@ -106,6 +107,7 @@ void VcpuLoop::end(End why, std::string message) {
         end_message_ = std::move(message);
     }
     end_.store(why);
+    vm_.dispatcher().strategy().hurry();
     cv_.notify_all();
     events_.interrupt();
     if (vm_.has_vcpu()) vm_.vcpu().kick();

@@ -91,6 +91,22 @@ class DispatchStrategy {
     // Any thread may ask, at any time; a strategy that has no doorbells or
     // no gauge of its waiting leaves those zero.
     virtual DispatchStats stats() const { return {.jobs = jobs_run()}; }
+
+    // The run is ending: from now on no job waits out the rest of its
+    // latency; each runs as soon as a thread takes it. Nothing is lost, the
+    // answers only come early, and Ctrl-C does not wait for a slow disk.
+    // Async-signal-safe (an atomic store, an eventfd write): the watchdog
+    // and a signal handler may call it.
+    virtual void hurry() { hurried_.store(true, std::memory_order_relaxed); }
+    bool hurried() const { return hurried_.load(std::memory_order_relaxed); }
+
+  protected:
+    // Waits out a job's latency on the calling thread, in slices, and
+    // returns early once hurried.
+    void wait_latency(uint64_t latency_ns) const;
+
+  private:
+    std::atomic<bool> hurried_{false};
 };
 
 // An access carried to its device on the calling thread: what every

@@ -44,6 +44,8 @@ class EventDispatch final : public DispatchStrategy {
     // is due, joins the thread. Not from the loop thread (std::logic_error).
     // A loop never started is started for it, so its queued jobs run too.
     void stop() override;
+    // Every job in the heap is due at once; the loop is woken to run them.
+    void hurry() override;
     uint64_t jobs_run() const override { return jobs_run_.load(std::memory_order_relaxed); }
     DispatchStats stats() const override;
 
