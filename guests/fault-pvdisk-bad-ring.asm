@@ -9,8 +9,8 @@
 ; (67 bytes)
 ; Exits on ptvlab: UART 7 + 2 * 67 = 141, pv-disk 2 (the queue, then the
 ; doorbell, where the VM stops; where the host takes the doorbell as an
-; ioeventfd the device error comes from the strategy's thread instead).
-; Were it to go on: hlt 1.
+; ioeventfd the device error comes from the strategy's thread instead,
+; while the guest waits in "sti; hlt", one HLT exit after another).
 
 %include "multiboot.inc"
         MULTIBOOT_IMAGE _start
@@ -37,9 +37,13 @@ _start:
         mov dword [QUEUE + PTV_PVDISK_OFF_REQ_HEAD], BAD_HEAD
         mov dx, PTV_PVDISK_NOTIFY_PORT
         out dx, eax                     ; ...with a head the device must refuse
-.halt:  cli
+        ; Where the doorbell is an ioeventfd the vCPU runs on while a
+        ; back-end thread reads the ring: wait for the host's verdict (each
+        ; HLT with interrupts on is over at once, with no event channel
+        ; bound) rather than halt before it comes.
+.wait:  sti
         hlt
-        jmp .halt
+        jmp .wait
 
 msg:    db `fault-pvdisk-bad-ring: req_head runs 1000 ahead of a 16-entry ring\n`, 0
 

@@ -114,12 +114,15 @@ TEST_CASE("pvdisk: ring indices the guest made up end the run, on the exit path 
 
 TEST_CASE("pvdisk: a worker killed with requests in flight leaves nothing behind") {
     // 64 requests of 2 s each on 4 threads: killed long before they end.
-    const std::string cmd = "'" + bin("ptv") +
-                            "' kvm run pvdisk --cmdline '64 64 64' --dispatch pool:4 "
-                            "--disk-latency 2000 --json & sleep 2; pkill -KILL -f "
-                            "'ptv-vmwp.*--disk-latency 2000'; wait; sleep 0.5; "
-                            "pgrep -f 'ptv-vmwp.*--disk-latency 2000' && echo STRAY || echo CLEAN";
+    // ("[p]tv-vmwp": the pattern must not match this shell's own command.)
+    const std::string cmd =
+        "'" + bin("ptv") +
+        "' kvm run pvdisk --cmdline '64 64 64' --dispatch pool:4 "
+        "--disk-latency 2000 --json & sleep 2; pkill -KILL -f "
+        "'[p]tv-vmwp.*--disk-latency 2000' && echo KILLED; wait; sleep 0.5; "
+        "pgrep -f '[p]tv-vmwp.*--disk-latency 2000' && echo STRAY || echo CLEAN";
     auto p = run({"/bin/sh", "-c", cmd}, {}, 60);
+    CHECK(p.out.find("KILLED") != std::string::npos);  // it was there to kill
     CHECK(p.out.find("CLEAN") != std::string::npos);
     CHECK(p.out.find("STRAY") == std::string::npos);
 }

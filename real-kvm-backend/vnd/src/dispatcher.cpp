@@ -53,6 +53,7 @@ void NotificationDispatcher::set_clock(Clock clock, const void* context) {
 
 void NotificationDispatcher::enable_log(size_t capacity) {
     log_.emplace(capacity);
+    path_ = std::make_unique<RequestPath>();
 }
 
 std::vector<uint16_t> NotificationDispatcher::targets() const {
@@ -187,7 +188,9 @@ void NotificationDispatcher::complete(const vmb::Completion& c) {
     {
         std::lock_guard lock(completion_lock_);
         ++completion_count_;
-        if (log_) completions_.push_back({now(), c.notification, c.event, c.device});
+        if (log_)
+            completions_.push_back(
+                {now(), c.notification, c.event, c.device, RequestPath::current_job(), c.vcpu});
         notify = notifier_;
     }
     if (notify) notify(c);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "ptv/common/disasm.hpp"
 #include "ptv/common/error.hpp"
@@ -16,6 +17,7 @@ namespace {
 constexpr int kVmPid = 1;
 constexpr int kVcpuTid = 1;          // vCPU n is tid 1 + n
 constexpr int kDeviceTidBase = 100;  // device track = 100 + target
+constexpr int kBackEndTidBase = 50;  // back-end thread n is tid 50 + n
 
 double us(uint64_t ns, uint64_t t0) {
     return double(int64_t(ns - t0)) / 1000.0;
@@ -113,6 +115,73 @@ void write_completion(trace::TraceWriter& w, const NotificationDispatcher& d,
     w.flow_finish("notification", "completion", flow, kVmPid, dev_tid, us(c.t_ns, t0));
 }
 
+void write_request_paths(trace::TraceWriter& w, const NotificationDispatcher& d, uint64_t t0) {
+    const RequestPath* path = d.path();
+    if (!path) return;
+    const auto doorbells = path->doorbells();
+    const auto jobs = path->jobs();
+    const auto blocks = path->blocks();
+    // A track per back-end thread, after the devices'; a job served on a
+    // vCPU's own thread (inline) is on that vCPU's track.
+    std::map<uint32_t, int> tracks;
+    const int first_sort = int(d.targets().size()) + 1;
+    auto track = [&](uint32_t thread) {
+        if (const int vcpu = path->vcpu_of(thread); vcpu >= 0) return kVcpuTid + vcpu;
+        auto [it, added] = tracks.try_emplace(thread, kBackEndTidBase + int(tracks.size()));
+        if (added) {
+            const int n = it->second - kBackEndTidBase;
+            w.thread_name(kVmPid, it->second,
+                          fmt::format("back-end thread {} (tid {})", n, thread));
+            w.thread_sort_index(kVmPid, it->second, first_sort + n);
+        }
+        return it->second;
+    };
+    std::map<uint64_t, std::pair<int, uint64_t>> doorbell_at;  // id -> (track, t)
+    for (const DoorbellRecord& b : doorbells) {
+        const int tid = track(b.thread);
+        doorbell_at[b.id] = {tid, b.t_ns};
+        w.instant("request", fmt::format("{} doorbell", d.target_name(b.target)), kVmPid, tid,
+                  us(b.t_ns, t0), {{"rings", b.rings}, {"doorbell", b.id}});
+    }
+    std::map<uint64_t, int> job_track;
+    for (const JobRecord& j : jobs) {
+        const int tid = track(j.thread);
+        job_track[j.id] = tid;
+        w.complete("request", "serve", kVmPid, tid, us(j.t_start, t0),
+                   double(j.t_end - j.t_start) / 1000.0,
+                   {{"job", j.id}, {"waited_us", double(j.t_start - j.t_submit) / 1000.0}});
+        if (auto at = doorbell_at.find(j.doorbell); at != doorbell_at.end()) {
+            const uint64_t flow = (uint64_t(2) << 40) | j.id;
+            w.flow_start("request", "doorbell to job", flow, kVmPid, at->second.first,
+                         us(at->second.second, t0));
+            w.flow_finish("request", "doorbell to job", flow, kVmPid, tid, us(j.t_start, t0));
+        }
+    }
+    for (const BlockRecord& b : blocks)
+        w.complete("request", "blocked in hlt", kVmPid, kVcpuTid + int(b.vcpu), us(b.t_begin, t0),
+                   double(b.t_end - b.t_begin) / 1000.0, {{"vcpu", b.vcpu}});
+    uint64_t n = 0;
+    for (const CompletionRecord& c : d.completion_log()) {
+        ++n;
+        const int dev_tid = track_of(d, c.target);
+        if (auto jt = job_track.find(c.job); jt != job_track.end()) {
+            const uint64_t flow = (uint64_t(3) << 40) | n;
+            w.flow_start("request", "job to completion", flow, kVmPid, jt->second, us(c.t_ns, t0));
+            w.flow_finish("request", "job to completion", flow, kVmPid, dev_tid, us(c.t_ns, t0));
+        }
+        // The wake: the sleep of the vCPU told that this completion ended.
+        for (const BlockRecord& b : blocks)
+            if (b.vcpu == c.vcpu && b.t_begin <= c.t_ns && c.t_ns <= b.t_end) {
+                const uint64_t flow = (uint64_t(4) << 40) | n;
+                w.flow_start("request", "wake", flow, kVmPid, dev_tid, us(c.t_ns, t0));
+                // Inside the sleep's slice, so the arrow binds to it.
+                w.flow_finish("request", "wake", flow, kVmPid, kVcpuTid + int(b.vcpu),
+                              us(b.t_end, t0) - 0.001);
+                break;
+            }
+    }
+}
+
 bool write_screen(trace::TraceWriter& w, const NotificationDispatcher& d, const VgaScreen& screen,
                   uint64_t t_ns, uint64_t t0) {
     for (uint16_t target : d.targets()) {
@@ -132,6 +201,7 @@ nlohmann::json export_trace(trace::TraceWriter& w, const std::string& path,
     uint64_t id = 0;
     for (const auto& rec : log->records()) write_record(w, d, rec, ++id, t0);
     for (const auto& c : d.completion_log()) write_completion(w, d, c, t0);
+    write_request_paths(w, d, t0);
     w.metadata("vm", vm_name);
     w.metadata("exits", d.total_exits());
     w.metadata("recorded_exits", log->size());

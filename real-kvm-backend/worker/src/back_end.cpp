@@ -84,9 +84,13 @@ void BackEnd::start(StopHandler on_stop) {
 // On the strategy's thread: the guest rang `rings` times since the last
 // look; one pass over the device's ring serves them all.
 void BackEnd::ring(Bell& bell, uint64_t rings) {
-    vm_.dispatcher().count_doorbells(bell.target, rings);
+    vnd::NotificationDispatcher& d = vm_.dispatcher();
+    d.count_doorbells(bell.target, rings);
+    // The jobs this pass submits are this doorbell's, in the trace.
+    const uint64_t id = d.path() ? d.path()->doorbell(d.now(), bell.target, rings) : 0;
+    vnd::RequestPath::Scope scope(id, 0);
     uint32_t value = 0;
-    vmb::Device& device = *vm_.dispatcher().board().devices()[bell.target];
+    vmb::Device& device = *d.board().devices()[bell.target];
     const vmb::Response r =
         device.write(bell.doorbell.space, bell.doorbell.offset,
                      {reinterpret_cast<const uint8_t*>(&value), bell.doorbell.size});

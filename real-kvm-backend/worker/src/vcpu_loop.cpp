@@ -18,6 +18,8 @@ vnd::Verdict VcpuLoop::run() {
     const bool tracing = dispatcher.logging();
     const vnd::CodeReader read_code = [this](vnd::Exit& e) { vm_.capture_code(e); };
     vcpu.bind_to_current_thread();
+    if (vnd::RequestPath* path = dispatcher.path())
+        path->set_vcpu_thread(uint32_t(vcpu.id()), vnd::RequestPath::this_thread());
     for (;;) {
         if (jobs_waiting_.load()) [[unlikely]]
             run_jobs();
@@ -47,10 +49,13 @@ void VcpuLoop::wait_for_event() {
     const uint32_t cpu = uint32_t(vm_.vcpu().id());
     if (events_.pending(cpu)) return;
     blocks_.fetch_add(1, std::memory_order_relaxed);
+    vnd::NotificationDispatcher& dispatcher = vm_.dispatcher();
+    const uint64_t t_begin = dispatcher.now();
     // end() from a signal handler cannot wake the channel: look at it now
     // and then.
     while (!events_.pending(cpu) && !jobs_waiting_.load() && end_.load() == End::None)
         events_.wait(cpu, std::chrono::milliseconds(50));
+    if (vnd::RequestPath* path = dispatcher.path()) path->block(cpu, t_begin, dispatcher.now());
 }
 
 std::optional<vnd::Verdict> VcpuLoop::ended() {

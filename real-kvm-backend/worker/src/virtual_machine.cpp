@@ -123,8 +123,16 @@ void VirtualMachine::submit(vmb::IoJob job) {
         std::lock_guard lock(io_lock_);
         ++jobs_in_flight_;
     }
-    job.run = [this, run = std::move(job.run)] {
-        run();
+    // When tracing, the job's wait and service join its request's path.
+    vnd::RequestPath* path = dispatcher_->path();
+    const uint64_t id = path ? path->job_submitted(dispatcher_->now()) : 0;
+    job.run = [this, path, id, run = std::move(job.run)] {
+        const uint64_t t_start = path ? dispatcher_->now() : 0;
+        {
+            vnd::RequestPath::Scope scope(0, id);  // its completion names it
+            run();
+        }
+        if (path) path->job_done(id, t_start, dispatcher_->now());
         std::lock_guard lock(io_lock_);
         if (--jobs_in_flight_ == 0) io_done_.notify_all();
     };

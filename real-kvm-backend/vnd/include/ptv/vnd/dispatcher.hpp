@@ -27,6 +27,7 @@
 #include "ptv/vmb/motherboard.hpp"
 #include "ptv/vnd/dispatch_strategy.hpp"
 #include "ptv/vnd/exit.hpp"
+#include "ptv/vnd/request_path.hpp"
 
 namespace ptv::vnd {
 
@@ -49,6 +50,8 @@ struct CompletionRecord {
     uint64_t notification;  // the record id it completes (0: none)
     uint32_t event;
     uint16_t target;
+    uint64_t job = 0;   // the back end's job that made it (request_path.hpp; 0: none)
+    uint32_t vcpu = 0;  // the vCPU told
 };
 
 struct Tally {
@@ -94,6 +97,10 @@ class NotificationDispatcher {
     // records. Off by default: the exit path then only counts.
     void enable_log(size_t capacity);
     bool logging() const { return log_.has_value(); }
+    // The back end's part of each request's path, kept with the log
+    // (request_path.hpp); null while not tracing.
+    RequestPath* path() { return path_.get(); }
+    const RequestPath* path() const { return path_.get(); }
 
     // Routes one exit and accounts for it; handling time runs from
     // exit.t_exit_ns to the device's return.
@@ -149,6 +156,7 @@ class NotificationDispatcher {
     std::vector<CompletionRecord> completions_;
     uint64_t completion_count_ = 0;
     std::vector<uint64_t> doorbells_;  // by device index
+    std::unique_ptr<RequestPath> path_;
     GuestNotifier notifier_;
 };
 

@@ -26,6 +26,13 @@ nlohmann::json export_trace(trace::TraceWriter& writer, const std::string& path,
                             const NotificationDispatcher& dispatcher, uint64_t t0_ns,
                             const std::string& vm_name, int worker_pid, const std::string& source);
 
+// The back end's part of every request's path (request_path.hpp): a track
+// per back-end thread with the doorbells it read and the jobs it served,
+// the vCPU's sleeps in HLT on its own track, and arrows from doorbell to
+// job, job to completion, and completion to the wake of the vCPU it told.
+void write_request_paths(trace::TraceWriter& writer, const NotificationDispatcher& dispatcher,
+                         uint64_t t0);
+
 // The pieces of the trace, for a live stream of the log while the guest
 // runs (the worker's TraceStream): the process and track names, then each
 // record (exit, notification, flow; id = its 1-based place in the log).
