@@ -21,12 +21,6 @@ constexpr uint64_t kSector = PTV_ATA_SECTOR_SIZE;
 std::shared_ptr<DiskImage> DiskImage::simulated(uint32_t sectors) {
     std::shared_ptr<DiskImage> d(new DiskImage);
     d->sectors_ = sectors;
-    d->memory_.resize(sectors * kSector);
-    for (uint32_t s = 0; s < sectors; ++s)
-        for (uint32_t w = 0; w < kSector / 4; ++w) {
-            const uint32_t word = PTV_PVDISK_SIM_WORD(s, w);
-            std::memcpy(&d->memory_[s * kSector + 4 * w], &word, 4);
-        }
     return d;
 }
 
@@ -73,7 +67,17 @@ void DiskImage::read(uint64_t lba, uint32_t count, std::span<uint8_t> out) {
     const size_t bytes = count * kSector;
     if (fd_ < 0) {
         std::lock_guard lock(lock_);
-        std::memcpy(out.data(), &memory_[lba * kSector], bytes);
+        for (uint64_t s = lba; s < lba + count; ++s) {
+            uint8_t* to = out.data() + (s - lba) * kSector;
+            if (auto it = written_.find(s); it != written_.end()) {
+                std::memcpy(to, it->second.data(), kSector);
+                continue;
+            }
+            for (uint32_t w = 0; w < kSector / 4; ++w) {
+                const uint32_t word = PTV_PVDISK_SIM_WORD(uint32_t(s), w);
+                std::memcpy(to + 4 * w, &word, 4);
+            }
+        }
         return;
     }
     for (size_t done = 0; done < bytes;) {
@@ -93,7 +97,8 @@ void DiskImage::write(uint64_t lba, uint32_t count, std::span<const uint8_t> in)
     const size_t bytes = count * kSector;
     if (fd_ < 0) {
         std::lock_guard lock(lock_);
-        std::memcpy(&memory_[lba * kSector], in.data(), bytes);
+        for (uint64_t s = lba; s < lba + count; ++s)
+            std::memcpy(written_[s].data(), in.data() + (s - lba) * kSector, kSector);
         return;
     }
     for (size_t done = 0; done < bytes;) {

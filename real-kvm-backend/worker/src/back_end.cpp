@@ -25,20 +25,23 @@ uint64_t latency_ns(double ms) {
     return uint64_t(std::llround(ms * 1e6));
 }
 
+void check_latency(double ms) {
+    if (!std::isfinite(ms) || ms < 0 || ms > kMaxLatencyMs)
+        throw UsageError(
+            fmt::format("--disk-latency {} is out of range; give 0 to {} ms", ms, kMaxLatencyMs));
+}
+
 }  // namespace
 
 void BackEnd::check(const BackEndConfig& config) {
     (void)vnd::make_strategy(config.dispatch);
-    if (!std::isfinite(config.disk_latency_ms) || config.disk_latency_ms < 0 ||
-        config.disk_latency_ms > kMaxLatencyMs)
-        throw UsageError(fmt::format("--disk-latency {} is out of range; give 0 to {} ms",
-                                     config.disk_latency_ms, kMaxLatencyMs));
+    check_latency(config.disk_latency_ms);
     if (!config.disk_path.empty()) (void)devices::DiskImage::open(config.disk_path);
 }
 
 BackEnd::BackEnd(VirtualMachine& vm, const BackEndConfig& config)
     : vm_(vm), config_(config), strategy_(vnd::make_strategy(config.dispatch)) {
-    check(config_);
+    check_latency(config_.disk_latency_ms);
     auto disk = config_.disk_path.empty() ? devices::DiskImage::simulated()
                                           : devices::DiskImage::open(config_.disk_path);
     disk_name_ = disk->describe();

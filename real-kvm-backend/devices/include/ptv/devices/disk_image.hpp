@@ -5,11 +5,13 @@
 // an event loop, the vCPU), so every method is thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ptv/portmap.h"
@@ -46,8 +48,10 @@ class DiskImage {
     uint64_t sectors_ = 0;
     int fd_ = -1;  // an image file; -1: built in
     std::string path_;
-    std::mutex lock_;  // the built-in store's bytes
-    std::vector<uint8_t> memory_;
+    // The built-in disk: a sector reads its pattern until it is written;
+    // only written sectors take memory, so every worker can have one.
+    std::mutex lock_;
+    std::unordered_map<uint64_t, std::array<uint8_t, PTV_ATA_SECTOR_SIZE>> written_;
 };
 
 }  // namespace ptv::devices
