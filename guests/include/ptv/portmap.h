@@ -145,6 +145,20 @@
 #define PTV_BOOT_STACK_TOP 0x10000
 #define PTV_BOOT_AREA_END 0x10000
 
+/* Several vCPUs (--cpus N, 1 to PTV_MAX_VCPUS): every vCPU starts at once,
+ * in 32-bit protected mode at the image's entry, with its CPU number in EDI
+ * and the number of CPUs in ESI (also with one: EDI 0, ESI 1). The boot CPU
+ * (0) gets EAX = PTV_MULTIBOOT_BOOTLOADER_MAGIC and EBX = PTV_BOOT_INFO; an
+ * application processor gets EAX = PTV_AP_BOOT_MAGIC instead, and must not
+ * redo the boot CPU's one-time work. CPU k's stack top is
+ * PTV_BOOT_STACK_TOP - k * PTV_CPU_STACK_SIZE, so with N > 1 each stack is
+ * PTV_CPU_STACK_SIZE bytes. A vCPU that halts with interrupts off stops;
+ * the VM ends when every vCPU has stopped, or at once when one of them
+ * writes the debug-exit port or faults. */
+#define PTV_MAX_VCPUS 8
+#define PTV_AP_BOOT_MAGIC 0x50415450 /* "PTAP" */
+#define PTV_CPU_STACK_SIZE 0x1000
+
 /* Flat 32-bit segments of the loader's GDT (Intel SDM vol. 3, 3.4.5). */
 #define PTV_GDT_CODE_SEL 0x08
 #define PTV_GDT_DATA_SEL 0x10
@@ -266,7 +280,6 @@
  * it is blocked; the guest takes them with XCHG (or LOCK AND) and must not
  * set them. The rest of the page is the host's counters, read-only to the
  * guest: u32 posts[PTV_MAX_VCPUS] at +0x20 (events posted to vCPU c). */
-#define PTV_MAX_VCPUS 8
 #define PTV_EVTCHN_PAGE_SIZE 4096
 #define PTV_EVTCHN_OFF_PENDING 0
 #define PTV_EVTCHN_OFF_POSTS 0x20

@@ -25,7 +25,7 @@ kvm_segment flat_segment(uint16_t selector, uint8_t type) {
 
 }  // namespace
 
-void enter_protected_mode(vid::Vcpu& vcpu, uint32_t entry) {
+void enter_protected_mode(vid::Vcpu& vcpu, uint32_t entry, uint32_t cpu, uint32_t cpus) {
     kvm_sregs s = vcpu.sregs();
     s.cs = flat_segment(PTV_GDT_CODE_SEL, 0xb);  // execute/read, accessed
     s.ds = s.es = s.fs = s.gs = s.ss = flat_segment(PTV_GDT_DATA_SEL, 0x3);  // read/write, accessed
@@ -52,9 +52,11 @@ void enter_protected_mode(vid::Vcpu& vcpu, uint32_t entry) {
     kvm_regs r{};
     r.rflags = vmb::kBootEflags;
     r.rip = entry;
-    r.rax = PTV_MULTIBOOT_BOOTLOADER_MAGIC;
+    r.rax = cpu == 0 ? PTV_MULTIBOOT_BOOTLOADER_MAGIC : PTV_AP_BOOT_MAGIC;
     r.rbx = PTV_BOOT_INFO;
-    r.rsp = PTV_BOOT_STACK_TOP;
+    r.rsp = PTV_BOOT_STACK_TOP - uint64_t(cpu) * PTV_CPU_STACK_SIZE;
+    r.rdi = cpu;
+    r.rsi = cpus;
     vcpu.set_regs(r);
 }
 

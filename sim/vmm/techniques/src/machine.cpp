@@ -79,6 +79,9 @@ void SimulatedMachine::boot(CpuState& s) const {
     s.gpr[EAX] = PTV_MULTIBOOT_BOOTLOADER_MAGIC;
     s.gpr[EBX] = PTV_BOOT_INFO;
     s.gpr[ESP] = PTV_BOOT_STACK_TOP;
+    // CPU 0 of one (portmap.h, "Several vCPUs"): the model has one CPU.
+    s.gpr[EDI] = 0;
+    s.gpr[ESI] = 1;
 }
 
 void SimulatedMachine::attach(Cpu& cpu) {
