@@ -44,6 +44,7 @@ int kvm_run(const KvmRunOptions& o) {
     if (o.allow_unclaimed_mmio) args.push_back("--allow-unclaimed-mmio");
     if (o.console != "serial") args.insert(args.end(), {"--console", o.console});
     if (!o.trace_socket.empty()) args.insert(args.end(), {"--trace-socket", o.trace_socket});
+    if (o.cpus != 1) args.insert(args.end(), {"--cpus", std::to_string(o.cpus)});
     if (o.dispatch != "inline") args.insert(args.end(), {"--dispatch", o.dispatch});
     if (!o.disk.empty())
         args.insert(args.end(), {"--disk", std::filesystem::absolute(o.disk).string()});

@@ -25,6 +25,7 @@ struct KvmRunOptions {
     std::string dispatch = "inline";  // the worker's dispatch strategy
     std::string disk;                 // the PV disk's image file ("": built in)
     double disk_latency_ms = 0;
+    int cpus = 1;  // vCPUs, each a thread of the worker
 };
 
 // Returns the exit status (the worker's outcome, see ptv/common/outcome.hpp).

@@ -60,6 +60,11 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     run_cmd->add_option("--cmdline", run.cmdline,
                         "multiboot command line (e.g. an iteration count)");
+    run_cmd
+        ->add_option("--cpus", run.cpus,
+                     "vCPUs, each a thread of the worker (1 to 8; every one starts at the entry "
+                     "with its CPU number, see guests/include/ptv/portmap.h)")
+        ->capture_default_str();
     run_cmd->add_option("--trace", run.trace_path, "write a Chrome trace (Perfetto) to FILE");
     run_cmd->add_option("--trace-capacity", run.trace_capacity, "exits the trace buffer holds")
         ->capture_default_str();

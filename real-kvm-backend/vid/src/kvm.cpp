@@ -284,9 +284,11 @@ vnd::Exit Vcpu::run() {
     if (enter() == RunStatus::Kicked) {
         exit.reason = ExitReason::Interrupted;
         exit.t_exit_ns = now_ns();
+        exit.vcpu = uint8_t(id_);
         return exit;
     }
     exit.t_exit_ns = now_ns();
+    exit.vcpu = uint8_t(id_);
     const kvm_run* r = run_;
     switch (r->exit_reason) {
         case KVM_EXIT_IO:

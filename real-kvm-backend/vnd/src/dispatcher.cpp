@@ -126,7 +126,14 @@ uint16_t NotificationDispatcher::route_io(Exit& exit, vmb::Space space, Notifica
     return claim->device_index;
 }
 
+uint64_t NotificationDispatcher::vcpu_exits(uint8_t vcpu) const {
+    uint64_t n = 0;
+    for (const auto& t : by_vcpu_[vcpu % kMaxVcpus]) n += t.count;
+    return n;
+}
+
 Notification NotificationDispatcher::dispatch(Exit& exit) {
+    std::lock_guard lock(lock_);
     Notification n;
     const uint64_t t_notify = log_ ? now() : 0;
     switch (exit.reason) {
@@ -147,6 +154,9 @@ Notification NotificationDispatcher::dispatch(Exit& exit) {
     Tally& t = tally(n.target);
     ++t.count;
     t.total_ns += ns;
+    Tally& v = by_vcpu_[exit.vcpu % kMaxVcpus][size_t(exit.reason)];
+    ++v.count;
+    v.total_ns += ns;
     if (log_) record(exit, n, t_notify, t_done);
     return n;
 }
@@ -173,6 +183,7 @@ void NotificationDispatcher::record(const Exit& exit, Notification& n, uint64_t 
     rec->code_len = exit.code_len;
     rec->code_rip_offset = exit.code_rip_offset;
     rec->cpu_mode = exit.cpu_mode;
+    rec->vcpu = exit.vcpu;
     rec->code = exit.code;
     log_->publish();  // for the live stream's thread
     n.id = log_->size();

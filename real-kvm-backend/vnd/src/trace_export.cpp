@@ -48,14 +48,18 @@ void write_tracks(trace::TraceWriter& w, const NotificationDispatcher& d,
     // worker_pid 0: not a worker process (the CPU model's VMX technique).
     w.process_name(kVmPid, worker_pid ? fmt::format("VM {} (ptv-vmwp pid {})", vm_name, worker_pid)
                                       : fmt::format("VM {}", vm_name));
-    w.thread_name(kVmPid, kVcpuTid, "vCPU 0");
-    w.thread_sort_index(kVmPid, kVcpuTid, 0);
+    // A track per vCPU first, then one per device.
+    const int vcpus = d.vcpus();
+    for (int v = 0; v < vcpus; ++v) {
+        w.thread_name(kVmPid, kVcpuTid + v, fmt::format("vCPU {}", v));
+        w.thread_sort_index(kVmPid, kVcpuTid + v, v);
+    }
     const auto targets = d.targets();
     for (size_t i = 0; i < targets.size(); ++i) {
         const int tid = track_of(d, targets[i]);
         w.thread_name(kVmPid, tid,
                       fmt::format("{} ({})", d.target_name(targets[i]), d.target_kind(targets[i])));
-        w.thread_sort_index(kVmPid, tid, int(1 + i));
+        w.thread_sort_index(kVmPid, tid, vcpus + int(i));
     }
 }
 
@@ -81,7 +85,9 @@ void write_record(trace::TraceWriter& w, const NotificationDispatcher& d,
         args["rip"] = hex(rec.rip);
         args["instruction"] = "(unknown)";
     }
-    w.complete("vmexit", vnd::reason_name(rec.reason), kVmPid, kVcpuTid, us(rec.t_exit, t0),
+    const int vcpu_tid = kVcpuTid + rec.vcpu;
+    if (d.vcpus() > 1) args["vcpu"] = rec.vcpu;
+    w.complete("vmexit", vnd::reason_name(rec.reason), kVmPid, vcpu_tid, us(rec.t_exit, t0),
                handling_ns / 1000.0, args);
 
     // The notification: the dispatcher handing the exit to its target.
@@ -93,7 +99,7 @@ void write_record(trace::TraceWriter& w, const NotificationDispatcher& d,
     if (io) nargs["data"] = hex(rec.data);
     w.complete("notification", what, kVmPid, dev_tid, us(rec.t_notify, t0),
                double(rec.t_done - rec.t_notify) / 1000.0, nargs);
-    w.flow_start("notification", "dispatch", id, kVmPid, kVcpuTid, us(rec.t_notify, t0));
+    w.flow_start("notification", "dispatch", id, kVmPid, vcpu_tid, us(rec.t_notify, t0));
     w.flow_finish("notification", "dispatch", id, kVmPid, dev_tid, us(rec.t_notify, t0));
 }
 
@@ -124,7 +130,7 @@ void write_request_paths(trace::TraceWriter& w, const NotificationDispatcher& d,
     // A track per back-end thread, after the devices'; a job served on a
     // vCPU's own thread (inline) is on that vCPU's track.
     std::map<uint32_t, int> tracks;
-    const int first_sort = int(d.targets().size()) + 1;
+    const int first_sort = int(d.targets().size()) + d.vcpus();
     auto track = [&](uint32_t thread) {
         if (const int vcpu = path->vcpu_of(thread); vcpu >= 0) return kVcpuTid + vcpu;
         auto [it, added] = tracks.try_emplace(thread, kBackEndTidBase + int(tracks.size()));

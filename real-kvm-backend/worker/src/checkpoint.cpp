@@ -18,6 +18,7 @@
 namespace ptv::worker {
 
 void WorkerProcess::pause(Reply reply) {
+    if (auto no = refuse_several_vcpus("pause"); !no.is_null()) return reply(no);
     loop_.post([this, reply = std::move(reply)] {
         loop_.set_paused(true);
         // Stopped between two instructions, RAM holds still: its hash is
@@ -29,6 +30,7 @@ void WorkerProcess::pause(Reply reply) {
 }
 
 void WorkerProcess::resume(Reply reply) {
+    if (auto no = refuse_several_vcpus("resume"); !no.is_null()) return reply(no);
     loop_.post([this, reply = std::move(reply)] {
         loop_.set_paused(false);
         reply({{"type", "resumed"}});
@@ -52,6 +54,7 @@ nlohmann::json WorkerProcess::checkpoint_state() {
 }
 
 void WorkerProcess::snapshot(std::string dir, Reply reply) {
+    if (auto no = refuse_several_vcpus("snapshot"); !no.is_null()) return reply(no);
     loop_.post([this, dir = std::move(dir), reply = std::move(reply)] {
         const uint64_t t0 = now_ns();
         try {

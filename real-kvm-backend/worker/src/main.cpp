@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
     app.add_option("-m,--memory", cfg.memory_mib, "guest memory in MiB")->capture_default_str();
     app.add_option("--timeout", cfg.timeout_s, "stop the guest after SECONDS (watchdog)");
     app.add_option("--cmdline", cfg.cmdline, "multiboot command line for the guest");
+    app.add_option("--cpus", cfg.cpus,
+                   "vCPUs, each a thread of this worker (1 to 8; every one starts at the entry)")
+        ->capture_default_str();
     app.add_option("--trace", cfg.trace_path, "write a Chrome trace to FILE");
     app.add_option("--trace-capacity", cfg.trace_capacity, "exits the trace buffer holds")
         ->capture_default_str();
@@ -136,7 +139,9 @@ int main(int argc, char** argv) {
     };
 
     try {
-        BackEnd::check(cfg.io);  // before KVM: bad input is the user's to fix
+        // Before KVM: bad input is the user's to fix.
+        check_config(cfg, incoming_fd >= 0);
+        BackEnd::check(cfg.io);
     } catch (const ptv::UsageError& e) {
         return report_error(ptv::kUsageExit, e.what());
     }

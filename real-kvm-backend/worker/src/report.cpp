@@ -42,7 +42,24 @@ std::string exit_table(const nlohmann::json& r) {
     Table by_device(head);
     by_device.right_align(bells ? std::vector<size_t>{2, 3, 4, 5} : std::vector<size_t>{2, 3, 4});
     add_rows(by_device, exits["by_device"], "device", true);
-    return by_reason.render() + "\n" + by_device.render();
+    std::string text = by_reason.render() + "\n" + by_device.render();
+    // With several vCPUs, each one's share: which of them left the guest,
+    // and why.
+    const auto& vcpus = exits.value("by_vcpu", nlohmann::json::array());
+    if (vcpus.size() > 1) {
+        Table by_vcpu({"vCPU", "exits", "by reason"});
+        by_vcpu.right_align({1});
+        for (const auto& v : vcpus) {
+            std::string reasons;
+            for (const auto& [reason, count] : v["by_reason"].items())
+                reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", reason,
+                                       thousands(count.get<uint64_t>()));
+            by_vcpu.row({fmt::format("{}", v.value("vcpu", 0)), thousands(v.value("total", 0ull)),
+                         reasons});
+        }
+        text += "\n" + by_vcpu.render();
+    }
+    return text;
 }
 
 std::string back_end_text(const nlohmann::json& r) {
@@ -73,7 +90,7 @@ std::string final_state_text(const nlohmann::json& r) {
     auto reg = [&](const char* name, int digits) {
         return fmt::format("{}={:0{}x}", name, f.value(name, 0u), digits);
     };
-    std::string text = "final state:";
+    std::string text = r.value("cpus", 1) > 1 ? "final state (vCPU 0):" : "final state:";
     for (const char* name : {"eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp"})
         text += " " + reg(name, 8);
     text += "\n            ";

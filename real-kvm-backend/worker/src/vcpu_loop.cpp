@@ -6,13 +6,16 @@
 
 namespace ptv::worker {
 
-VcpuLoop::VcpuLoop(VirtualMachine& vm, double timeout_s)
-    : vm_(vm), timeout_s_(timeout_s), events_(vm.devices().get<devices::EventChannel>()) {}
+VcpuLoop::VcpuLoop(VirtualMachine& vm, double timeout_s, uint32_t cpu)
+    : vm_(vm),
+      timeout_s_(timeout_s),
+      cpu_(cpu),
+      events_(vm.devices().get<devices::EventChannel>()) {}
 
 // The exit path: enter the guest, hand the exit to the dispatcher (which
 // routes it to its device), ask the exit policy what it means, go round.
 vnd::Verdict VcpuLoop::run() {
-    vid::Vcpu& vcpu = vm_.vcpu();
+    vid::Vcpu& vcpu = vm_.vcpu(cpu_);
     vnd::NotificationDispatcher& dispatcher = vm_.dispatcher();
     const vnd::ExitPolicy& policy = vm_.policy();
     const bool tracing = dispatcher.logging();
@@ -46,7 +49,7 @@ vnd::Verdict VcpuLoop::run() {
 // and its HLT is not lost: it is pending here, and the vCPU goes on at once.
 void VcpuLoop::wait_for_event() {
     if (!events_.bound()) return;  // nothing could ever wake it: go on
-    const uint32_t cpu = uint32_t(vm_.vcpu().id());
+    const uint32_t cpu = cpu_;
     if (events_.pending(cpu)) return;
     blocks_.fetch_add(1, std::memory_order_relaxed);
     vnd::NotificationDispatcher& dispatcher = vm_.dispatcher();
@@ -92,7 +95,12 @@ void VcpuLoop::post(std::function<void()> job) {
     }
     cv_.notify_all();
     events_.interrupt();  // a vCPU blocked in HLT takes its jobs too
-    if (vm_.has_vcpu()) vm_.vcpu().kick();
+    kick();
+}
+
+// Out of KVM_RUN, unless the loop is over (its thread may be gone).
+void VcpuLoop::kick() {
+    if (state_.load() != State::Finished && cpu_ < vm_.vcpu_count()) vm_.vcpu(cpu_).kick();
 }
 
 void VcpuLoop::set_paused(bool paused) {
@@ -103,7 +111,7 @@ void VcpuLoop::set_paused(bool paused) {
 void VcpuLoop::end(End why) {
     end_.store(why);
     vm_.dispatcher().strategy().hurry();  // a vCPU inside a slow inline request too
-    if (vm_.has_vcpu()) vm_.vcpu().kick();
+    kick();
 }
 
 void VcpuLoop::end(End why, std::string message) {
@@ -115,7 +123,7 @@ void VcpuLoop::end(End why, std::string message) {
     vm_.dispatcher().strategy().hurry();
     cv_.notify_all();
     events_.interrupt();
-    if (vm_.has_vcpu()) vm_.vcpu().kick();
+    kick();
 }
 
 // On the vCPU thread, at the top of the loop. First the exit the guest is in
@@ -123,7 +131,7 @@ void VcpuLoop::end(End why, std::string message) {
 // instruction), so what the jobs see is a state between two instructions;
 // then the jobs run; while paused, the thread waits here for more.
 void VcpuLoop::run_jobs() {
-    vm_.vcpu().complete_pending_io();
+    vm_.vcpu(cpu_).complete_pending_io();
     std::unique_lock lock(lock_);
     for (;;) {
         while (!jobs_.empty()) {

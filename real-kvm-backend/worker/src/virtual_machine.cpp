@@ -29,6 +29,18 @@ uint64_t checked_memory_bytes(uint32_t mib) {
 
 constexpr uint64_t kPage = 4096;
 
+// CPUID as vCPU `cpu` answers it: its own initial APIC ID (leaf 1, EBX
+// bits 31-24) and x2APIC ID (leaf 0xB, EDX), as each processor of a real
+// machine has (Intel SDM vol. 2A, CPUID). KVM's supported list leaves them
+// to the VMM.
+std::vector<kvm_cpuid_entry2> cpuid_of_cpu(std::vector<kvm_cpuid_entry2> cpuid, uint32_t cpu) {
+    for (kvm_cpuid_entry2& e : cpuid) {
+        if (e.function == 1) e.ebx = (e.ebx & 0x00ffffffu) | (cpu << 24);
+        if (e.function == 0xb) e.edx = cpu;
+    }
+    return cpuid;
+}
+
 }  // namespace
 
 VirtualMachine::VirtualMachine(uint32_t memory_mib, vnd::ExitPolicy::Options policy,
@@ -48,18 +60,23 @@ VirtualMachine::VirtualMachine(uint32_t memory_mib, vnd::ExitPolicy::Options pol
 VirtualMachine::~VirtualMachine() = default;
 
 void VirtualMachine::boot(const std::vector<uint8_t>& file, const std::string& name,
-                          const std::string& cmdline, const std::vector<kvm_cpuid_entry2>& cpuid) {
+                          const std::string& cmdline, const std::vector<kvm_cpuid_entry2>& cpuid,
+                          uint32_t cpus) {
     const vmb::MultibootImage image = vmb::parse_multiboot(file, name);
     vmb::load_multiboot(image, file, memory_.span(), name);
     vmb::write_boot_area(memory_.span(), cmdline);
     create_empty();
-    vcpu_->set_cpuid(cpuid);
-    enter_protected_mode(*vcpu_, image.entry);
+    for (uint32_t i = 1; i < cpus; ++i) vcpus_.push_back(std::make_unique<vid::Vcpu>(vm_, int(i)));
+    dispatcher_->set_vcpus(uint8_t(cpus));
+    for (uint32_t i = 0; i < cpus; ++i) {
+        vcpus_[i]->set_cpuid(cpuid_of_cpu(cpuid, i));
+        enter_protected_mode(*vcpus_[i], image.entry, i, cpus);
+    }
 }
 
 void VirtualMachine::create_empty() {
     vm_.map_memory(0, 0, memory_);
-    vcpu_ = std::make_unique<vid::Vcpu>(vm_, 0);
+    vcpus_.push_back(std::make_unique<vid::Vcpu>(vm_, 0));
 }
 
 // The vCPU, then the devices, from a snapshot's or a migration's state.
@@ -74,29 +91,31 @@ void VirtualMachine::restore(const nlohmann::json& st) {
     const auto& cpu = st["vcpus"].at(0);
     for (const auto& [name, hex] : cpu.at("sections").items())
         sections[name] = hex_decode(hex.get<std::string>());
-    if (!vcpu_) vcpu_ = std::make_unique<vid::Vcpu>(vm_, cpu.at("id").get<int>());
-    vcpu_->restore_state(vid::VcpuState::from_sections(sections));
+    if (vcpus_.empty()) vcpus_.push_back(std::make_unique<vid::Vcpu>(vm_, cpu.at("id").get<int>()));
+    vcpus_[0]->restore_state(vid::VcpuState::from_sections(sections));
     devices_.load_state(st["devices"]);
     serial_bytes_ = st.value("serial_bytes", uint64_t(0));
 }
 
+// One vCPU only: the worker refuses a checkpoint of more (checkpoint.cpp).
 nlohmann::json VirtualMachine::save_state() const {
-    const vid::VcpuState cpu = vcpu_->save_state();
+    const vid::Vcpu& vcpu = *vcpus_.at(0);
+    const vid::VcpuState cpu = vcpu.save_state();
     nlohmann::json sections = nlohmann::json::object();
     for (const auto& [name, bytes] : cpu.sections()) sections[name] = hex_encode(bytes);
     return {{"serial_bytes", serial_bytes_},
-            {"vcpus", nlohmann::json::array({{{"id", vcpu_->id()}, {"sections", sections}}})},
+            {"vcpus", nlohmann::json::array({{{"id", vcpu.id()}, {"sections", sections}}})},
             {"devices", devices_.save_state()}};
 }
 
 void VirtualMachine::enable_trace(size_t capacity) {
     dispatcher_->enable_log(capacity);
-    vcpu_->sync_regs(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
+    for (auto& vcpu : vcpus_) vcpu->sync_regs(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
 }
 
 void VirtualMachine::capture_code(vnd::Exit& exit) const {
     try {
-        const vid::Vcpu::CodeLocation at = vcpu_->code_location();
+        const vid::Vcpu::CodeLocation at = vcpus_.at(exit.vcpu)->code_location();
         exit.rip = at.rip;
         if (at.phys) vnd::capture_code(exit, memory_.span(), *at.phys, at.rip, at.mode);
     } catch (const vid::KvmError&) {
@@ -173,8 +192,8 @@ nlohmann::json VirtualMachine::final_state() const {
     kvm_regs r;
     kvm_sregs s;
     try {
-        r = vcpu_->regs();
-        s = vcpu_->sregs();
+        r = vcpus_.at(0)->regs();
+        s = vcpus_.at(0)->sregs();
     } catch (const std::exception&) {
         return nullptr;
     }
@@ -227,7 +246,19 @@ nlohmann::json VirtualMachine::exit_table() const {
         if (bells) x["doorbells"] = bells;
         targets.push_back(x);
     }
-    return {{"total", d.total_exits()}, {"by_reason", reasons}, {"by_device", targets}};
+    // Each vCPU's exits, by reason.
+    nlohmann::json vcpus = nlohmann::json::array();
+    for (uint8_t v = 0; v < vcpus_.size(); ++v) {
+        nlohmann::json by = nlohmann::json::object();
+        for (size_t r = 0; r < size_t(vnd::ExitReason::kCount); ++r)
+            if (const auto& t = d.by_vcpu(v, vnd::ExitReason(r)); t.count)
+                by[std::string(vnd::reason_name(vnd::ExitReason(r)))] = t.count;
+        vcpus.push_back({{"vcpu", v}, {"total", d.vcpu_exits(v)}, {"by_reason", by}});
+    }
+    return {{"total", d.total_exits()},
+            {"by_reason", reasons},
+            {"by_device", targets},
+            {"by_vcpu", vcpus}};
 }
 
 }  // namespace ptv::worker

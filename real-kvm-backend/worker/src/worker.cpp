@@ -18,6 +18,7 @@
 #include "ptv/devices/pv_clock.hpp"
 #include "ptv/devices/terminal_keys.hpp"
 #include "ptv/devices/vga_text.hpp"
+#include "ptv/portmap.h"
 #include "ptv/vmb/multiboot.hpp"
 #include "ptv/vnd/trace_export.hpp"
 #include "ptv/worker/periodic.hpp"
@@ -61,6 +62,25 @@ class Watchdog {
 
 }  // namespace
 
+void check_config(const WorkerConfig& c, bool incoming) {
+    if (c.cpus < 1 || c.cpus > PTV_MAX_VCPUS)
+        throw UsageError(
+            fmt::format("--cpus {} is out of range; give 1 to {} vCPUs", c.cpus, PTV_MAX_VCPUS));
+    if (c.cpus > 1 && (!c.restore_dir.empty() || incoming))
+        throw UsageError(fmt::format(
+            "--cpus {} cannot be used with {}: snapshots and migrations hold one vCPU; drop --cpus",
+            c.cpus, incoming ? "an incoming migration" : "--restore"));
+}
+
+nlohmann::json WorkerProcess::refuse_several_vcpus(const char* what) const {
+    if (vm_.vcpu_count() <= 1) return nullptr;
+    return {{"type", "error"},
+            {"status", 1},
+            {"message", fmt::format("cannot {} {}: it has {} vCPUs, and {} takes a VM with one "
+                                    "(start it with --cpus 1)",
+                                    what, config_.name, vm_.vcpu_count(), what)}};
+}
+
 WorkerProcess::WorkerProcess(WorkerConfig config)
     : config_(std::move(config)),
       vm_(config_.memory_mib, {config_.allow_unclaimed_mmio},
@@ -85,7 +105,7 @@ WorkerProcess::WorkerProcess(WorkerConfig config)
         const std::vector<uint8_t> file = config_.image_bytes.empty()
                                               ? vmb::read_image_file(config_.image_path)
                                               : config_.image_bytes;
-        vm_.boot(file, config_.name, config_.cmdline, cpuid.get());
+        vm_.boot(file, config_.name, config_.cmdline, cpuid.get(), uint32_t(config_.cpus));
     }
     if (!config_.trace_path.empty() || streaming()) {
         if (!config_.trace_path.empty())
@@ -105,7 +125,7 @@ void WorkerProcess::finish(vnd::Verdict verdict) {
 
 std::optional<uint64_t> WorkerProcess::guest_rip() {
     try {
-        return vm_.vcpu().regs().rip;
+        return vm_.vcpu(vcpus_.deciding_vcpu()).regs().rip;
     } catch (const std::exception&) {
         return std::nullopt;
     }
@@ -138,7 +158,7 @@ std::optional<StdinPump> WorkerProcess::start_input(devices::TerminalKeyDecoder&
 }
 
 nlohmann::json WorkerProcess::run() {
-    Watchdog watchdog(config_.timeout_s, [this] { loop_.end(VcpuLoop::End::Timeout); });
+    Watchdog watchdog(config_.timeout_s, [this] { vcpus_.end(VcpuLoop::End::Timeout); });
     std::optional<RawTerminal> raw;
     if (config_.console == Console::Vga && config_.input_fd >= 0) raw.emplace(config_.input_fd);
     devices::TerminalKeyDecoder keys;
@@ -167,9 +187,9 @@ nlohmann::json WorkerProcess::run() {
             redraw.emplace(VgaConsole::kRedrawPeriod, [&console] { console->draw(now_ns()); });
         try {
             back_end_.start([this](const vmb::StopRequest& r) {
-                loop_.end(VcpuLoop::End::DeviceFault, fmt::format("{}: {}", r.device, r.message));
+                vcpus_.end(VcpuLoop::End::DeviceFault, fmt::format("{}: {}", r.device, r.message));
             });
-            finish(loop_.run());
+            finish(vcpus_.run());
         } catch (const vid::KvmError& e) {
             finish({Outcome::KvmFailure, e.what(), {}});
         }
@@ -208,6 +228,8 @@ nlohmann::json WorkerProcess::result_json() {
     j["guest"] = config_.name;
     j["image"] = config_.image_path;
     j["memory_mib"] = config_.memory_mib;
+    j["cpus"] = vm_.vcpu_count();
+    if (vm_.vcpu_count() > 1) j["vcpu"] = vcpus_.deciding_vcpu();  // whose RIP "rip" is
     j["outcome"] = outcome_name(outcome);
     j["status"] = exit_status(outcome);
     j["message"] = message_;
@@ -221,7 +243,7 @@ nlohmann::json WorkerProcess::result_json() {
     j["migration"] = migration_.report();
     j["exits"] = vm_.exit_table();
     j["io"] = back_end_.report();
-    j["io"]["blocks"] = loop_.blocks();
+    j["io"]["blocks"] = vcpus_.blocks();
     if (!console_info_.is_null()) j["console"] = console_info_;
     return j;
 }

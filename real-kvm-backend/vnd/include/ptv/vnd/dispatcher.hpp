@@ -6,6 +6,10 @@
 //     access reaches the device is the dispatch strategy's business;
 //   - every other exit goes to the vCPU itself: the exit policy
 //     (exit_policy.hpp) says what it means.
+// With several vCPUs, one exit at a time is on the board (QEMU's big lock):
+// devices are written for one caller at a time, and so are the counters and
+// the log. A vCPU waits for the lock only while another is in a device; the
+// guests' own code runs in parallel.
 // Every notification is counted (count and handling time per reason and per
 // target) and, when tracing, recorded into a preallocated buffer, on the
 // clock the dispatcher was given (the host's for KVM, the model's for the
@@ -41,6 +45,7 @@ struct NotificationRecord {
     uint8_t size;
     bool is_write, unclaimed, has_code;
     uint8_t code_len, code_rip_offset, cpu_mode;
+    uint8_t vcpu;  // the vCPU that left the guest
     std::array<uint8_t, 32> code;
 };
 
@@ -132,6 +137,15 @@ class NotificationDispatcher {
     std::string target_kind(uint16_t target) const;
 
     const Tally& by_reason(ExitReason r) const { return by_reason_[size_t(r)]; }
+    // One vCPU's exits by reason (vCPU numbers from 0 to kMaxVcpus - 1).
+    static constexpr size_t kMaxVcpus = 8;
+    const Tally& by_vcpu(uint8_t vcpu, ExitReason r) const {
+        return by_vcpu_[vcpu % kMaxVcpus][size_t(r)];
+    }
+    uint64_t vcpu_exits(uint8_t vcpu) const;
+    // How many vCPUs the machine has (the trace gives each a track).
+    void set_vcpus(uint8_t n) { vcpus_ = n; }
+    uint8_t vcpus() const { return vcpus_; }
     const Tally& by_target(uint16_t t) const;
     uint64_t total_exits() const;
     const RecordBuffer<NotificationRecord>* log() const { return log_ ? &*log_ : nullptr; }
@@ -147,7 +161,10 @@ class NotificationDispatcher {
     const void* clock_context_ = nullptr;
     std::unique_ptr<DispatchStrategy> inline_;
     DispatchStrategy* strategy_;
+    uint8_t vcpus_ = 1;
+    std::mutex lock_;  // the big lock: dispatch() is one exit at a time
     std::array<Tally, size_t(ExitReason::kCount)> by_reason_{};
+    std::array<std::array<Tally, size_t(ExitReason::kCount)>, kMaxVcpus> by_vcpu_{};
     std::vector<Tally> by_device_;  // grows as devices join the board
     Tally unclaimed_pio_, unclaimed_mmio_, vcpu_;
     std::optional<RecordBuffer<NotificationRecord>> log_;

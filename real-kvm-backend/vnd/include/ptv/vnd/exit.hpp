@@ -42,6 +42,7 @@ struct Exit {
     bool interrupts_enabled = false;  // EFLAGS.IF, for HLT
     uint64_t hardware_reason = 0;     // InternalError suberror, FailEntry reason, Unknown code
     uint64_t t_exit_ns = 0;           // when the vCPU left the guest (ptv::now_ns)
+    uint8_t vcpu = 0;                 // which vCPU left it
 
     // Filled when tracing, or when the exit policy asks (guest_code.hpp):
     // where the guest was, and the code around it, so the trace and the

@@ -1,4 +1,4 @@
-// The vCPU loop (Firecracker's vcpu): one thread runs the vCPU, exit after
+// The vCPU loop (Firecracker's vcpu): one thread runs one vCPU, exit after
 // exit, through the notification dispatcher and the exit policy, until a
 // verdict ends the run. Other threads reach the vCPU only through requests
 // (post) carried out between two exits, after the exit in progress has
@@ -37,8 +37,9 @@ class VcpuLoop {
     // Why a run ends from outside the guest.
     enum class End : uint8_t { None, Timeout, Stop, Migrated, Lost, DeviceFault };
 
-    // `timeout_s`: the watchdog's limit, for the timeout's message.
-    VcpuLoop(VirtualMachine& vm, double timeout_s);
+    // Runs vCPU `cpu` of `vm`. `timeout_s`: the watchdog's limit, for the
+    // timeout's message.
+    VcpuLoop(VirtualMachine& vm, double timeout_s, uint32_t cpu = 0);
 
     // On the vCPU thread: runs the guest until the verdict.
     vnd::Verdict run();
@@ -60,11 +61,13 @@ class VcpuLoop {
 
   private:
     void run_jobs();
+    void kick();
     void wait_for_event();
     std::optional<vnd::Verdict> ended();
 
     VirtualMachine& vm_;
     const double timeout_s_;
+    const uint32_t cpu_;
     std::atomic<State> state_{State::Running};
     std::atomic<End> end_{End::None};
     std::atomic<uint64_t> exits_{0};

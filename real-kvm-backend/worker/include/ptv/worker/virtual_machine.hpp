@@ -1,5 +1,5 @@
 // The VM of one worker process (Firecracker's vstate): the KVM objects
-// through vid/ (the VM, its guest memory, its vCPU), the virtual motherboard
+// through vid/ (the VM, its guest memory, its vCPUs), the virtual motherboard
 // with its devices, the notification dispatcher and the exit policy. It is
 // the vmb::Machine its devices see: guest RAM, the console, the dirty pages
 // they write, the completions they post. It does not run the vCPU (that is
@@ -44,10 +44,11 @@ class VirtualMachine : public vmb::Machine {
                    const std::vector<devices::DeviceEntry>& extra = {});
     ~VirtualMachine() override;
 
-    // A fresh boot: loads the multiboot image into RAM, creates the vCPU and
-    // puts it at the entry point (worker/boot.hpp).
+    // A fresh boot: loads the multiboot image into RAM, creates `cpus`
+    // vCPUs and puts each at the entry point (worker/boot.hpp).
     void boot(const std::vector<uint8_t>& image_file, const std::string& name,
-              const std::string& cmdline, const std::vector<kvm_cpuid_entry2>& cpuid);
+              const std::string& cmdline, const std::vector<kvm_cpuid_entry2>& cpuid,
+              uint32_t cpus = 1);
     // An empty vCPU over mapped RAM, for a restore or an incoming migration.
     void create_empty();
     // The vCPU and the devices as save_state() gave them (RAM is in place).
@@ -58,18 +59,22 @@ class VirtualMachine : public vmb::Machine {
     // Records every notification (the trace), with the registers KVM
     // copies on each exit for the RIP and code (KVM_CAP_SYNC_REGS).
     void enable_trace(size_t capacity);
-    // The guest bytes around RIP into `exit` (vnd/guest_code.hpp).
+    // The guest bytes around the RIP of the vCPU that left the guest into
+    // `exit` (vnd/guest_code.hpp).
     void capture_code(vnd::Exit& exit) const;
-    // The guest's state where it stopped, in the keys the CPU model reports
-    // too; null when KVM no longer answers.
+    // The guest's state where it stopped (the boot CPU's registers), in the
+    // keys the CPU model reports too; null when KVM no longer answers.
     nlohmann::json final_state() const;
-    // {"total", "by_reason", "by_device"}: the exit table.
+    // {"total", "by_reason", "by_device", "by_vcpu"}: the exit table.
     nlohmann::json exit_table() const;
 
     const vid::Kvm& kvm() const { return kvm_; }
     vid::Vm& kvm_vm() { return vm_; }
-    vid::Vcpu& vcpu() { return *vcpu_; }
-    bool has_vcpu() const { return vcpu_ != nullptr; }
+    // The boot CPU, and vCPU `i` of vcpu_count().
+    vid::Vcpu& vcpu() { return *vcpus_.at(0); }
+    vid::Vcpu& vcpu(uint32_t i) { return *vcpus_.at(i); }
+    uint32_t vcpu_count() const { return uint32_t(vcpus_.size()); }
+    bool has_vcpu() const { return !vcpus_.empty(); }
     const vid::GuestMemory& memory() const { return memory_; }
     vnd::NotificationDispatcher& dispatcher() { return *dispatcher_; }
     const vnd::ExitPolicy& policy() const { return policy_; }
@@ -99,7 +104,7 @@ class VirtualMachine : public vmb::Machine {
     vid::Kvm kvm_;
     vid::Vm vm_;
     vid::GuestMemory memory_;
-    std::unique_ptr<vid::Vcpu> vcpu_;
+    std::vector<std::unique_ptr<vid::Vcpu>> vcpus_;
     // The motherboard and its devices, in bring-up order.
     vmb::VirtualMotherboard board_;
     devices::DeviceSet devices_{*this};

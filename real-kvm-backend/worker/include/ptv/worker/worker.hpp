@@ -21,7 +21,7 @@
 #include "ptv/worker/back_end.hpp"
 #include "ptv/worker/migration_agent.hpp"
 #include "ptv/worker/stdin_pump.hpp"
-#include "ptv/worker/vcpu_loop.hpp"
+#include "ptv/worker/vcpu_group.hpp"
 #include "ptv/worker/virtual_machine.hpp"
 
 namespace ptv::worker {
@@ -38,6 +38,7 @@ struct WorkerConfig {
     uint32_t memory_mib = 64;
     double timeout_s = 0;    // 0: no watchdog
     std::string cmdline;     // the multiboot command line
+    int cpus = 1;            // vCPUs (--cpus): 1 to PTV_MAX_VCPUS
     std::string trace_path;  // "" : no trace
     size_t trace_capacity = 1u << 20;
     int trace_stream_fd = -1;  // stream the trace live here (trace_stream.hpp)
@@ -62,8 +63,13 @@ struct WorkerConfig {
     BackEndConfig io;
 };
 
-// The worker process: its VM (virtual_machine.hpp), the vCPU loop that runs
-// it (vcpu_loop.hpp), checkpoints (checkpoint.cpp) and the migration agent
+// What the user asked for that is wrong on its face (--cpus out of range, or
+// several vCPUs with a snapshot or a migration, which hold one): a
+// ptv::UsageError, before KVM is opened.
+void check_config(const WorkerConfig& config, bool incoming);
+
+// The worker process: its VM (virtual_machine.hpp), the vCPU loops that run
+// it (vcpu_group.hpp), checkpoints (checkpoint.cpp) and the migration agent
 // (migration_agent.hpp), put together for one run, and the result it ends
 // in.
 class WorkerProcess {
@@ -78,7 +84,7 @@ class WorkerProcess {
     nlohmann::json run();
 
     // Thread- and signal-safe: stop the guest (Outcome::Stopped).
-    void stop() { loop_.end(VcpuLoop::End::Stop); }
+    void stop() { vcpus_.end(VcpuLoop::End::Stop); }
 
     // Thread-safe requests carried out on the vCPU thread between two exits,
     // after any pending I/O has completed; `reply` gets the answer (a
@@ -96,6 +102,11 @@ class WorkerProcess {
     // or (before run()) the incoming state of one.
     void migrate(const nlohmann::json& request, Reply reply,
                  std::unique_ptr<migration::PreCopyPolicy> policy = nullptr) {
+        if (auto no = refuse_several_vcpus("migrate"); !no.is_null()) {
+            no["type"] = "migration";
+            no["status"] = "failed";
+            return reply(no);
+        }
         migration_.migrate(request, std::move(reply), std::move(policy));
     }
     void receive_migration(std::unique_ptr<migration::Connection> conn, migration::Mode mode) {
@@ -106,7 +117,7 @@ class WorkerProcess {
         for (char c : bytes) vm_.uart().receive(uint8_t(c));
     }
     // Exits handled so far (for status queries from other threads).
-    uint64_t exits_so_far() const { return loop_.exits(); }
+    uint64_t exits_so_far() const { return vcpus_.exits(); }
     const std::string& name() const { return config_.name; }
 
   private:
@@ -116,11 +127,15 @@ class WorkerProcess {
     void finish(vnd::Verdict verdict);
     std::optional<uint64_t> guest_rip();
     nlohmann::json result_json();
+    // A control request's answer when the VM has several vCPUs, which
+    // pauses, snapshots and migrations do not handle; null with one.
+    nlohmann::json refuse_several_vcpus(const char* what) const;
 
     WorkerConfig config_;
     VirtualMachine vm_;
     BackEnd back_end_{vm_, config_.io};
-    VcpuLoop loop_{vm_, config_.timeout_s};
+    VcpuGroup vcpus_{vm_, config_.timeout_s};
+    VcpuLoop& loop_ = vcpus_.boot_cpu();  // control requests run on its thread
     MigrationAgent migration_;
 
     std::optional<Outcome> outcome_;
