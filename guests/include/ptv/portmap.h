@@ -87,6 +87,16 @@
 #define PTV_PVDISK_NOTIFY_PORT 0x54c
 #define PTV_PVDISK_SIZE 8
 
+/* Host request ring (the guest as a server): PTV_HOSTRING_QUEUE_PORT takes,
+ * with a 32-bit OUT, the guest-physical address of a 4 KiB-aligned queue
+ * (layout below; 0 detaches it) on which the host puts its clients'
+ * requests; PTV_HOSTRING_NOTIFY_PORT is the guest's doorbell, a 32-bit OUT
+ * whose value is ignored, rung after it has put responses. Where the host
+ * can, the doorbell is an ioeventfd too. */
+#define PTV_HOSTRING_QUEUE_PORT 0x550
+#define PTV_HOSTRING_NOTIFY_PORT 0x554
+#define PTV_HOSTRING_SIZE 8
+
 /* VGA register block (IBM VGA Technical Reference): the attribute
  * controller, misc output, sequencer, DAC, graphics controller, the colour
  * CRT controller and input status 1, all in 0x3c0-0x3df. The text buffer
@@ -341,6 +351,60 @@
  * every word it reads. */
 #define PTV_PVDISK_SIM_SECTORS 4096
 #define PTV_PVDISK_SIM_WORD(s, w) (((s) << 16) | (w))
+
+/* --- Host request ring (in guest RAM, 4 KiB aligned) ------------------- */
+
+/* struct { u32 magic, size, req_head, req_tail, resp_head, resp_tail, vcpu,
+ *          reserved;
+ *          struct req  req[size];     (at +32, 32 bytes each)
+ *          struct resp resp[size]; }  (after req, 16 bytes each)
+ * struct req  { u32 id, op, length, reserved; u8 data[16]; }
+ * struct resp { u32 id, status, buffer, length; }
+ * size: a power of two, 1 .. PTV_HOSTRING_MAX_SIZE, the same for both rings;
+ * vcpu: the vCPU the host tells of new requests (the server's listener).
+ * The request ring, host to guest: the host writes req[req_head % size]
+ * (its tag `id`, an op, `length` bytes of `data`: for PTV_HOSTRING_OP_GET
+ * the name of a file), advances req_head and posts event PTV_EVT_HOST_RING
+ * to `vcpu`; the guest takes requests from req_tail and advances it. The
+ * response ring, guest to host: the guest writes resp[resp_head % size]
+ * (the request's `id`, a status, and `length` bytes of the answer at
+ * guest-physical `buffer`, which must stay put until the host has taken
+ * the response), advances resp_head and rings the doorbell; the host takes
+ * responses from resp_tail and advances it. All four indices are
+ * free-running u32. Back-pressure: the host puts a request only while
+ * fewer than `size` are unanswered (req_head - resp_tail < size), so a
+ * response always has room; the rest wait on the host. The host checks
+ * everything: indices that claim more than `size` entries, a queue outside
+ * RAM or a vcpu that does not exist end the run with a device error; a
+ * response whose id is not outstanding, whose buffer lies outside RAM or
+ * whose length exceeds PTV_HOSTRING_MAX_RESPONSE does too. */
+#define PTV_HOSTRING_MAGIC 0x31515248 /* "HRQ1" */
+#define PTV_HOSTRING_MAX_SIZE 64
+#define PTV_HOSTRING_MAX_RESPONSE 65536
+#define PTV_HOSTRING_OFF_MAGIC 0
+#define PTV_HOSTRING_OFF_SIZE 4
+#define PTV_HOSTRING_OFF_REQ_HEAD 8
+#define PTV_HOSTRING_OFF_REQ_TAIL 12
+#define PTV_HOSTRING_OFF_RESP_HEAD 16
+#define PTV_HOSTRING_OFF_RESP_TAIL 20
+#define PTV_HOSTRING_OFF_VCPU 24
+#define PTV_HOSTRING_OFF_REQ 32
+#define PTV_HOSTRING_REQ_SIZE 32
+#define PTV_HOSTRING_REQ_ID 0
+#define PTV_HOSTRING_REQ_OP 4
+#define PTV_HOSTRING_REQ_LENGTH 8
+#define PTV_HOSTRING_REQ_DATA 16
+#define PTV_HOSTRING_REQ_DATA_MAX 16
+#define PTV_HOSTRING_RESP_SIZE 16
+#define PTV_HOSTRING_RESP_ID 0
+#define PTV_HOSTRING_RESP_STATUS 4
+#define PTV_HOSTRING_RESP_BUFFER 8
+#define PTV_HOSTRING_RESP_LENGTH 12
+/* Ops; statuses a guest server answers with. */
+#define PTV_HOSTRING_OP_GET 1 /* the file named by data */
+#define PTV_HOSTRING_S_OK 0
+#define PTV_HOSTRING_S_NOT_FOUND 1
+#define PTV_HOSTRING_S_BAD_REQUEST 2
 
 /* --- Multiboot v1 (Multiboot Specification 0.6.96) --------------------- */
 #define PTV_MULTIBOOT_HEADER_MAGIC 0x1BADB002
