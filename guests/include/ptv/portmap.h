@@ -406,6 +406,22 @@
 #define PTV_HOSTRING_S_NOT_FOUND 1
 #define PTV_HOSTRING_S_BAD_REQUEST 2
 
+/* A file server's disk (the PV disk's image, written by the host): sector 0
+ * is the directory, struct { u32 magic, count, reserved[2];
+ * struct entry entry[count]; } with struct entry { u8 name[16]; u32 lba,
+ * bytes, reserved[2]; } (32 bytes each; a name shorter than 16 bytes ends
+ * with a NUL). File i's bytes are contiguous from sector entry[i].lba. */
+#define PTV_FILEDISK_MAGIC 0x31534650 /* "PFS1" */
+#define PTV_FILEDISK_MAX_FILES 15
+#define PTV_FILEDISK_NAME_MAX 16
+#define PTV_FILEDISK_OFF_MAGIC 0
+#define PTV_FILEDISK_OFF_COUNT 4
+#define PTV_FILEDISK_OFF_ENTRY 16
+#define PTV_FILEDISK_ENTRY_SIZE 32
+#define PTV_FILEDISK_ENTRY_NAME 0
+#define PTV_FILEDISK_ENTRY_LBA 16
+#define PTV_FILEDISK_ENTRY_BYTES 20
+
 /* --- Multiboot v1 (Multiboot Specification 0.6.96) --------------------- */
 #define PTV_MULTIBOOT_HEADER_MAGIC 0x1BADB002
 #define PTV_MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002
