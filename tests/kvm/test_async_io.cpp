@@ -126,3 +126,29 @@ TEST_CASE("pvdisk: a worker killed with requests in flight leaves nothing behind
     CHECK(p.out.find("CLEAN") != std::string::npos);
     CHECK(p.out.find("STRAY") == std::string::npos);
 }
+
+TEST_CASE("pvdisk-ping: each round trip is one doorbell, and every wait is one HLT") {
+    for (const std::string dispatch : {"inline", "pool:1", "event"}) {
+        CAPTURE(dispatch);
+        auto r = ptv_run({"pvdisk-ping", "--cmdline", "200", "--dispatch", dispatch});
+        REQUIRE(r.result.is_object());
+        CHECK(r.result["outcome"] == "guest-exit");
+        const std::string serial = r.result["serial"];
+        unsigned trips = 0, waits = 0;
+        REQUIRE(std::sscanf(serial.c_str(), "pvdisk-ping: %u round trips, %u waits", &trips,
+                            &waits) == 2);
+        CHECK(trips == 200);
+        CHECK(r.by_reason("hlt") == waits);
+        CHECK(r.result["io"]["pv_disk"]["completions"] == 200);
+        if (dispatch == "inline") {
+            // Served inside the doorbell's exit: done before the guest looks.
+            CHECK(waits == 0);
+            CHECK(r.by_device("pv-disk") == 1 + 200);
+        } else if (r.result["io"]["ioeventfd"] == true) {
+            CHECK(r.by_device("pv-disk") == 1);
+            CHECK(doorbells(r, "pv-disk") == 200);
+        } else {
+            CHECK(r.by_device("pv-disk") == 1 + 200);
+        }
+    }
+}

@@ -74,3 +74,14 @@ TEST_CASE("pvdisk guests: a lying queue is a device error, a read past the end a
         CHECK(past.completions == 1);
     }
 }
+
+TEST_CASE("pvdisk-ping: one request at a time, one doorbell each, no wait on the model") {
+    const auto r = test::run_model("pvdisk-ping", "native", "10");
+    CHECK(r.outcome == "guest-exit");
+    CHECK(r.output == "pvdisk-ping: 10 round trips, 0 waits\n");
+    CHECK(r.device_exits == std::map<std::string, uint64_t>{{"event-channel", 1},
+                                                            {"pv-disk", 1 + 10},
+                                                            {"uart", 7 + 2 * r.output.size()},
+                                                            {"debug-exit", 1}});
+    CHECK(r.completions == 10);
+}
