@@ -23,15 +23,13 @@ _start:
         lea eax, [esi - 1]
         PRINTF printf, `fault-smp: vCPU %d divides by zero at 0x%x\n`, eax, dword fault_at
         mov dword [go], 1
-.wait_go:
-        pause
+.wait_go:                               ; a plain spin: every host runs it
         cmp dword [go], 1
         jne .wait_go
         lea eax, [edi + 1]
         cmp eax, esi
         je .fault                               ; the last CPU
-.spin:  pause                                   ; the others: no exit
-        jmp .spin
+.spin:  jmp .spin                               ; the others: no exit
 
 .fault: lidt [empty_idt]
         xor ecx, ecx

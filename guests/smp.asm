@@ -65,8 +65,7 @@ _start:
         mov [rounds], eax
         call uart_init
         mov dword [go], 1
-.wait_go:
-        pause
+.wait_go:                               ; a plain spin: every host runs it
         cmp dword [go], 1
         jne .wait_go
 
@@ -94,7 +93,6 @@ _start:
         jmp .stop
 
 .fold:  ; The boot CPU: wait for every CPU, then fold their results.
-        pause
         mov eax, [done]
         cmp eax, [cpus]
         jne .fold
