@@ -401,7 +401,8 @@
 #define PTV_HOSTRING_RESP_BUFFER 8
 #define PTV_HOSTRING_RESP_LENGTH 12
 /* Ops; statuses a guest server answers with. */
-#define PTV_HOSTRING_OP_GET 1 /* the file named by data */
+#define PTV_HOSTRING_OP_GET 1  /* the file named by data */
+#define PTV_HOSTRING_OP_QUIT 2 /* no more clients: answer it, finish, end the run */
 #define PTV_HOSTRING_S_OK 0
 #define PTV_HOSTRING_S_NOT_FOUND 1
 #define PTV_HOSTRING_S_BAD_REQUEST 2
