@@ -85,12 +85,13 @@ void BackEnd::start(StopHandler on_stop) {
 }
 
 // On the strategy's thread: the guest rang `rings` times since the last
-// look; one pass over the device's ring serves them all.
+// look (0: a pass of quiesce()'s own); one pass over the device's ring
+// serves them all.
 void BackEnd::ring(Bell& bell, uint64_t rings) {
     vnd::NotificationDispatcher& d = vm_.dispatcher();
-    d.count_doorbells(bell.target, rings);
+    if (rings) d.count_doorbells(bell.target, rings);
     // The jobs this pass submits are this doorbell's, in the trace.
-    const uint64_t id = d.path() ? d.path()->doorbell(d.now(), bell.target, rings) : 0;
+    const uint64_t id = d.path() && rings ? d.path()->doorbell(d.now(), bell.target, rings) : 0;
     vnd::RequestPath::Scope scope(id, 0);
     uint32_t value = 0;
     vmb::Device& device = *d.board().devices()[bell.target];
@@ -101,10 +102,14 @@ void BackEnd::ring(Bell& bell, uint64_t rings) {
 }
 
 void BackEnd::quiesce() {
+    // One pass over every device's ring, rung or not: a strategy's thread
+    // may have read a doorbell and not yet served it, and a request left on
+    // a ring then would wait for a doorbell that never comes again (after a
+    // migration, on another host). A pass over an empty ring takes nothing.
     for (auto& b : bells_) {
         uint64_t rings = 0;
-        if (::read(b->eventfd.get(), &rings, sizeof rings) == sizeof rings && rings)
-            ring(*b, rings);
+        if (::read(b->eventfd.get(), &rings, sizeof rings) != sizeof rings) rings = 0;
+        ring(*b, rings);
     }
     vm_.drain_io();
 }
