@@ -12,8 +12,8 @@
 #include "commands.hpp"
 #include "kvm_run.hpp"
 #include "ptv/common/error.hpp"
-#include "ptv/threads/guest/compare.hpp"
 #include "ptv/threads/guest/guest_model.hpp"
+#include "ptv/threads/guest/report.hpp"
 #include "ptv/threads/guest/timeline.hpp"
 #include "ptv/threads/sim/simulator.hpp"
 #include "ptv/threads/sim/workload.hpp"
@@ -33,10 +33,6 @@ struct KvmThreadsOptions {
     int tick_ms = 10;
     std::string dispatch = "event";
 };
-
-std::string cell(double ticks) {
-    return ticks < 0 ? "-" : fmt::format("{:.2f}", ticks);
-}
 
 int run_threads_kvm(const KvmThreadsOptions& o) {
     // Everything the user gave is checked here, before a worker or KVM.
@@ -66,38 +62,8 @@ int run_threads_kvm(const KvmThreadsOptions& o) {
         return status != 0 ? status : 1;
     }
     const tg::GuestTimeline g = tg::parse_guest_output(result.value("serial", ""));
-    const auto measured_times = tg::thread_times(g.events, g.threads, double(g.tick_us));
-    const auto predicted_events = tg::predicted_events(work, predicted);
-    const auto predicted_times = tg::thread_times(predicted_events, int(work.size()), 1.0);
-
-    std::printf("ptv threads kvm: %s, %d vCPU%s, tick %d ms, dispatch %s\n",
-                tg::to_string(model).c_str(), o.cpus, o.cpus == 1 ? "" : "s", o.tick_ms,
-                o.dispatch.c_str());
-    std::printf("workload: %s\n", ts::to_string(work).c_str());
-    std::printf("simulator: ptv threads sim %s -c\n\n", tg::sim_options(model, o.cpus).c_str());
-    std::printf("thread    start (KVM)  start (sim)   done (KVM)   done (sim)\n");
-    for (size_t i = 0; i < work.size(); ++i) {
-        const auto m = i < measured_times.size() ? measured_times[i] : tg::ThreadTimes{};
-        std::printf("U%-7zu %12s %12.0f %12s %12.0f\n", i, cell(m.start).c_str(),
-                    predicted_times[i].start, cell(m.done).c_str(), predicted_times[i].done);
-    }
-    const double total_ticks = double(g.total_us) / double(g.tick_us);
-    std::printf(
-        "\ntotal: %.2f ticks (%.1f ms) on KVM, %d ticks simulated: measured/predicted "
-        "%.2f\n",
-        total_ticks, double(g.total_us) / 1000, predicted.makespan,
-        predicted.makespan > 0 ? total_ticks / predicted.makespan : 0.0);
-    const std::string diff = tg::order_difference(predicted_events, g.events);
-    if (diff.empty())
-        std::printf("order of events: the simulator's (%zu events)\n", g.events.size());
-    else
-        std::printf("order of events: not the simulator's: %s\n", diff.c_str());
-    int64_t block_ticks = 0;
-    for (const auto& t : work)
-        for (const auto& b : t)
-            if (b.kind == ts::Burst::Block) block_ticks += b.ticks;
-    std::printf("reads: %lld (one per block tick: %lld)\n", (long long)g.reads,
-                (long long)block_ticks);
+    const tg::RunSetup setup{model, o.cpus, o.tick_ms, o.dispatch, work};
+    std::fputs(tg::render_comparison(setup, predicted, g).c_str(), stdout);
     return 0;
 }
 

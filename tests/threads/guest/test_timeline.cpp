@@ -8,6 +8,7 @@
 #include "ptv/common/error.hpp"
 #include "ptv/threads/guest/compare.hpp"
 #include "ptv/threads/guest/guest_model.hpp"
+#include "ptv/threads/guest/report.hpp"
 #include "ptv/threads/guest/timeline.hpp"
 #include "ptv/threads/sim/workload.hpp"
 
@@ -169,4 +170,37 @@ TEST_CASE("the order: one tick's events in any order, but never across ticks") {
     m = p;
     m.push_back({11, 1, E::Wake, 0});
     CHECK(order_difference(p, m) == "the guest has 8 events, the simulator 7");
+}
+
+TEST_CASE("the comparison as ptv threads kvm prints it") {
+    const auto w = ts::parse_workload(kWorkload);
+    const RunSetup setup{GuestModel::ManyToOneAsync, 1, 5, "event", w};
+    const auto r = ts::simulate(sim_config(setup.model, 1), w);
+    auto g = parse_guest_output(
+        "threads: async, tick 5000 us, 2 threads, cpus 1\n"
+        "t=0 thread 0 start cpu 0\n"
+        "t=25000 thread 0 block cpu 0\n"
+        "t=25000 thread 1 start cpu 0\n"
+        "t=35000 thread 0 wake cpu 0\n"
+        "t=45000 thread 1 block cpu 0\n"
+        "t=50000 thread 1 done cpu 0\n"
+        "t=61000 thread 0 done cpu 0\n"
+        "threads: async, 2 threads, total 61000 us, reads 3\n");
+    CHECK(render_comparison(setup, r, g) ==
+          "ptv threads kvm: many-to-one-async, 1 vCPU, tick 5 ms, dispatch event\n"
+          "workload: c5 b2 c3, c4 b1\n"
+          "simulator: ptv threads sim --model activations --cpus 1 --user-switch 0 "
+          "--kernel-switch 0 --upcall 0 --workload \"c5 b2 c3, c4 b1\" -c\n"
+          "\n"
+          "thread    start (KVM)  start (sim)   done (KVM)   done (sim)\n"
+          "U0               0.00         0.00        12.20        12.00\n"
+          "U1               5.00         5.00        10.00        10.00\n"
+          "\n"
+          "total: 12.20 ticks (61.0 ms) on KVM, 12 ticks simulated: measured/predicted 1.02\n"
+          "order of events: the simulator's (7 events)\n"
+          "reads: 3 (one per block tick: 3)\n");
+    std::swap(g.events[4], g.events[5]);
+    CHECK(render_comparison(setup, r, g)
+              .find("order of events: not the simulator's: event 5 of the guest is U1 done; the "
+                    "simulator has U1 block at tick 9\n") != std::string::npos);
 }
