@@ -6,8 +6,7 @@
 #include <stdint.h>
 
 /* n / d, keeping the low 32 bits of the quotient. */
-static inline uint32_t div_u64_u32(uint64_t n, uint32_t d)
-{
+static inline uint32_t div_u64_u32(uint64_t n, uint32_t d) {
     uint32_t hi = (uint32_t)(n >> 32), lo = (uint32_t)n, q, r;
     /* The high word's remainder is the top of the second dividend, so the
      * second quotient fits 32 bits. */

@@ -18,13 +18,14 @@
 #define MB_INFO_FLAG_CMDLINE (1u << 2)
 #define MB_INFO_OFF_CMDLINE 16
 
-__attribute__((section(".multiboot"), used, aligned(4))) static const uint32_t multiboot_header[3] = {
+__attribute__((section(".multiboot"), used,
+               aligned(4))) static const uint32_t multiboot_header[3] = {
     PTV_MULTIBOOT_HEADER_MAGIC,
     MB_FLAGS,
     -(PTV_MULTIBOOT_HEADER_MAGIC + MB_FLAGS),
 };
 
-const uint32_t *boot_info; /* set by _start on CPU 0 */
+const uint32_t* boot_info; /* set by _start on CPU 0 */
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -48,10 +49,8 @@ __asm__(".pushsection .text.start, \"ax\"\n"
         "  jmp 2b\n"
         ".popsection\n");
 
-const char *boot_cmdline(void)
-{
-    if (!boot_info || !(boot_info[0] & MB_INFO_FLAG_CMDLINE))
-        return "";
-    const char *s = (const char *)boot_info[MB_INFO_OFF_CMDLINE / 4];
+const char* boot_cmdline(void) {
+    if (!boot_info || !(boot_info[0] & MB_INFO_FLAG_CMDLINE)) return "";
+    const char* s = (const char*)boot_info[MB_INFO_OFF_CMDLINE / 4];
     return s ? s : "";
 }

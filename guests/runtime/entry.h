@@ -11,6 +11,6 @@ void guest_main(uint32_t cpu, uint32_t cpus);
 void ap_main(uint32_t cpu);
 
 /* The multiboot command line ("" when there is none). */
-const char *boot_cmdline(void);
+const char* boot_cmdline(void);
 
 #endif

@@ -17,20 +17,16 @@
 
 static volatile uint32_t page[PTV_EVTCHN_PAGE_SIZE / 4] __attribute__((aligned(4096)));
 
-void evtchn_bind(void)
-{
-    for (int c = 0; c < PTV_MAX_VCPUS; ++c)
-        page[PTV_EVTCHN_OFF_PENDING / 4 + c] = 0;
+void evtchn_bind(void) {
+    for (int c = 0; c < PTV_MAX_VCPUS; ++c) page[PTV_EVTCHN_OFF_PENDING / 4 + c] = 0;
     outl(PTV_EVTCHN_PORT, (uint32_t)page);
 }
 
-uint32_t evtchn_take(uint32_t cpu)
-{
+uint32_t evtchn_take(uint32_t cpu) {
     return xchg(&page[PTV_EVTCHN_OFF_PENDING / 4 + cpu], 0);
 }
 
-uint32_t evtchn_block(uint32_t cpu)
-{
+uint32_t evtchn_block(uint32_t cpu) {
     cli();
     uint32_t events = evtchn_take(cpu);
     if (events) {

@@ -9,15 +9,13 @@
 
 static volatile uint32_t page[PTV_PVCLOCK_PAGE_SIZE / 4] __attribute__((aligned(4096)));
 
-void pvclock_init(void)
-{
+void pvclock_init(void) {
     outl(PTV_PVCLOCK_PORT, (uint32_t)page);
 }
 
 /* The seqlock's reader: version, the time, version again; a version that
  * is odd (the host is writing) or changed means read again. */
-uint64_t pvclock_ns(void)
-{
+uint64_t pvclock_ns(void) {
     uint32_t before, after, lo, hi;
     do {
         before = page[PTV_PVCLOCK_OFF_VERSION / 4];
@@ -30,7 +28,6 @@ uint64_t pvclock_ns(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-uint32_t ns_to_us(uint64_t ns)
-{
+uint32_t ns_to_us(uint64_t ns) {
     return div_u64_u32(ns, 1000);
 }

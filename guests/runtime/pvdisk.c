@@ -34,22 +34,21 @@ static struct queue {
 _Static_assert(sizeof(struct req) == PTV_PVDISK_REQ_SIZE, "request layout");
 _Static_assert(sizeof(struct used) == PTV_PVDISK_USED_SIZE, "used layout");
 _Static_assert(__builtin_offsetof(struct queue, req) == PTV_PVDISK_OFF_REQ, "queue layout");
-_Static_assert(__builtin_offsetof(struct queue, used_tail) == PTV_PVDISK_OFF_USED_TAIL, "queue layout");
+_Static_assert(__builtin_offsetof(struct queue, used_tail) == PTV_PVDISK_OFF_USED_TAIL,
+               "queue layout");
 _Static_assert(sizeof(struct queue) <= 4096, "one page");
 
 static spinlock_t req_lock, used_lock;
 static volatile uint32_t doorbells;
 
-void pvdisk_init(void)
-{
+void pvdisk_init(void) {
     queue.magic = PTV_PVDISK_MAGIC;
     queue.size = QUEUE_SIZE;
     queue.req_head = queue.req_tail = queue.used_head = queue.used_tail = 0;
     outl(PTV_PVDISK_QUEUE_PORT, (uint32_t)&queue);
 }
 
-int pvdisk_submit(struct pvdisk_request *r)
-{
+int pvdisk_submit(struct pvdisk_request* r) {
     spin_lock(&req_lock);
     uint32_t head = queue.req_head;
     if (head - queue.req_tail >= QUEUE_SIZE) {
@@ -57,7 +56,7 @@ int pvdisk_submit(struct pvdisk_request *r)
         return 0;
     }
     r->done = 0;
-    struct req *q = &queue.req[head % QUEUE_SIZE];
+    struct req* q = &queue.req[head % QUEUE_SIZE];
     q->op = PTV_PVBLK_OP_READ;
     q->lba = r->lba;
     q->count = 1;
@@ -72,17 +71,15 @@ int pvdisk_submit(struct pvdisk_request *r)
     return 1;
 }
 
-uint32_t pvdisk_poll(void)
-{
+uint32_t pvdisk_poll(void) {
     uint32_t taken = 0;
     /* A look without the lock first: a computing thread polls often, and
      * reading shared lines costs nothing until the device writes them. */
-    if (queue.used_tail == queue.used_head)
-        return 0;
+    if (queue.used_tail == queue.used_head) return 0;
     spin_lock(&used_lock);
     for (uint32_t tail = queue.used_tail; tail != queue.used_head; ++tail) {
         barrier();
-        struct pvdisk_request *r = (struct pvdisk_request *)queue.used[tail % QUEUE_SIZE].id;
+        struct pvdisk_request* r = (struct pvdisk_request*)queue.used[tail % QUEUE_SIZE].id;
         r->status = queue.used[tail % QUEUE_SIZE].status;
         barrier();
         r->done = 1;
@@ -93,18 +90,14 @@ uint32_t pvdisk_poll(void)
     return taken;
 }
 
-uint32_t pvdisk_read(struct pvdisk_request *r)
-{
+uint32_t pvdisk_read(struct pvdisk_request* r) {
     while (!pvdisk_submit(r))
-        if (!pvdisk_poll())
-            evtchn_block(r->cpu);
+        if (!pvdisk_poll()) evtchn_block(r->cpu);
     while (!r->done)
-        if (!pvdisk_poll() && !r->done)
-            evtchn_block(r->cpu);
+        if (!pvdisk_poll() && !r->done) evtchn_block(r->cpu);
     return r->status;
 }
 
-uint32_t pvdisk_doorbells(void)
-{
+uint32_t pvdisk_doorbells(void) {
     return doorbells;
 }

@@ -11,15 +11,12 @@ typedef struct {
     volatile uint32_t locked;
 } spinlock_t;
 
-static inline void spin_lock(spinlock_t *l)
-{
+static inline void spin_lock(spinlock_t* l) {
     while (xchg(&l->locked, 1) != 0)
-        while (l->locked)
-            cpu_relax();
+        while (l->locked) cpu_relax();
 }
 
-static inline void spin_unlock(spinlock_t *l)
-{
+static inline void spin_unlock(spinlock_t* l) {
     barrier();
     l->locked = 0; /* a plain store releases on x86 */
 }

@@ -6,7 +6,7 @@
 
 void uart_init(void);
 void uart_putc(char c);
-void uart_puts(const char *s);
+void uart_puts(const char* s);
 void uart_put_dec(uint32_t n);
 void uart_put_hex(uint32_t n); /* 0x and 8 digits */
 

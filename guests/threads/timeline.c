@@ -17,18 +17,15 @@ static uint32_t count;
 static spinlock_t lock;
 static uint64_t t0;
 
-void timeline_start(void)
-{
+void timeline_start(void) {
     t0 = pvclock_ns();
 }
 
-uint32_t timeline_now_us(void)
-{
+uint32_t timeline_now_us(void) {
     return ns_to_us(pvclock_ns() - t0);
 }
 
-void timeline_note(uint32_t thread, enum event_kind kind, uint32_t cpu)
-{
+void timeline_note(uint32_t thread, enum event_kind kind, uint32_t cpu) {
     spin_lock(&lock);
     if (count < MAX_EVENTS) {
         events[count].t_us = timeline_now_us();
@@ -40,9 +37,8 @@ void timeline_note(uint32_t thread, enum event_kind kind, uint32_t cpu)
     spin_unlock(&lock);
 }
 
-uint32_t timeline_print(void)
-{
-    static const char *const names[] = {"start", "block", "wake", "done"};
+uint32_t timeline_print(void) {
+    static const char* const names[] = {"start", "block", "wake", "done"};
     uint32_t last = 0;
     for (uint32_t i = 0; i < count; ++i) {
         uart_puts("t=");

@@ -24,6 +24,6 @@ struct workload {
 
 /* Parses `spec` into *w; returns 0 if it is not a workload the simulator
  * would take (or has more threads or bursts than this guest holds). */
-int parse_workload(const char *spec, struct workload *w);
+int parse_workload(const char* spec, struct workload* w);
 
 #endif
