@@ -95,6 +95,7 @@ uint32_t pvdisk_read(struct pvdisk_request* r) {
         if (!pvdisk_poll()) evtchn_block(r->cpu);
     while (!r->done)
         if (!pvdisk_poll() && !r->done) evtchn_block(r->cpu);
+    barrier(); /* the status and the sector after `done`, not before */
     return r->status;
 }
 

@@ -145,5 +145,6 @@ uint32_t uthread_read(struct pvdisk_request* r) {
     while (!pvdisk_submit(r)) /* the ring is full: let completions drain */
         uthread_yield();
     uthread_block(request_done, r);
+    barrier(); /* the status and the sector after `done`, not before */
     return r->status;
 }

@@ -126,6 +126,7 @@ static int block_call_over(struct uthread* t) {
     struct block_call* c = t->wait_arg;
     if (c->in_flight) {
         if (!c->r.done) return 0;
+        barrier(); /* the status and the sector after `done`, not before */
         c->in_flight = 0;
         read_done(&c->r);
         if (--c->left == 0) return 1;
