@@ -39,7 +39,6 @@ _Static_assert(__builtin_offsetof(struct queue, used_tail) == PTV_PVDISK_OFF_USE
 _Static_assert(sizeof(struct queue) <= 4096, "one page");
 
 static spinlock_t req_lock, used_lock;
-static volatile uint32_t doorbells;
 
 void pvdisk_init(void) {
     queue.magic = PTV_PVDISK_MAGIC;
@@ -65,7 +64,6 @@ int pvdisk_submit(struct pvdisk_request* r) {
     q->vcpu = r->cpu;
     barrier();
     queue.req_head = head + 1; /* publish: x86 keeps the stores in order */
-    atomic_add(&doorbells, 1);
     spin_unlock(&req_lock);
     outl(PTV_PVDISK_NOTIFY_PORT, 0); /* the value does not matter */
     return 1;
@@ -97,8 +95,4 @@ uint32_t pvdisk_read(struct pvdisk_request* r) {
         if (!pvdisk_poll() && !r->done) evtchn_block(r->cpu);
     barrier(); /* the status and the sector after `done`, not before */
     return r->status;
-}
-
-uint32_t pvdisk_doorbells(void) {
-    return doorbells;
 }

@@ -25,7 +25,5 @@ int pvdisk_submit(struct pvdisk_request* r);
 uint32_t pvdisk_poll(void);
 /* A synchronous read: submit, then halt this vCPU until it is done. */
 uint32_t pvdisk_read(struct pvdisk_request* r);
-/* Doorbells rung so far (one per request submitted). */
-uint32_t pvdisk_doorbells(void);
 
 #endif

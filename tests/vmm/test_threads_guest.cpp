@@ -132,3 +132,30 @@ TEST_CASE("threads guest: a command line it cannot run is one line and status 3"
               std::map<std::string, uint64_t>{{"uart", 7 + 2 * usage.size()}, {"debug-exit", 1}});
     }
 }
+
+TEST_CASE("uthreads guest: yield passes the CPU in run-queue order, a blocking read switches") {
+    const std::string expected =
+        "uthreads: thread 0 step 0\n"
+        "uthreads: thread 1 step 0\n"
+        "uthreads: thread 0 step 1\n"
+        "uthreads: thread 1 step 1\n"
+        "uthreads: thread 2 read lba 100 ok\n"
+        "uthreads: thread 0 step 2\n"
+        "uthreads: thread 1 step 2\n"
+        "uthreads: thread 2 read lba 101 ok\n"
+        "uthreads: thread 2 read lba 102 ok\n"
+        "uthreads: 3 threads done, 3 reads\n";
+    for (const std::string t : {"native", "vmx"}) {
+        CAPTURE(t);
+        const auto r = test::run_model("uthreads", t);
+        CHECK(r.outcome == "guest-exit");
+        CHECK(r.status == 0);
+        CHECK(r.output == expected);
+        CHECK(r.completions == 3);
+        CHECK(r.device_exits == std::map<std::string, uint64_t>{{"event-channel", 1},
+                                                                {"pv-disk", 1 + 3},
+                                                                {"uart", 7 + 2 * expected.size()},
+                                                                {"debug-exit", 1}});
+        if (t == "vmx") CHECK_FALSE(r.counters.exits.count("HLT"));
+    }
+}
