@@ -101,6 +101,10 @@ static uint32_t lba_of(uint32_t thread, uint32_t n) {
     return (thread * 256 + n) % PTV_PVDISK_SIM_SECTORS;
 }
 
+static uint32_t next_lba(uint32_t lba) {
+    return (lba + 1) % PTV_PVDISK_SIM_SECTORS;
+}
+
 /* Counts a completed read and checks it: status OK and the built-in disk's
  * first word of that sector. */
 static void read_done(struct pvdisk_request* r) {
@@ -130,7 +134,7 @@ static int block_call_over(struct uthread* t) {
         c->in_flight = 0;
         read_done(&c->r);
         if (--c->left == 0) return 1;
-        ++c->r.lba;
+        c->r.lba = next_lba(c->r.lba);
     }
     start_read(c);
     return 0;
@@ -153,7 +157,7 @@ static void block(uint32_t id, uint32_t n, uint32_t first_read, int last, uint32
     if (model == SYNC) {
         /* A blocking system call in a many-to-one package: the vCPU itself
          * waits, so every thread of the process waits with it. */
-        for (; c->left; --c->left, ++c->r.lba) {
+        for (; c->left; --c->left, c->r.lba = next_lba(c->r.lba)) {
             ((uint32_t*)c->r.buffer)[0] = 0xffffffff;
             pvdisk_read(&c->r);
             read_done(&c->r);
