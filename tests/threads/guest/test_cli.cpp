@@ -1,6 +1,7 @@
 // `ptv threads kvm` with input it cannot run: one line naming the mistake,
-// exit status 2, before any worker or KVM (this runs where /dev/kvm is
-// missing too, and the line is never the worker's).
+// exit status 2, before KVM is opened: ptv checks its own options before it
+// starts a worker, the worker its dispatch strategy before it opens /dev/kvm
+// (so this runs where /dev/kvm is missing too).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -43,6 +44,10 @@ TEST_CASE("ptv threads kvm: bad input is one line and status 2, checked before K
     check_usage_error({"--model", "many-to-one-async", "--workload", "c1 x2"},
                       "--workload: thread 0: 'x2' is not a burst; write cN (compute N ticks) or "
                       "bN (block in a system call N ticks)");
+    // The dispatch strategy is the worker's to check, before it opens KVM.
+    check_usage_error({"--model", "many-to-one", "--workload", "c1", "--dispatch", "bogus"},
+                      "unknown dispatch strategy 'bogus': use inline, pool:N (N worker threads, 1 "
+                      "to 64) or event");
     check_usage_error({"--model", "many-to-one", "--workload", "c9000, c1001"},
                       "--workload has 10001 ticks of bursts; give at most 10000 for a run on KVM");
 }
