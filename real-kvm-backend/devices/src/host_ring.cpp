@@ -103,6 +103,7 @@ vmb::Response HostRing::bind(uint32_t gpa) {
     {
         std::lock_guard lock(lock_);
         requeue_locked();  // an earlier queue's requests go on the new one
+        ++generation_;
         queue_ = 0;
         size_ = 0;
         if (gpa == 0) return {};
@@ -204,6 +205,7 @@ vmb::Response HostRing::notify() {
     vmb::Response verdict;
     size_t put = 0;
     uint32_t vcpu = 0;
+    uint64_t generation = 0;
     {
         std::lock_guard lock(lock_);
         if (!queue_) {
@@ -262,14 +264,23 @@ vmb::Response HostRing::notify() {
                 if (status != PTV_HOSTRING_S_OK) ++stats_.errors;
             }
         }
-        store_index(q + PTV_HOSTRING_OFF_RESP_TAIL, resp_tail_);
-        machine_.mark_dirty(queue_ + PTV_HOSTRING_OFF_RESP_TAIL, 4);
         // The answers made room: the FIFO's next requests go on.
         if (!verdict) put = put_waiting_locked();
         vcpu = vcpu_;
+        generation = generation_;
     }
     tell_guest(put, vcpu);
     deliver(answers);  // those before a bad one are good answers all the same
+    // Only now does the guest see them taken: a guest that waits for
+    // resp_tail before it ends knows its clients have their answers.
+    {
+        std::lock_guard lock(lock_);
+        if (queue_ && generation == generation_) {
+            // resp_tail_ only grows: the last pass to get here writes the newest.
+            store_index(machine_.ram().data() + queue_ + PTV_HOSTRING_OFF_RESP_TAIL, resp_tail_);
+            machine_.mark_dirty(queue_ + PTV_HOSTRING_OFF_RESP_TAIL, 4);
+        }
+    }
     return verdict;
 }
 
@@ -321,6 +332,7 @@ void HostRing::load_state(const nlohmann::json& s) {
                        vcpu >= PTV_MAX_VCPUS))
         throw std::invalid_argument("host-ring: the record's queue, size or vcpu is impossible");
     std::lock_guard lock(lock_);
+    ++generation_;
     queue_ = queue;
     size_ = queue ? size : 0;
     vcpu_ = vcpu;

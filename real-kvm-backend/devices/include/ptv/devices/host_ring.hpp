@@ -21,7 +21,9 @@
 // two indices the guest owns (req_tail, resp_head) and each response's
 // four fields. The device keeps its own copies of the indices it owns
 // (req_head, resp_tail), so a guest that scribbles on them cannot make it
-// take a response twice. Every misuse ends the run with a DeviceError:
+// take a response twice; it publishes resp_tail only after the clients'
+// callbacks have run, so a guest that sees its responses taken knows they
+// were delivered. Every misuse ends the run with a DeviceError:
 // indices claiming more entries than were put, a queue with a bad place,
 // magic, size or vcpu, a response whose id is not outstanding, whose
 // buffer lies outside RAM or whose length exceeds PTV_HOSTRING_MAX_RESPONSE.
@@ -131,10 +133,11 @@ class HostRing : public vmb::Device {
     mutable std::mutex lock_;
     uint64_t queue_ = 0;  // guest-physical; 0: none
     uint32_t size_ = 0;
-    uint32_t vcpu_ = 0;       // the listener, as the header said at bind
-    uint32_t req_head_ = 0;   // the device's own copies of the indices it owns
-    uint32_t resp_tail_ = 0;  //
-    uint32_t next_tag_ = 1;   // the ring's `id` for the next request put
+    uint32_t vcpu_ = 0;        // the listener, as the header said at bind
+    uint32_t req_head_ = 0;    // the device's own copies of the indices it owns
+    uint32_t resp_tail_ = 0;   //
+    uint32_t next_tag_ = 1;    // the ring's `id` for the next request put
+    uint64_t generation_ = 0;  // bumped when the queue changes
     std::vector<std::pair<uint32_t, Pending>> outstanding_;  // by tag, in the order put
     std::deque<Pending> waiting_;                            // the host's FIFO
     Stats stats_{};
