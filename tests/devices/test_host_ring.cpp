@@ -216,7 +216,7 @@ TEST_CASE("host-ring: a request goes on the ring, the guest is told, the answer 
 }
 
 TEST_CASE(
-    "host-ring: requests sent before the queue wait for it; a doorbell without one is "
+    "host-ring: requests sent before the queue wait for it, a doorbell without one is "
     "ignored") {
     test::AsyncMachine m;
     HostRing ring(m);
@@ -516,7 +516,7 @@ TEST_CASE("host-ring: 8 client threads send while the guest serves: every answer
     CHECK(ring.waiting() == 0);
 }
 
-TEST_CASE("host-ring: saves and loads its queue; refuses to save with clients waiting") {
+TEST_CASE("host-ring: saves and loads its queue, refuses to save with clients waiting") {
     test::AsyncMachine m;
     HostRing ring(m);
     Guest g(m, ring, 8, 2);

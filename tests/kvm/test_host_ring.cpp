@@ -239,7 +239,8 @@ TEST_CASE(
     }
 }
 
-TEST_CASE("hostring-echo: a client that leaves mid-way; the worker serves on and stops cleanly") {
+TEST_CASE(
+    "hostring-echo: a client that leaves mid-way, and the worker serves on and stops cleanly") {
     Worker w({"--dispatch", "pool:4", "--timeout", "60"});
     {
         std::string lines;

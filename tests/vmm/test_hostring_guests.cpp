@@ -85,7 +85,7 @@ TEST_CASE("hostring-echo: 11 requests on a ring of 4, answered in order, three d
     }
 }
 
-TEST_CASE("hostring-echo: the default ring of 8; a command line out of range") {
+TEST_CASE("hostring-echo: the default ring of 8, and a command line out of range") {
     std::vector<Sent> requests = {{PTV_HOSTRING_OP_GET, "Mixed-Case_09z"},
                                   {PTV_HOSTRING_OP_GET, ""},
                                   {PTV_HOSTRING_OP_GET, "quit"}};
