@@ -267,6 +267,30 @@ TEST_CASE(
     CHECK(children_of(::getpid()).empty());
 }
 
+TEST_CASE("hostring-echo: a worker killed with requests out, and its clients see end of file") {
+    Worker w({"--dispatch", "event", "--timeout", "60"});
+    Clients clients(w.requests);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 20; ++i) {
+        ids.push_back("k" + std::to_string(i));
+        clients.send(ids.back() + " GET x" + std::to_string(i) + "\n");
+    }
+    REQUIRE(clients.wait_for(ids));  // it is serving
+    clients.send("late GET y\n");
+    const pid_t pid = w.pid;
+    REQUIRE(::kill(pid, SIGKILL) == 0);
+    // End of file, not a hang, for the clients still waiting.
+    CHECK_FALSE(clients.wait_for({"late", "never"}));
+    {
+        std::lock_guard l(clients.lock);
+        CHECK(clients.eof);
+    }
+    const auto [status, r] = w.finish();
+    CHECK(status == 128 + SIGKILL);
+    CHECK(::kill(pid, 0) == -1);
+    CHECK(children_of(::getpid()).empty());
+}
+
 TEST_CASE("fault-hostring-bad-ring: made-up indices end the run, on the exit path and off it") {
     for (const std::string dispatch : {"inline", "event"}) {
         CAPTURE(dispatch);
