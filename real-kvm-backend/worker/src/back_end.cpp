@@ -12,6 +12,7 @@
 #include "ptv/common/error.hpp"
 #include "ptv/devices/disk_image.hpp"
 #include "ptv/devices/event_channel.hpp"
+#include "ptv/devices/host_ring.hpp"
 #include "ptv/devices/pv_disk.hpp"
 
 namespace ptv::worker {
@@ -135,6 +136,7 @@ void BackEnd::stop() {
 nlohmann::json BackEnd::report() const {
     const auto disk = vm_.devices().get<devices::PvDisk>().stats();
     const auto events = vm_.devices().get<devices::EventChannel>().stats();
+    const auto ring = vm_.devices().get<devices::HostRing>().stats();
     const auto s = strategy_->stats();
     return {{"dispatch", std::string(strategy_->name())},
             {"ioeventfd", ioeventfd_},
@@ -149,6 +151,12 @@ nlohmann::json BackEnd::report() const {
               {"ring_passes", disk.ring_passes},
               {"held_back", disk.held_back},
               {"max_in_flight", disk.max_in_flight}}},
+            {"host_ring",
+             {{"requests", ring.requests},
+              {"responses", ring.responses},
+              {"errors", ring.errors},
+              {"max_outstanding", ring.max_outstanding},
+              {"held_back", ring.held_back}}},
             {"event_channel",
              {{"posts", events.posts},
               {"dropped", events.dropped},
