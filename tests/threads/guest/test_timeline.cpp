@@ -53,7 +53,7 @@ TEST_CASE("many-to-one: a block stops every thread, so the run is the sum of the
                                   {15, 1, E::Done, -1}});
 }
 
-TEST_CASE("many-to-one-async: U1 runs through U0's reads; a final block ends the thread") {
+TEST_CASE("many-to-one-async: U1 runs through U0's reads, and a final block ends the thread") {
     int makespan = 0;
     const auto e = predict(GuestModel::ManyToOneAsync, 1, kWorkload, &makespan);
     CHECK(makespan == 12);
