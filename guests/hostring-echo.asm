@@ -38,6 +38,7 @@
 %include "multiboot.inc"
         MULTIBOOT_IMAGE _start
 %include "format.inc"
+%include "evtchn.inc"
 
 %define HRE_EVENT_PAGE 0x300000
 %define HRE_QUEUE 0x301000              ; up to 32 + 48 * 64 bytes
@@ -67,16 +68,7 @@ _start:
         add eax, HRE_QUEUE + PTV_HOSTRING_OFF_REQ
         mov [resp_ring], eax
 
-        xor eax, eax                    ; no event pending yet
-        mov edi, HRE_EVENT_PAGE + PTV_EVTCHN_OFF_PENDING
-        mov ecx, PTV_MAX_VCPUS
-.zero:  mov [edi], eax
-        add edi, 4
-        dec ecx
-        jnz .zero
-        mov dx, PTV_EVTCHN_PORT
-        mov eax, HRE_EVENT_PAGE
-        out dx, eax                     ; bind the event page
+        EVTCHN_BIND HRE_EVENT_PAGE
 
         mov dword [HRE_QUEUE + PTV_HOSTRING_OFF_MAGIC], PTV_HOSTRING_MAGIC
         mov eax, [size]
@@ -98,16 +90,7 @@ _start:
         out dx, eax                     ; the value does not matter
 .quit:  cmp dword [quit], 0
         jne .done
-        cli                             ; no request can slip past: the
-        xor eax, eax                    ; host wakes a blocked vCPU only
-        xchg [HRE_EVENT_PAGE + PTV_EVTCHN_OFF_PENDING], eax ; for a set bit
-        test eax, eax
-        jnz .woken
-        sti
-        hlt                             ; block until the host puts one
-        jmp .serve
-.woken: sti
-        jmp .serve
+        EVTCHN_BLOCK HRE_EVENT_PAGE, .serve
 
 .done:  mov eax, [HRE_QUEUE + PTV_HOSTRING_OFF_RESP_TAIL]
         cmp eax, [HRE_QUEUE + PTV_HOSTRING_OFF_RESP_HEAD]

@@ -8,32 +8,20 @@
 #include <stdexcept>
 
 #include "ptv/portmap.h"
+#include "split_ring.hpp"
 
 namespace ptv::devices {
 
 namespace {
 
-constexpr uint64_t kQueueAlign = 4096;
+using namespace split_ring;
+
+const QueueLayout kLayout{
+    PTV_HOSTRING_QUEUE_PORT, PTV_HOSTRING_MAGIC,   "HRQ1",
+    PTV_HOSTRING_MAX_SIZE,   PTV_HOSTRING_OFF_REQ, PTV_HOSTRING_REQ_SIZE + PTV_HOSTRING_RESP_SIZE};
 
 uint64_t queue_bytes(uint32_t size) {
-    return PTV_HOSTRING_OFF_REQ + uint64_t(size) * (PTV_HOSTRING_REQ_SIZE + PTV_HOSTRING_RESP_SIZE);
-}
-
-uint32_t load32(const uint8_t* p) {
-    uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-void store32(uint8_t* p, uint32_t v) {
-    std::memcpy(p, &v, sizeof v);
-}
-// An index the other side reads or writes while we look: one atomic access.
-uint32_t load_index(uint8_t* p) {
-    return std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(p))
-        .load(std::memory_order_acquire);
-}
-void store_index(uint8_t* p, uint32_t v) {
-    std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(p)).store(v, std::memory_order_release);
+    return kLayout.bytes(size);
 }
 
 }  // namespace
@@ -51,44 +39,21 @@ std::vector<vmb::Doorbell> HostRing::doorbells() const {
 }
 
 void HostRing::read(vmb::Space, uint64_t offset, std::span<uint8_t> data) {
-    const uint64_t value = offset == 0 ? queue() : 0;
-    for (size_t i = 0; i < data.size(); ++i) data[i] = i < 8 ? uint8_t(value >> (8 * i)) : 0;
+    read_ports(queue(), offset, data);
 }
 
 vmb::Response HostRing::fail(std::string message) const {
-    return vmb::StopRequest{vmb::StopRequest::Kind::DeviceError, 0, std::string(name()),
-                            std::move(message)};
+    return device_error(name(), std::move(message));
 }
 
 vmb::Response HostRing::write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) {
     if (offset == PTV_HOSTRING_NOTIFY_PORT - PTV_HOSTRING_QUEUE_PORT) return notify();
-    if (offset != 0 || data.size() != 4)
-        return fail(fmt::format(
-            "port written with {} byte(s) at offset {}; set the queue with a 32-bit OUT of its "
-            "address to port {:#x}",
-            data.size(), offset, PTV_HOSTRING_QUEUE_PORT));
+    if (auto why = bad_queue_write(offset, data.size(), kLayout)) return fail(*why);
     return bind(load32(data.data()));
 }
 
 std::optional<std::string> HostRing::check_queue(uint64_t gpa, uint32_t* size_out) const {
-    std::span<uint8_t> ram = machine_.ram();
-    if (gpa % kQueueAlign != 0) return fmt::format("queue address {:#x} is not 4 KiB aligned", gpa);
-    if (gpa > ram.size() || ram.size() - gpa < PTV_HOSTRING_OFF_REQ)
-        return fmt::format("queue {:#x} lies outside the guest's {} MiB of RAM", gpa,
-                           ram.size() >> 20);
-    const uint8_t* q = ram.data() + gpa;
-    const uint32_t magic = load32(q + PTV_HOSTRING_OFF_MAGIC);
-    const uint32_t size = load32(q + PTV_HOSTRING_OFF_SIZE);
-    if (magic != PTV_HOSTRING_MAGIC)
-        return fmt::format("queue at {:#x} has magic {:#010x}, expected {:#010x} (\"HRQ1\")", gpa,
-                           magic, PTV_HOSTRING_MAGIC);
-    if (size == 0 || size > PTV_HOSTRING_MAX_SIZE || (size & (size - 1)) != 0)
-        return fmt::format("queue at {:#x} has size {}; it must be a power of two from 1 to {}",
-                           gpa, size, PTV_HOSTRING_MAX_SIZE);
-    if (ram.size() - gpa < queue_bytes(size))
-        return fmt::format("queue at {:#x} of {} entries runs past the end of RAM", gpa, size);
-    *size_out = size;
-    return std::nullopt;
+    return split_ring::check_queue(machine_.ram(), gpa, kLayout, size_out);
 }
 
 void HostRing::requeue_locked() {
