@@ -20,6 +20,7 @@
 %define CMDLINE_DEFAULT_COUNT 1000
         MULTIBOOT_IMAGE _start
 %include "format.inc"
+%include "evtchn.inc"
 
 %define PING_EVENT_PAGE 0x300000
 %define PING_QUEUE 0x301000
@@ -32,16 +33,7 @@ _start:
         mov [total], eax
         call uart_init
 
-        xor eax, eax                    ; no event pending yet
-        mov edi, PING_EVENT_PAGE + PTV_EVTCHN_OFF_PENDING
-        mov ecx, PTV_MAX_VCPUS
-.zero:  mov [edi], eax
-        add edi, 4
-        dec ecx
-        jnz .zero
-        mov dx, PTV_EVTCHN_PORT
-        mov eax, PING_EVENT_PAGE
-        out dx, eax                     ; bind the event page
+        EVTCHN_BIND PING_EVENT_PAGE
 
         mov dword [PING_QUEUE + PTV_PVDISK_OFF_MAGIC], PTV_PVDISK_MAGIC
         mov dword [PING_QUEUE + PTV_PVDISK_OFF_SIZE], 1
@@ -72,17 +64,7 @@ _start:
 .look:  mov eax, [PING_QUEUE + PTV_PVDISK_OFF_USED_TAIL]
         cmp eax, [PING_QUEUE + PTV_PVDISK_OFF_USED_HEAD]
         jne .completed
-        cli                             ; no completion can slip past: the
-        xor eax, eax                    ; host wakes a blocked vCPU only
-        xchg [PING_EVENT_PAGE + PTV_EVTCHN_OFF_PENDING], eax ; for a set bit
-        test eax, eax
-        jnz .woken
-        sti
-        hlt                             ; block until an event is posted
-        inc dword [waits]
-        jmp .look
-.woken: sti
-        jmp .look
+        EVTCHN_BLOCK PING_EVENT_PAGE, .look, waits
 .completed:
         mov edx, [PING_USED + PTV_PVDISK_USED_STATUS]
         cmp edx, PTV_PVBLK_S_OK

@@ -36,6 +36,7 @@
 %include "multiboot.inc"
         MULTIBOOT_IMAGE _start
 %include "format.inc"
+%include "evtchn.inc"
 
 %define PVD_EVENT_PAGE 0x300000
 %define PVD_QUEUE 0x301000              ; up to 32 + 40 * 256 bytes
@@ -78,16 +79,7 @@ _start:
         add eax, PVD_QUEUE + PTV_PVDISK_OFF_REQ
         mov [used_ring], eax
 
-        xor eax, eax                    ; no event pending yet
-        mov edi, PVD_EVENT_PAGE + PTV_EVTCHN_OFF_PENDING
-        mov ecx, PTV_MAX_VCPUS
-.zero:  mov [edi], eax
-        add edi, 4
-        dec ecx
-        jnz .zero
-        mov dx, PTV_EVTCHN_PORT
-        mov eax, PVD_EVENT_PAGE
-        out dx, eax                     ; bind the event page
+        EVTCHN_BIND PVD_EVENT_PAGE
 
         mov dword [PVD_QUEUE + PTV_PVDISK_OFF_MAGIC], PTV_PVDISK_MAGIC
         mov eax, [size]
@@ -110,17 +102,8 @@ _start:
         jz .idle
         call refill
         jmp .loop
-.idle:  cli                             ; no completion can slip past: the
-        xor eax, eax                    ; host wakes a blocked vCPU only
-        xchg [PVD_EVENT_PAGE + PTV_EVTCHN_OFF_PENDING], eax ; for a set bit
-        test eax, eax
-        jnz .woken
-        sti
-        hlt                             ; block until an event is posted
-        inc dword [waits]
-        jmp .loop
-.woken: sti
-        jmp .loop
+.idle:
+        EVTCHN_BLOCK PVD_EVENT_PAGE, .loop, waits
 .done:  PRINTF printf, `pvdisk: rings %d, waits %d, words %d\n`, dword [rings], \
             dword [waits], dword [words]
         xor al, al

@@ -18,6 +18,8 @@ Commands threads_sim_commands(CLI::App& threads);
 Commands threads_measure_commands(CLI::App& threads);
 // `ptv threads demo ...`       (cli/src/threads_demo.cpp)
 Commands threads_demo_commands(CLI::App& threads);
+// `ptv threads kvm`            (cli/src/threads_kvm.cpp)
+Commands threads_kvm_commands(CLI::App& threads);
 
 // `ptv servers run|superserver` (cli/src/servers_run.cpp)
 Commands servers_run_commands(CLI::App& servers);

@@ -25,7 +25,7 @@
 
 namespace ptv::cli {
 
-int kvm_run(const KvmRunOptions& o) {
+int kvm_run(const KvmRunOptions& o, nlohmann::json* result_out) {
     const std::string image = resolve_guest(o.guest);
     const std::string name = std::filesystem::path(image).stem().string();
     const std::string worker = worker_path();
@@ -80,6 +80,7 @@ int kvm_run(const KvmRunOptions& o) {
     how.argv = args;
     if (viz) how.extra_fds = {stream[1]};
     if (o.json) how.stdout_fd = 2;
+    if (result_out) how.log_path = "/dev/null";  // the serial output comes in the result
     how.sigmask = signals->old_mask();
     const worker::SpawnedWorker w = worker::spawn_worker(how);
     pid_t viz_pid = -1;
@@ -144,6 +145,10 @@ int kvm_run(const KvmRunOptions& o) {
         end_viewer();
         std::fprintf(stderr, "ptv: %s\n", result.value("message", "").c_str());
         return result.value("status", 2);
+    }
+    if (result_out) {
+        *result_out = result;
+        return result.value("status", 8);
     }
     std::fprintf(stderr, "%s\n", worker::outcome_line(result).c_str());
     if (o.json) {

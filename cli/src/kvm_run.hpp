@@ -2,6 +2,7 @@
 // stream its serial output, and print its outcome and exit table.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include <cstddef>
@@ -29,6 +30,8 @@ struct KvmRunOptions {
 };
 
 // Returns the exit status (the worker's outcome, see ptv/common/outcome.hpp).
-int kvm_run(const KvmRunOptions& options);
+// With `result`, the worker's result (its serial output in "serial") goes
+// there instead of to the terminal: nothing is printed but an error line.
+int kvm_run(const KvmRunOptions& options, nlohmann::json* result = nullptr);
 
 }  // namespace ptv::cli

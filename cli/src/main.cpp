@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     threads->require_subcommand(1);
     ptv::cli::Commands commands;
     for (auto add : {ptv::cli::threads_sim_commands, ptv::cli::threads_measure_commands,
-                     ptv::cli::threads_demo_commands}) {
+                     ptv::cli::threads_demo_commands, ptv::cli::threads_kvm_commands}) {
         auto more = add(*threads);
         commands.insert(commands.end(), more.begin(), more.end());
     }

@@ -82,7 +82,7 @@ TEST_CASE("dot renders SVG: well-formed, and every label is a text element") {
     CHECK(texts.size() == 3);
 }
 
-TEST_CASE("dot renders PNG; --dot, --svg and --png together each get theirs") {
+TEST_CASE("dot renders PNG, and --dot, --svg and --png together each get theirs") {
     ptv::test::TempDir dir;
     gv::Drawing d(files(dir.file("g.dot"), dir.file("g.svg"), dir.file("g.png")));
     d.write(kGraph);

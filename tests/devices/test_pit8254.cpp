@@ -183,7 +183,7 @@ TEST_CASE("pit: mode 3 square wave on counter 2, gated and read back through por
     CHECK_FALSE(p.pit.speaker_hz());  // speaker data off: silence
 }
 
-TEST_CASE("pit: mode 4 strobes OUT low for one tick; mode 1 waits for a GATE trigger") {
+TEST_CASE("pit: mode 4 strobes OUT low for one tick, mode 1 waits for a GATE trigger") {
     Pit p;
     p.out(CW, 0x18);  // counter 0, LSB only, mode 4
     p.out(C0, 10);

@@ -47,13 +47,16 @@ TEST_CASE("the standard devices come up in their order and claim their own range
     set.plug_into(board);
     CHECK(names(board) == std::vector<std::string>{"uart", "post-code", "debug-exit", "pit",
                                                    "i8042", "vga", "pv-console", "pv-clock",
-                                                   "event-channel", "pv-disk", "mmio-scratch"});
+                                                   "event-channel", "pv-disk", "host-ring",
+                                                   "mmio-scratch"});
     CHECK(board.find(vmb::Space::Pio, PTV_PIT_CONTROL)->device->name() == "pit");
     CHECK(board.find(vmb::Space::Pio, PTV_SYSCTL_B_PORT)->device->name() == "pit");
     CHECK(board.find(vmb::Space::Pio, PTV_PVCLOCK_PORT)->device->name() == "pv-clock");
     CHECK(board.find(vmb::Space::Pio, PTV_EVTCHN_PORT)->device->name() == "event-channel");
     CHECK(board.find(vmb::Space::Pio, PTV_PVDISK_QUEUE_PORT)->device->name() == "pv-disk");
     CHECK(board.find(vmb::Space::Pio, PTV_PVDISK_NOTIFY_PORT)->device->name() == "pv-disk");
+    CHECK(board.find(vmb::Space::Pio, PTV_HOSTRING_QUEUE_PORT)->device->name() == "host-ring");
+    CHECK(board.find(vmb::Space::Pio, PTV_HOSTRING_NOTIFY_PORT)->device->name() == "host-ring");
     CHECK(board.find(vmb::Space::Pio, PTV_COM1_BASE + 5)->device->name() == "uart");
     CHECK(board.find(vmb::Space::Pio, PTV_DEBUG_EXIT_PORT)->device->name() == "debug-exit");
     CHECK(board.find(vmb::Space::Pio, PTV_I8042_DATA_PORT)->device->name() == "i8042");

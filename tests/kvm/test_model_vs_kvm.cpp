@@ -14,9 +14,10 @@ using namespace ptv;
 
 namespace {
 
-// Never end by themselves (input, a counter, a fault loop) or do not fit
-// (usage error).
-const std::set<std::string> kNotComparable = {"counter", "echo", "fault-forever", "fault-too-big"};
+// Never end by themselves (input, a host client's requests, a counter, a
+// fault loop) or do not fit (usage error).
+const std::set<std::string> kNotComparable = {"counter", "echo", "fault-forever", "fault-too-big",
+                                              "hostring-echo"};
 // Guests that read the time (the PIT, the PV clock page): the host's clock
 // on KVM, the model's on the model, so their registers and exit counts
 // differ by design (tests/kvm/test_guests.cpp checks them on KVM).

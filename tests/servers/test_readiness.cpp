@@ -46,7 +46,7 @@ std::vector<int> fds_of(const std::vector<ReadinessLoop::Ready>& ready) {
 
 }  // namespace
 
-TEST_CASE("readiness loop: a connection leaves when it speaks or ends; silent ones wait") {
+TEST_CASE("readiness loop: a connection leaves when it speaks or ends, silent ones wait") {
     SharedCounters counters;
     ReadinessLoop loop(10s, counters);
     auto [s1, c1] = connection();

@@ -30,9 +30,9 @@ const std::map<std::pair<std::string, std::string>, std::string> kKnownViolation
     {{"popf", "paravirt"}, "pushfd"},
 };
 
-// Guests that never end by themselves (they wait for input, count, or fault
-// forever).
-const std::set<std::string> kRunaway = {"counter", "echo", "fault-forever"};
+// Guests that never end by themselves (they wait for input or for a host
+// client's requests, count, or fault forever).
+const std::set<std::string> kRunaway = {"counter", "echo", "fault-forever", "hostring-echo"};
 // Guests that do not fit the default memory (a usage error, tested elsewhere).
 const std::set<std::string> kTooBig = {"fault-too-big"};
 // Guests that spin on the PV clock page: under binary translation the page

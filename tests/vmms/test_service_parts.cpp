@@ -12,7 +12,7 @@
 
 using namespace ptv::vmms;
 
-TEST_CASE("vmms restart policy: at once, then 100, 200, 400, 800 ms; the sixth is a crash loop") {
+TEST_CASE("vmms restart policy: at once, then 100, 200, 400, 800 ms, and the sixth is a crash loop") {
     Vm vm;
     const int64_t t0 = 1'000'000;
     vm.started_unix_ms = t0;

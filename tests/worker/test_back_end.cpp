@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <fstream>
 
+#include "../support/process.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/worker/back_end.hpp"
 #include "ptv/worker/report.hpp"
-#include "../support/process.hpp"
 
 using namespace ptv;
 
@@ -94,4 +94,14 @@ TEST_CASE("the back end's two report lines, and none for a guest that never used
                               {"event_channel", {{"posts", 0}}}}}};
     CHECK(worker::back_end_text(quiet) == "");
     CHECK(worker::back_end_text(nlohmann::json::object()) == "");
+    // A guest that serves the host's clients: a third line.
+    r["io"]["host_ring"] = {{"requests", 101},
+                            {"responses", 101},
+                            {"errors", 1},
+                            {"max_outstanding", 8},
+                            {"held_back", 93}};
+    CHECK(worker::back_end_text(r).ends_with(
+        "channel: 64 posts, 12 blocks\n"
+        "host-ring: 101 requests, 101 answered, 1 not OK; at most 8 on the ring, 93 held back on "
+        "the host\n"));
 }

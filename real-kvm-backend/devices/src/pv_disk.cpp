@@ -9,33 +9,21 @@
 #include <vector>
 
 #include "ptv/portmap.h"
+#include "split_ring.hpp"
 
 namespace ptv::devices {
 
 namespace {
 
 constexpr uint64_t kSector = PTV_ATA_SECTOR_SIZE;
-constexpr uint64_t kQueueAlign = 4096;
+using namespace split_ring;
+
+const QueueLayout kLayout{
+    PTV_PVDISK_QUEUE_PORT, PTV_PVDISK_MAGIC,   "PVD1",
+    PTV_PVDISK_MAX_SIZE,   PTV_PVDISK_OFF_REQ, PTV_PVDISK_REQ_SIZE + PTV_PVDISK_USED_SIZE};
 
 uint64_t queue_bytes(uint32_t size) {
-    return PTV_PVDISK_OFF_REQ + uint64_t(size) * (PTV_PVDISK_REQ_SIZE + PTV_PVDISK_USED_SIZE);
-}
-
-uint32_t load32(const uint8_t* p) {
-    uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-void store32(uint8_t* p, uint32_t v) {
-    std::memcpy(p, &v, sizeof v);
-}
-// An index the other side reads or writes while we look: one atomic access.
-uint32_t load_index(uint8_t* p) {
-    return std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(p))
-        .load(std::memory_order_acquire);
-}
-void store_index(uint8_t* p, uint32_t v) {
-    std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(p)).store(v, std::memory_order_release);
+    return kLayout.bytes(size);
 }
 
 }  // namespace
@@ -59,44 +47,21 @@ void PvDisk::attach(std::shared_ptr<DiskImage> disk, uint64_t latency_ns) {
 }
 
 void PvDisk::read(vmb::Space, uint64_t offset, std::span<uint8_t> data) {
-    const uint64_t value = offset == 0 ? queue() : 0;
-    for (size_t i = 0; i < data.size(); ++i) data[i] = i < 8 ? uint8_t(value >> (8 * i)) : 0;
+    read_ports(queue(), offset, data);
 }
 
 vmb::Response PvDisk::fail(std::string message) const {
-    return vmb::StopRequest{vmb::StopRequest::Kind::DeviceError, 0, std::string(name()),
-                            std::move(message)};
+    return device_error(name(), std::move(message));
 }
 
 vmb::Response PvDisk::write(vmb::Space, uint64_t offset, std::span<const uint8_t> data) {
     if (offset == PTV_PVDISK_NOTIFY_PORT - PTV_PVDISK_QUEUE_PORT) return notify();
-    if (offset != 0 || data.size() != 4)
-        return fail(fmt::format(
-            "port written with {} byte(s) at offset {}; set the queue with a 32-bit OUT of its "
-            "address to port {:#x}",
-            data.size(), offset, PTV_PVDISK_QUEUE_PORT));
+    if (auto why = bad_queue_write(offset, data.size(), kLayout)) return fail(*why);
     return bind(load32(data.data()));
 }
 
 std::optional<std::string> PvDisk::check_queue(uint64_t gpa, uint32_t* size_out) const {
-    std::span<uint8_t> ram = machine_.ram();
-    if (gpa % kQueueAlign != 0) return fmt::format("queue address {:#x} is not 4 KiB aligned", gpa);
-    if (gpa > ram.size() || ram.size() - gpa < PTV_PVDISK_OFF_REQ)
-        return fmt::format("queue {:#x} lies outside the guest's {} MiB of RAM", gpa,
-                           ram.size() >> 20);
-    const uint8_t* q = ram.data() + gpa;
-    const uint32_t magic = load32(q + PTV_PVDISK_OFF_MAGIC);
-    const uint32_t size = load32(q + PTV_PVDISK_OFF_SIZE);
-    if (magic != PTV_PVDISK_MAGIC)
-        return fmt::format("queue at {:#x} has magic {:#010x}, expected {:#010x} (\"PVD1\")", gpa,
-                           magic, PTV_PVDISK_MAGIC);
-    if (size == 0 || size > PTV_PVDISK_MAX_SIZE || (size & (size - 1)) != 0)
-        return fmt::format("queue at {:#x} has size {}; it must be a power of two from 1 to {}",
-                           gpa, size, PTV_PVDISK_MAX_SIZE);
-    if (ram.size() - gpa < queue_bytes(size))
-        return fmt::format("queue at {:#x} of {} entries runs past the end of RAM", gpa, size);
-    *size_out = size;
-    return std::nullopt;
+    return split_ring::check_queue(machine_.ram(), gpa, kLayout, size_out);
 }
 
 vmb::Response PvDisk::bind(uint32_t gpa) {

@@ -2,6 +2,7 @@
 
 #include "ptv/devices/debug_exit.hpp"
 #include "ptv/devices/event_channel.hpp"
+#include "ptv/devices/host_ring.hpp"
 #include "ptv/devices/i8042.hpp"
 #include "ptv/devices/mmio_scratch.hpp"
 #include "ptv/devices/pit8254.hpp"
@@ -32,7 +33,8 @@ const std::vector<DeviceEntry>& standard_devices() {
     // The legacy PC devices first (COM1, the POST port, the debug-exit
     // port, the 8254 PIT, the keyboard controller, the VGA text console),
     // then the para-virtual console and clock, the event channel and the
-    // asynchronous disk that posts to it, then the microbenchmark page.
+    // asynchronous disk that posts to it, the ring on which the host's
+    // clients send the guest requests, then the microbenchmark page.
     static const std::vector<DeviceEntry> entries = {
         entry<Uart16550>("uart", InitLevel::Dev),
         entry<PostCode>("post-code", InitLevel::Dev),
@@ -44,6 +46,7 @@ const std::vector<DeviceEntry>& standard_devices() {
         entry<PvClock>("pv-clock", InitLevel::Paravirtual),
         entry<EventChannel>("event-channel", InitLevel::Paravirtual),
         entry<PvDisk>("pv-disk", InitLevel::Paravirtual),
+        entry<HostRing>("host-ring", InitLevel::Paravirtual),
         entry<MmioScratch>("mmio-scratch", InitLevel::Late),
     };
     return entries;

@@ -12,6 +12,7 @@
 #include "ptv/common/error.hpp"
 #include "ptv/devices/disk_image.hpp"
 #include "ptv/devices/event_channel.hpp"
+#include "ptv/devices/host_ring.hpp"
 #include "ptv/devices/pv_disk.hpp"
 
 namespace ptv::worker {
@@ -85,12 +86,13 @@ void BackEnd::start(StopHandler on_stop) {
 }
 
 // On the strategy's thread: the guest rang `rings` times since the last
-// look; one pass over the device's ring serves them all.
+// look (0: a pass of quiesce()'s own); one pass over the device's ring
+// serves them all.
 void BackEnd::ring(Bell& bell, uint64_t rings) {
     vnd::NotificationDispatcher& d = vm_.dispatcher();
-    d.count_doorbells(bell.target, rings);
+    if (rings) d.count_doorbells(bell.target, rings);
     // The jobs this pass submits are this doorbell's, in the trace.
-    const uint64_t id = d.path() ? d.path()->doorbell(d.now(), bell.target, rings) : 0;
+    const uint64_t id = d.path() && rings ? d.path()->doorbell(d.now(), bell.target, rings) : 0;
     vnd::RequestPath::Scope scope(id, 0);
     uint32_t value = 0;
     vmb::Device& device = *d.board().devices()[bell.target];
@@ -101,10 +103,14 @@ void BackEnd::ring(Bell& bell, uint64_t rings) {
 }
 
 void BackEnd::quiesce() {
+    // One pass over every device's ring, rung or not: a strategy's thread
+    // may have read a doorbell and not yet served it, and a request left on
+    // a ring then would wait for a doorbell that never comes again (after a
+    // migration, on another host). A pass over an empty ring takes nothing.
     for (auto& b : bells_) {
         uint64_t rings = 0;
-        if (::read(b->eventfd.get(), &rings, sizeof rings) == sizeof rings && rings)
-            ring(*b, rings);
+        if (::read(b->eventfd.get(), &rings, sizeof rings) != sizeof rings) rings = 0;
+        ring(*b, rings);
     }
     vm_.drain_io();
 }
@@ -130,6 +136,7 @@ void BackEnd::stop() {
 nlohmann::json BackEnd::report() const {
     const auto disk = vm_.devices().get<devices::PvDisk>().stats();
     const auto events = vm_.devices().get<devices::EventChannel>().stats();
+    const auto ring = vm_.devices().get<devices::HostRing>().stats();
     const auto s = strategy_->stats();
     return {{"dispatch", std::string(strategy_->name())},
             {"ioeventfd", ioeventfd_},
@@ -144,6 +151,12 @@ nlohmann::json BackEnd::report() const {
               {"ring_passes", disk.ring_passes},
               {"held_back", disk.held_back},
               {"max_in_flight", disk.max_in_flight}}},
+            {"host_ring",
+             {{"requests", ring.requests},
+              {"responses", ring.responses},
+              {"errors", ring.errors},
+              {"max_outstanding", ring.max_outstanding},
+              {"held_back", ring.held_back}}},
             {"event_channel",
              {{"posts", events.posts},
               {"dropped", events.dropped},

@@ -2,7 +2,9 @@
 // `ptv kvm run` with a control channel on an inherited socket (--control-fd),
 // or by the management service with a listening socket (--listen-fd) that a
 // restarted service can reconnect to; also usable on its own, when it prints
-// its outcome and exit table itself.
+// its outcome and exit table itself. With --requests-fd, another process is
+// the clients of a guest that serves on the host request ring
+// (request_port.hpp has the protocol).
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 #include "ptv/migration/protocol.hpp"
 #include "ptv/worker/control.hpp"
 #include "ptv/worker/report.hpp"
+#include "ptv/worker/request_port.hpp"
 #include "ptv/worker/seccomp.hpp"
 #include "ptv/worker/snapshot_file.hpp"
 #include "ptv/worker/worker.hpp"
@@ -80,6 +83,11 @@ int main(int argc, char** argv) {
     app.add_option("--incoming-fd", incoming_fd,
                    "a connection from a migration source or a guest shipper (ptv migrate "
                    "listen): receive the guest from it");
+    int requests_fd = -1;
+    auto* requests_opt = app.add_option(
+        "--requests-fd", requests_fd,
+        "a connected stream socket whose peer sends the guest requests on the host request "
+        "ring, one \"ID GET NAME\" line each, and reads \"ID STATUS LENGTH\" and the bytes back");
     app.add_option("--restore", cfg.restore_dir, "start from the snapshot in DIR instead of IMAGE");
     app.add_option("--result-file", result_file, "also write the result JSON to FILE");
     bool start_paused = false;
@@ -142,6 +150,7 @@ int main(int argc, char** argv) {
         // Before KVM: bad input is the user's to fix.
         check_config(cfg, incoming_fd >= 0);
         BackEnd::check(cfg.io);
+        if (requests_opt->count()) RequestPort::check(requests_fd);
     } catch (const ptv::UsageError& e) {
         return report_error(ptv::kUsageExit, e.what());
     }
@@ -296,6 +305,12 @@ int main(int argc, char** argv) {
                            {"kind", session.hello.kind}});
     }
 
+    // The clients' requests wait in the host ring until the guest binds its
+    // queue; the port goes before the worker, which holds the ring.
+    std::unique_ptr<RequestPort> requests;
+    if (requests_opt->count())
+        requests = std::make_unique<RequestPort>(requests_fd, worker->host_ring());
+
     if (start_paused)
         worker->pause([&](const nlohmann::json& m) {
             if (control) control->send(m);
@@ -307,6 +322,7 @@ int main(int argc, char** argv) {
     } catch (const ptv::UsageError& e) {
         return report_error(ptv::kUsageExit, e.what());
     }
+    requests.reset();  // no more clients: the guest has stopped
     const int status = result["status"].get<int>();
     if (!result_file.empty()) {
         // Beside the control channel: the service may be away right now.

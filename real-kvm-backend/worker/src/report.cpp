@@ -81,6 +81,14 @@ std::string back_end_text(const nlohmann::json& r) {
         thousands(disk.value("requests", 0ull)), thousands(disk.value("completions", 0ull)),
         thousands(disk.value("errors", 0ull)), io.value("disk", ""), io.value("latency_ms", 0.0),
         thousands(events.value("posts", 0ull)), thousands(io.value("blocks", 0ull)));
+    const auto& ring = io.value("host_ring", nlohmann::json::object());
+    if (ring.value("requests", 0ull) > 0)
+        text += fmt::format(
+            "host-ring: {} requests, {} answered, {} not OK; at most {} on the ring, {} held back "
+            "on the host\n",
+            thousands(ring.value("requests", 0ull)), thousands(ring.value("responses", 0ull)),
+            thousands(ring.value("errors", 0ull)), thousands(ring.value("max_outstanding", 0ull)),
+            thousands(ring.value("held_back", 0ull)));
     return text;
 }
 

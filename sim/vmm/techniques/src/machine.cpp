@@ -59,6 +59,7 @@ SimulatedMachine::SimulatedMachine(const GuestConfig& config)
     if (auto* events = dynamic_cast<devices::EventChannel*>(devices_.find("event-channel")))
         dispatcher_->set_guest_notifier(
             [events](const vmb::Completion& c) { events->post(c.vcpu, c.event); });
+    if (config_.prepare_devices) config_.prepare_devices(devices_);
 }
 
 void SimulatedMachine::boot(CpuState& s) const {

@@ -15,6 +15,7 @@
 
 #include "ptv/common/outcome.hpp"
 #include "ptv/common/trace.hpp"
+#include "ptv/devices/host_ring.hpp"
 #include "ptv/devices/terminal_keys.hpp"
 #include "ptv/migration/protocol.hpp"
 #include "ptv/vnd/exit_policy.hpp"
@@ -116,6 +117,9 @@ class WorkerProcess {
     void console_input(std::string_view bytes) {
         for (char c : bytes) vm_.uart().receive(uint8_t(c));
     }
+    // The ring on which the host's clients send the guest requests
+    // (request_port.hpp is its front end); any thread.
+    devices::HostRing& host_ring() { return vm_.devices().get<devices::HostRing>(); }
     // Exits handled so far (for status queries from other threads).
     uint64_t exits_so_far() const { return vcpus_.exits(); }
     const std::string& name() const { return config_.name; }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,11 @@ struct GuestConfig {
     // Keys pressed on the i8042's keyboard at these model times (`--keys`),
     // so a run with input is the same every time.
     std::vector<devices::ScheduledKey> keys;
+    // Called once the devices are made, before the guest runs: a test hands
+    // a host-side device the work the guest will find, such as the host
+    // ring's clients' requests (HostRing::send), which wait there until the
+    // guest binds its queue. The model has no host clients of its own.
+    std::function<void(devices::DeviceSet&)> prepare_devices;
 };
 
 class SimulatedMachine : public vmb::Machine {
