@@ -47,6 +47,10 @@ RequestLine parse_request_line(std::string_view line) {
     const auto w = words(line);
     RequestLine r;
     r.id = !w.empty() && w[0].size() <= kMaxId && printable_word(w[0]) ? std::string(w[0]) : "-";
+    if (w.size() == 2 && r.id != "-" && w[1] == "QUIT") {
+        r.request = devices::HostRing::Request{PTV_HOSTRING_OP_QUIT, ""};
+        return r;
+    }
     if (w.size() != 3 || r.id == "-" || w[1] != "GET" || w[2].size() > PTV_HOSTRING_REQ_DATA_MAX ||
         !printable_word(w[2]))
         return r;

@@ -121,16 +121,17 @@ class RequestPort {
     std::thread reader_;
 };
 
-// The worker, its request port on descriptor 3 and its JSON result on a
-// pipe; it dies with us (PR_SET_PDEATHSIG).
+// The worker, its request port on descriptor 3, its JSON result on one
+// pipe and its messages (and the guest's serial output) on another; it
+// dies with us (PR_SET_PDEATHSIG).
 struct Worker {
     pid_t pid = -1;
-    int port = -1, out = -1;
+    int port = -1, out = -1, err = -1;
 
     explicit Worker(const GuestLoadOptions& o) {
-        int sv[2], pipe_fds[2];
+        int sv[2], pipe_fds[2], err_fds[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
-            ::pipe2(pipe_fds, O_CLOEXEC) != 0)
+            ::pipe2(pipe_fds, O_CLOEXEC) != 0 || ::pipe2(err_fds, O_CLOEXEC) != 0)
             throw std::runtime_error("socketpair/pipe failed");
         std::vector<std::string> argv = {
             o.worker,        o.image,      "--json",         "--no-input",
@@ -149,25 +150,42 @@ struct Worker {
             if (::getppid() != parent) ::_exit(127);
             ::dup2(sv[1], 3);  // dup2 clears close-on-exec on the copy
             ::dup2(pipe_fds[1], 1);
+            ::dup2(err_fds[1], 2);
             ::execv(args[0], args.data());
             ::_exit(127);
         }
         ::close(sv[1]);
         ::close(pipe_fds[1]);
+        ::close(err_fds[1]);
         port = sv[0];
         out = pipe_fds[0];
+        err = err_fds[0];
     }
 
-    // Reads the result to its end and reaps the worker.
-    nlohmann::json finish() {
+    static std::string read_all(int fd) {
         std::string text;
         char buf[65536];
-        for (ssize_t n; (n = ::read(out, buf, sizeof buf)) > 0;) text.append(buf, size_t(n));
-        ::close(out);
+        for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, size_t(n));
+        ::close(fd);
+        return text;
+    }
+
+    // Reads the result to its end and reaps the worker. A worker that
+    // refused to start (no KVM, a bad option: status 2) is the user's to
+    // fix: its one line, as a ptv::UsageError.
+    nlohmann::json finish() {
+        const std::string text = read_all(out);
+        const std::string messages = read_all(err);
+        out = err = -1;
         int status = 0;
         ::waitpid(pid, &status, 0);
         pid = -1;
         auto j = nlohmann::json::parse(text, nullptr, false);
+        if (j.is_discarded() && WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+            std::string line = messages.substr(0, messages.find('\n'));
+            if (line.starts_with("ptv-vmwp: ")) line.erase(0, 10);
+            throw UsageError(line);
+        }
         return j.is_discarded() ? nlohmann::json(nullptr) : j;
     }
 
@@ -175,8 +193,9 @@ struct Worker {
         if (pid > 0) {
             ::kill(pid, SIGKILL);
             ::waitpid(pid, nullptr, 0);
-            ::close(out);
         }
+        if (out >= 0) ::close(out);
+        if (err >= 0) ::close(err);
     }
 };
 

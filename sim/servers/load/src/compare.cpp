@@ -47,6 +47,14 @@ void validate(const CompareOptions& o) {
         throw UsageError(fmt::format("--trace-requests {}: give 1 to 1000000", o.trace_requests));
 }
 
+std::string workload_file_name(int i) {
+    return fmt::format("f{:04}.txt", i);
+}
+
+std::string workload_file_body(int i, int bytes) {
+    return std::string(size_t(bytes), char('a' + i % 26));
+}
+
 namespace {
 
 // The served files, in a temporary directory removed afterwards.
@@ -60,9 +68,9 @@ struct Workload {
         dir = tmpl;
         fs::create_directory(dir + "/files");
         for (int i = 0; i < files; ++i) {
-            std::string name = fmt::format("f{:04}.txt", i);
+            const std::string name = workload_file_name(i);
             std::ofstream f(dir + "/files/" + name, std::ios::binary);
-            std::string text(size_t(bytes), char('a' + i % 26));
+            const std::string text = workload_file_body(i, bytes);
             f.write(text.data(), std::streamsize(text.size()));
             paths.push_back("/" + name);
         }

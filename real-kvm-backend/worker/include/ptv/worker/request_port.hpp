@@ -3,14 +3,16 @@
 // ptv-vmwp one end of a connected stream socket (a socketpair;
 // --requests-fd FD) and speaks a line protocol on it:
 //
-//   client -> worker   "ID GET NAME\n"
+//   client -> worker   "ID GET NAME\n"  or  "ID QUIT\n"
 //   worker -> client   "ID STATUS LENGTH\n" and then LENGTH raw bytes
 //
 // ID is the client's own tag, 1 to 32 printable bytes without blanks, given
 // back with the answer; the worker does not look at it otherwise (clients
 // of their own may send the same one twice). NAME is 1 to
 // PTV_HOSTRING_REQ_DATA_MAX bytes without blanks: the request's data, as
-// the guest receives it with op PTV_HOSTRING_OP_GET. STATUS and the bytes
+// the guest receives it with op PTV_HOSTRING_OP_GET. QUIT (op
+// PTV_HOSTRING_OP_QUIT) tells a server guest there are no more clients: it
+// answers what it has, then this, and ends its run. STATUS and the bytes
 // are the guest's answer (PTV_HOSTRING_S_*). Answers come in the order the
 // guest gives them, not the order asked: a client that keeps several
 // requests out matches them by ID. A line the worker cannot read (another

@@ -40,6 +40,11 @@ struct CompareRow {
     TreeUsage peak;
 };
 
+// The workload's file i of `bytes` bytes: its name ("f0007.txt") and its
+// bytes (one letter, a to z by i, repeated), as compare serves them.
+std::string workload_file_name(int i);
+std::string workload_file_body(int i, int bytes);
+
 // Throws ptv::UsageError for bad options (before anything runs).
 void validate(const CompareOptions& o);
 std::vector<CompareRow> run_compare(const CompareOptions& o);
