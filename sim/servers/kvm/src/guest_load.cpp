@@ -139,6 +139,9 @@ struct Worker {
             "--disk",        o.disk,       "--disk-latency", std::to_string(o.disk_latency_ms),
             "--name",        "file-server"};
         if (!o.cmdline.empty()) argv.insert(argv.end(), {"--cmdline", o.cmdline});
+        // A watchdog, should the guest never end.
+        argv.insert(argv.end(),
+                    {"--timeout", fmt::format("{}", o.duration_s + 4 * o.timeout_s + 30)});
         std::vector<char*> args;
         for (auto& a : argv) args.push_back(a.data());
         args.push_back(nullptr);
@@ -244,7 +247,9 @@ GuestLoadResult run_guest_load(const GuestLoadOptions& o) {
             });
         for (auto& t : clients) t.join();
         result.duration_s = double(now_ns() - t_start) / 1e9;
-        port.ask("QUIT", o.timeout_s);  // no more clients: the guest ends its run
+        // No more clients: the guest ends its run. One that does not answer
+        // is stopped (the worker then reports where it was).
+        if (!port.ask("QUIT", o.timeout_s)) ::kill(worker.pid, SIGTERM);
     }
     result.worker = worker.finish();
     std::sort(result.latencies_ns.begin(), result.latencies_ns.end());
