@@ -58,10 +58,15 @@ class RequestPort {
         const uint64_t id = ++next_id_;
         waiting_[id];
         const std::string text = fmt::format("{} {}\n", id, line);
+        // Sent without the answers' lock: the reader delivers meanwhile.
+        lock.unlock();
+        bool sent;
         {
             std::lock_guard send(send_lock_);
-            if (!send_all(text)) closed_ = true;
+            sent = send_all(text);
         }
+        lock.lock();
+        if (!sent) closed_ = true;
         const bool got = answered_.wait_for(lock, std::chrono::duration<double>(timeout_s),
                                             [&] { return closed_ || waiting_[id].status >= 0; });
         Answer a = std::move(waiting_[id]);
