@@ -39,6 +39,7 @@
         MULTIBOOT_IMAGE _start
 %include "format.inc"
 %include "evtchn.inc"
+%include "cmdline.inc"
 
 %define HRE_EVENT_PAGE 0x300000
 %define HRE_QUEUE 0x301000              ; up to 32 + 48 * 64 bytes
@@ -182,38 +183,7 @@ is_quit:
 ; numbers, such as the kernel path QEMU puts first, are skipped). In: EAX,
 ; EBX as the loader left them.
 read_args:
-        cmp eax, PTV_MULTIBOOT_BOOTLOADER_MAGIC
-        jne .done
-        test dword [ebx], MB_INFO_FLAG_CMDLINE
-        jz .done
-        mov esi, [ebx + MB_INFO_CMDLINE]
-        test esi, esi
-        jz .done
-.word:  movzx eax, byte [esi]
-        test eax, eax
-        jz .done
-        cmp al, ' '
-        ja .start
-        inc esi
-        jmp .word
-.start: mov ecx, 1                      ; ECX = 1 while it is a number
-        xor edx, edx                    ; EDX = its value
-.char:  movzx eax, byte [esi]
-        cmp al, ' '
-        jbe .end                        ; a blank or the NUL
-        inc esi
-        sub eax, '0'
-        cmp eax, 9
-        ja .other
-        imul edx, edx, 10
-        add edx, eax
-        jmp .char
-.other: xor ecx, ecx
-        jmp .char
-.end:   test ecx, ecx
-        jz .word
-        mov [size], edx
-.done:  ret
+        CMDLINE_NUMBERS size, 1
 
         DEFINE_PRINTF printf, uart_puts
 
