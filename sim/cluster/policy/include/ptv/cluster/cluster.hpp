@@ -28,11 +28,21 @@ struct Host {
     bool on = true;
     std::vector<Vm> vms;
 
+    // The sum of its VMs' memory; what is left of memory_mib (0 when
+    // overfull).
     uint64_t memory_used() const;
     uint64_t memory_free() const;
+    // The sum of its VMs' loads, in CPUs.
     double load() const;
-    // The share of the host's memory in use, 0..1.
+    // The share of the host's memory in use, 0..1 (0 for a host of no memory).
     double memory_share() const;
+    // The CPU load relative to the host's CPUs, load() / cpus: what
+    // `balance` evens out across hosts of different sizes. Above 1 the host
+    // is overcommitted. A host of no CPUs: 0 when idle, else +infinity.
+    double cpu_share() const;
+    // The VM can go here: the host is on and its memory holds it,
+    // memory_used() + vm.memory_mib <= memory_mib. CPU is not checked (it
+    // may be overcommitted).
     bool fits(const Vm& vm) const;
 };
 
