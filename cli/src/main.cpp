@@ -145,6 +145,12 @@ int main(int argc, char** argv) {
     more = ptv::cli::vmms_client_commands(*vm);
     commands.insert(commands.end(), more.begin(), more.end());
 
+    auto* cluster = app.add_subcommand(
+        "cluster", "VM placement and consolidation across hosts, a server cluster (chapter 3)");
+    cluster->require_subcommand(1);
+    more = ptv::cli::cluster_commands(*cluster);
+    commands.insert(commands.end(), more.begin(), more.end());
+
     auto* lab = app.add_subcommand("lab", "lab assignments: list, start, handout, package");
     lab->require_subcommand(1);
     more = ptv::cli::lab_commands(*lab);

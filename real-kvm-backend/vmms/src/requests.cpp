@@ -29,6 +29,7 @@ nlohmann::json Service::handle(Client& c, const nlohmann::json& req) {
     if (op == "ping") return ok({{"pid", ::getpid()}});
     if (op == "list") return list();
     if (op == "create") return op_create(req);
+    if (op == "receive") return op_receive(req);
     if (op == "shutdown") return op_shutdown(req);
     if (op == "input") {
         if (Vm* vm = vms_.find(c.console_vm); vm && vm->conn >= 0)
@@ -50,6 +51,7 @@ nlohmann::json Service::handle(Client& c, const nlohmann::json& req) {
             {{"snapshots", list_snapshots(vms_.vm_dir(*vm) + "/snapshots", vm->last_snapshot)}});
     if (op == "console") return op_console(c, *vm, req);
     if (op == "info") return ok({{"vm", vm_row(*vm)}});
+    if (op == "migrate") return op_migrate(c, *vm, req);
     return error(2, fmt::format("unknown request '{}'", op));
 }
 
@@ -125,6 +127,11 @@ nlohmann::json Service::op_pause_resume(Client& c, Vm& vm, const std::string& op
 }
 
 nlohmann::json Service::op_delete(Vm& vm) {
+    // A VM still waiting for its incoming stream is given up.
+    if (vm.busy == "receive" && vm.pidfd < 0) {
+        close_incoming(vm);
+        vm.busy.clear();
+    }
     if (vm.pidfd >= 0 || !vm.busy.empty())
         return error(1, fmt::format("VM '{}' is {}; stop it first ('ptv vm stop {}')", vm.name,
                                     state_name(vm.state), vm.name));
@@ -221,6 +228,7 @@ nlohmann::json Service::vm_row(const Vm& vm) {
                         {"guest", vm.guest},
                         {"memory_mib", vm.memory_mib},
                         {"restart", vm.restart},
+                        {"cmdline", vm.cmdline},
                         {"restarts", vm.restarts},
                         {"last_exit", vm.last_exit},
                         {"last_snapshot", vm.last_snapshot},

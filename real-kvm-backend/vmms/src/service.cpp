@@ -140,6 +140,10 @@ int Service::run() {
                     if (auto it = worker_fds_.find(fd); it != worker_fds_.end())
                         if (Vm* vm = vms_.find(it->second)) on_worker_death(*vm);
                     break;
+                case kIncoming:
+                    if (auto it = worker_fds_.find(fd); it != worker_fds_.end())
+                        if (Vm* vm = vms_.find(it->second)) on_incoming(*vm);
+                    break;
             }
         }
     }

@@ -10,6 +10,7 @@
 //   restart_policy.cpp  back-off and the crash-loop cap
 //   console_mux.cpp     the console multiplexer
 //   snapshot_store.cpp  snapshots on disk without a worker
+//   migration_ops.cpp   live migration to and from another service
 //   lifecycle_trace.cpp STATE/trace.json
 #pragma once
 
@@ -28,7 +29,7 @@
 namespace ptv::vmms {
 
 // What an epoll event is about (the upper half of its data).
-enum Kind : uint32_t { kListen, kSignal, kTimer, kClient, kWorkerConn, kPidfd };
+enum Kind : uint32_t { kListen, kSignal, kTimer, kClient, kWorkerConn, kPidfd, kIncoming };
 
 class Service {
   public:
@@ -63,6 +64,14 @@ class Service {
     nlohmann::json op_snapshot(Client& c, Vm& vm, const std::string& snap);
     nlohmann::json op_restore(Client& c, Vm& vm, const std::string& snap, bool paused);
     nlohmann::json op_console(Client& c, Vm& vm, const nlohmann::json& req);
+
+    // --- live migration between services (migration_ops.cpp) ---
+    nlohmann::json op_receive(const nlohmann::json& req);
+    nlohmann::json op_migrate(Client& c, Vm& vm, const nlohmann::json& req);
+    void on_incoming(Vm& vm);
+    void close_incoming(Vm& vm);
+    // A worker message about the migration; true when it was one.
+    bool on_migration_message(Vm& vm, const nlohmann::json& m);
     nlohmann::json list();
     nlohmann::json vm_row(const Vm& vm);
     void finish_busy(Vm& vm, const nlohmann::json& message);

@@ -72,7 +72,12 @@ std::string Service::spawn(Vm& vm) {
     std::vector<std::string> args = {cfg_.worker_path,    "--name", vm.name,
                                      "--listen-fd",       "3",      "--result-file",
                                      dir + "/result.json"};
-    if (!vm.restore_next.empty()) {
+    std::vector<int> extra_fds;
+    if (vm.incoming_conn >= 0) {
+        // Live migration: the machine is the one the stream describes.
+        args.insert(args.end(), {"--incoming-fd", "4"});
+        extra_fds.push_back(vm.incoming_conn);
+    } else if (!vm.restore_next.empty()) {
         args.insert(args.end(), {"--restore", vms_.snap_dir(vm, vm.restore_next)});
     } else {
         args.insert(args.end(), {vm.guest, "--memory", std::to_string(vm.memory_mib)});
@@ -84,6 +89,7 @@ std::string Service::spawn(Vm& vm) {
     worker::WorkerSpawn how;
     how.argv = std::move(args);
     how.control_fd = lfd;
+    how.extra_fds = extra_fds;
     how.log_path = dir + "/worker.log";
     how.own_process_group = true;  // a Ctrl-C for the service is not for the VMs
     const worker::SpawnedWorker w = worker::spawn_worker(how);
@@ -204,6 +210,7 @@ void Service::on_worker_message(Vm& vm) {
             consoles_.output(vm.name, m["data"]);
             continue;
         }
+        if (on_migration_message(vm, m)) continue;
         if (type == "started" || type == "status") {
             const uint64_t exits = m.value("exits", uint64_t(0)), t = now_ns();
             if (vm.exits_t_ns && t > vm.exits_t_ns && exits >= vm.exits)
@@ -229,6 +236,12 @@ void Service::on_worker_message(Vm& vm) {
                                    {{"pid", vm.pid}, {"restarts", vm.restarts}});
                 vm.op_start_ns = 0;
             }
+            vms_.save(vm);
+        } else if (type == "incoming" && vm.busy == "receive") {
+            // The guest is whole here and runs: the migration has switched
+            // over (before that, a failure ends the worker and the record).
+            trace_.instant(vm.id, "received", {{"pid", vm.pid}, {"mode", m.value("mode", "")}});
+            finish_busy(vm, ok({{"vm", vm_row(vm)}}));
             vms_.save(vm);
         } else if (type == "paused" || type == "resumed") {
             move(vm, type == "paused" ? VmEvent::Paused : VmEvent::Runs);
@@ -338,6 +351,21 @@ void Service::on_worker_death(Vm& vm) {
     // Stamped when the pidfd woke us, not after the bookkeeping above.
     trace_.instant(vm.id, "worker-died", {{"pid", vm.pid}, {"reason", reason}}, t_detected);
     log(fmt::format("{}: worker {} {}", vm.name, vm.pid, reason));
+    // A VM that left by live migration, or never arrived by one, has no
+    // record here any more: it runs on the other host (or still at the
+    // source).
+    if (!vm.migrated_to.empty() || vm.busy == "receive") {
+        const bool left = !vm.migrated_to.empty();
+        trace_.instant(vm.id, left ? "migrated-out" : "receive-failed",
+                       {{"to", vm.migrated_to}, {"reason", reason}});
+        log(fmt::format("{}: {}", vm.name,
+                        left ? "now runs at " + vm.migrated_to : "not received: " + reason));
+        consoles_.event(vm.name,
+                        {{"event", left ? "migrated" : "worker-died"}, {"reason", reason}});
+        consoles_.forget(vm.name);
+        vms_.remove(vm.name);
+        return;
+    }
     consoles_.event(vm.name, {{"event", "worker-died"}, {"reason", reason}});
     vm.requests.clear();
     vm.pid = 0;

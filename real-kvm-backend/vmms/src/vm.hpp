@@ -59,6 +59,11 @@ struct Vm {
     double exits_per_s = 0;
     std::string memory_hash;  // from the last pause
     std::string said;         // the worker's error or result message
+    // Live migration: the listening socket of a VM being received, the
+    // accepted stream until its worker has it, and where a VM that left
+    // went (its record goes with its worker).
+    int incoming_listen = -1, incoming_conn = -1;
+    std::string migrated_to;
 
     // Moves the VM by transition(); "" when done, else the refusal (the
     // state is left as it was).

@@ -1,0 +1,72 @@
+// A running VM moved between two hosts of a cluster by live migration:
+// `ptv cluster rebalance` asks the destination's service to receive it and
+// the source's to migrate it, and the guest goes on at the destination from
+// where it was (strong mobility), not from a fresh boot.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "cluster_fixture.hpp"
+#include "ptv/vmms/client.hpp"
+
+using namespace ptv::test;
+
+namespace {
+
+// The VM's console backlog on a host, once it holds `text` (or after 10 s).
+std::string console_with(const std::string& socket, const std::string& vm,
+                         const std::string& text) {
+    std::string backlog;
+    for (int i = 0; i < 500; ++i) {
+        ptv::vmms::Client c(socket);
+        backlog = c.request({{"op", "console"}, {"name", vm}}).value("backlog", "");
+        if (backlog.find(text) != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return backlog;
+}
+
+}  // namespace
+
+TEST_CASE("consolidate moves a running VM by live migration and it runs on at the other host") {
+    ClusterFixture c(2, 256);
+    auto place = [&](const std::string& vm, const std::string& policy) {
+        return c.cluster({"place", vm, "--guest", "counter", "--memory-mib", "32", "--load", "1",
+                          "--policy", policy});
+    };
+    const Completed p1 = place("v1", "first-fit");  // host1
+    REQUIRE_MESSAGE(p1.status == 0, p1.err);
+    const Completed p2 = place("v2", "worst-fit");  // host2: 256 MiB free against 224
+    REQUIRE_MESSAGE(p2.status == 0, p2.err);
+    REQUIRE(c.layout() == "v1 | v2");
+    for (int h = 0; h < 2; ++h) {
+        const auto vm = c.host(h)["vms"][0];
+        CHECK(vm["state"] == "running");
+        CHECK(vm["pid"].get<int>() > 0);
+    }
+    const std::string host1 = c.state + "/host1/vmms.sock", host2 = c.state + "/host2/vmms.sock";
+    REQUIRE(console_with(host2, "v2", "counter 2\n").find("counter 2\n") != std::string::npos);
+
+    // By hand: both hosts use 32 MiB; the tie goes to the higher index, so
+    // host2 is emptied first and v2 moves onto host1.
+    const Completed r = c.cluster({"rebalance", "--policy", "consolidate"}, 120);
+    REQUIRE_MESSAGE(r.status == 0, r.err << r.out);
+    CHECK(r.out.find("consolidate plan: 1 migration(s)") != std::string::npos);
+    CHECK(std::regex_search(r.out,
+                            std::regex(R"(v2 +host2 +host1 +32 +live +[0-9]+\.[0-9] +moved)")));
+    CHECK(r.out.find("hosts freed: host2") != std::string::npos);
+    CHECK(c.layout() == "v1 v2 | -");
+    const auto moved = c.host(0)["vms"][1];
+    CHECK(moved["name"] == "v2");
+    CHECK(moved["state"] == "running");
+    CHECK(moved["pid"].get<int>() > 0);
+    CHECK(moved["load"] == doctest::Approx(1.0));
+    // It went on counting where it was: counter lines, and no banner of a
+    // fresh boot.
+    const std::string after = console_with(host1, "v2", "counter ");
+    CHECK(after.find("counter ") != std::string::npos);
+    CHECK(after.find("working set") == std::string::npos);
+    c.down_and_check();
+}
