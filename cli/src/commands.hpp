@@ -41,4 +41,7 @@ Commands vmms_client_commands(CLI::App& vm);
 // `ptv migrate live|listen|ship` (cli/src/migrate_live.cpp)
 Commands migrate_live_commands(CLI::App& migrate);
 
+// `ptv container run`          (cli/src/container.cpp)
+Commands container_commands(CLI::App& container);
+
 }  // namespace ptv::cli
