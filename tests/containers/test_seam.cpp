@@ -78,3 +78,23 @@ TEST_CASE("run() with the kernel's control groups: start-up time and peak memory
     for (const char* root : {"/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup"})
         for (const auto& n : entries(root)) CHECK(n.rfind(mine, 0) != 0);
 }
+
+TEST_CASE("run() hands the command's output to a descriptor of the caller's") {
+    require_root();
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    pc::RunOptions o;
+    o.command = {"sh", "-c", "hostname; echo $$ >&2"};
+    o.hostname = "seen-inside";
+    o.stdout_fd = p[1];
+    o.stderr_fd = p[1];
+    const pc::RunStats s = pc::run(o);
+    ::close(p[1]);
+    std::string out;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+    ::close(p[0]);
+    CHECK(s.exit_status == 0);
+    CHECK(out == "seen-inside\n1\n");
+}
