@@ -100,18 +100,21 @@ TEST_CASE("--explain names each ingredient as it is set up, in order") {
     }
 }
 
-TEST_CASE("SIGTERM to ptv stops the container and removes everything") {
+TEST_CASE("SIGINT (Ctrl-C) or SIGTERM to ptv stops the container and removes everything") {
     require_root();
-    TempDir tmp;
-    const pid_t ptv = spawn({"/usr/bin/env", "TMPDIR=" + tmp.path, bin("ptv"), "container", "run",
-                             "--", "sh", "-c", "sleep 32.5 & sleep 32.5"});
-    // Running once both sleeps are.
-    for (int i = 0; i < 500 && processes_with_arg("32.5").size() < 2; ++i) ::usleep(10000);
-    REQUIRE(processes_with_arg("32.5").size() == 2);
-    ::kill(ptv, SIGTERM);
-    CHECK(wait_for(ptv) == 128 + SIGTERM);
-    CHECK(processes_with_arg("32.5").empty());
-    CHECK(entries(tmp.path).empty());
-    CHECK(orphaned_cgroups().empty());
-    CHECK(mounts_under(tmp.path).empty());
+    for (int sig : {SIGINT, SIGTERM}) {
+        CAPTURE(sig);
+        TempDir tmp;
+        const pid_t ptv = spawn({"/usr/bin/env", "TMPDIR=" + tmp.path, bin("ptv"), "container",
+                                 "run", "--", "sh", "-c", "sleep 32.5 & sleep 32.5"});
+        // Running once both sleeps are.
+        for (int i = 0; i < 500 && processes_with_arg("32.5").size() < 2; ++i) ::usleep(10000);
+        REQUIRE(processes_with_arg("32.5").size() == 2);
+        ::kill(ptv, sig);
+        CHECK(wait_for(ptv) == 128 + sig);
+        CHECK(processes_with_arg("32.5").empty());
+        CHECK(entries(tmp.path).empty());
+        CHECK(orphaned_cgroups().empty());
+        CHECK(mounts_under(tmp.path).empty());
+    }
 }
