@@ -1,6 +1,7 @@
 // The control groups are a seam (CgroupFactory): another implementation
 // plugs into run() in place of the kernel's. This one records what run()
 // asks of it, and imposes nothing.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -97,4 +98,27 @@ TEST_CASE("run() hands the command's output to a descriptor of the caller's") {
     ::close(p[0]);
     CHECK(s.exit_status == 0);
     CHECK(out == "seen-inside\n1\n");
+}
+
+TEST_CASE("no descriptor of the caller's beyond 0, 1 and 2 reaches the command") {
+    require_root();
+    // A descriptor without close-on-exec, open on a host directory.
+    const int host_dir = ::open("/", O_RDONLY | O_DIRECTORY);
+    REQUIRE(host_dir >= 3);
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    pc::RunOptions o;
+    o.command = {"ls", "/proc/self/fd"};
+    o.stdout_fd = p[1];
+    const pc::RunStats s = pc::run(o);
+    ::close(p[1]);
+    ::close(host_dir);
+    std::string out;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+    ::close(p[0]);
+    CHECK(s.exit_status == 0);
+    // ls's own descriptor on /proc/self/fd is 3.
+    CHECK(out == "0\n1\n2\n3\n");
 }
