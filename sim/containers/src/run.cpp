@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -87,12 +88,15 @@ class StopSignals {
     int fd_ = -1;
 };
 
+// A one-way channel: a pipe, or a socket pair where the writer must not get
+// SIGPIPE should the reader be gone (send with MSG_NOSIGNAL).
 struct Pipe {
     int r = -1, w = -1;
-    Pipe() {
+    explicit Pipe(bool socket = false) {
         int p[2];
-        if (::pipe2(p, O_CLOEXEC) != 0)
-            throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+        const int rc = socket ? ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p)
+                              : ::pipe2(p, O_CLOEXEC);
+        if (rc != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
         r = p[0];
         w = p[1];
     }
@@ -212,7 +216,7 @@ RunStats run(const RunOptions& o) {
                  " (overlay's work dir)");
 
     StopSignals stop;
-    Pipe sync, report;
+    Pipe sync(true), report;
     InitPlan plan = make_plan(o, lower, exe, *dirs);
     plan.sync_fd = sync.r;
     plan.report_fd = report.w;
@@ -240,7 +244,7 @@ RunStats run(const RunOptions& o) {
     cgroup->attach(child.pid);
     explain.step(cgroup->kind() + ": moved the container's first process (host PID " +
                  std::to_string(child.pid) + ") into " + name + " before it runs the command");
-    if (::write(sync.w, "g", 1) != 1)
+    if (::send(sync.w, "g", 1, MSG_NOSIGNAL) != 1)
         throw std::runtime_error(std::string("cannot start the container: ") +
                                  std::strerror(errno));
     sync.close_w();
