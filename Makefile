@@ -50,6 +50,7 @@ bench:
 	$(BUILD)/bin/bench-servers
 	$(BUILD)/bin/bench-vmms
 	$(BUILD)/bin/bench-migration
+	$(BUILD)/bin/bench-container
 	@if [ -x $(BUILD)/bin/bench-viz ]; then $(BUILD)/bin/bench-viz; else echo "bench: bench-viz not built (scripts/setup.sh installs the visualizer's packages)"; fi
 
 # ASan + UBSan build and the whole suite under it.

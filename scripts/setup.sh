@@ -22,6 +22,8 @@ packages=(
   libhttp-parser-dev                 # servers: the HTTP/1.1 request parser
   libseccomp-dev                     # worker: the system-call allow-list of ptv-vmwp
   iproute2                           # migration tests: two network namespaces (ip netns)
+  busybox-static                     # containers: the default image (a static busybox and
+                                     #   its applets), the lower layer of `ptv container run`
   curl                               # servers: the tests and README talk to ptv's servers
   libsimdjson-dev                    # viz: loading large traces fast
   libimgui-dev                       # viz: Dear ImGui (its GLFW/OpenGL3 backends as sources)
@@ -48,6 +50,8 @@ command -v npm >/dev/null || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU
   packages+=(nginx-light wrk)        # bench/servers: the peer server and the load generator
+  packages+=(crun)                   # bench/container: the OCI runtime ptv's containers are
+                                     #   compared with
 fi
 
 # A multiboot kernel we did not write, for the tests that boot "any

@@ -44,4 +44,7 @@ Commands migrate_live_commands(CLI::App& migrate);
 // `ptv cluster up|down|status|place|rebalance` (cli/src/cluster.cpp)
 Commands cluster_commands(CLI::App& cluster);
 
+// `ptv container run`          (cli/src/container.cpp)
+Commands container_commands(CLI::App& container);
+
 }  // namespace ptv::cli

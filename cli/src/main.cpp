@@ -151,6 +151,12 @@ int main(int argc, char** argv) {
     more = ptv::cli::cluster_commands(*cluster);
     commands.insert(commands.end(), more.begin(), more.end());
 
+    auto* container = app.add_subcommand(
+        "container", "containers beside VMs: namespaces, a union file system, control groups");
+    container->require_subcommand(1);
+    more = ptv::cli::container_commands(*container);
+    commands.insert(commands.end(), more.begin(), more.end());
+
     auto* lab = app.add_subcommand("lab", "lab assignments: list, start, handout, package");
     lab->require_subcommand(1);
     more = ptv::cli::lab_commands(*lab);
