@@ -49,7 +49,7 @@ TEST_CASE("ptv cluster sim: questions, then answers with -c") {
     CHECK(ptv_cluster(with_c).out == a.out);  // deterministic
 }
 
-TEST_CASE("ptv cluster sim: JSON for graders; fits nowhere; no rebalancing") {
+TEST_CASE("ptv cluster sim: JSON for graders, fits nowhere, no rebalancing") {
     auto j = ptv_cluster({"sim", "-s", "4", "--hosts", "1", "--vms", "4", "-c", "--json"});
     REQUIRE(j.status == 0);
     auto doc = nlohmann::json::parse(j.out);
@@ -81,11 +81,12 @@ TEST_CASE("ptv cluster sim: the trace has a cluster category") {
     REQUIRE(r.status == 0);
     auto t = ptv::trace::load(dir.file("c.json"));
     CHECK(t.error.empty());
-    int places = 0, migrates = 0, flow_s = 0, flow_f = 0, off = 0;
+    int hosts = 0, places = 0, migrates = 0, flow_s = 0, flow_f = 0, off = 0;
     std::set<std::string> spans;
     for (const auto& ev : t.events) {
         if (ev.value("cat", "") != "cluster") continue;
         const std::string name = ev["name"];
+        if (name == "host") ++hosts;
         if (name == "place") ++places;
         if (name == "migrate") {
             ++migrates;
@@ -108,6 +109,7 @@ TEST_CASE("ptv cluster sim: the trace has a cluster category") {
         if (ev["ph"] == "X" && name.rfind("vm", 0) == 0)
             spans.insert(name + "@" + std::string(ev["args"]["host"]));
     }
+    CHECK(hosts == 2);
     CHECK(places == 4);
     CHECK(migrates == 2);
     CHECK(flow_s == 2);

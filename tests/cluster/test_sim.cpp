@@ -138,7 +138,7 @@ TEST_CASE("seed 4, 1 host: VMs that fit nowhere") {
     CHECK(r.plan.moves.empty());
 }
 
-TEST_CASE("seeds: the same seed the same problem; counts override and are checked") {
+TEST_CASE("seeds: the same seed the same problem, counts override and are checked") {
     const Config a = generate(7), b = generate(7);
     REQUIRE(a.hosts.size() == b.hosts.size());
     REQUIRE(a.vms.size() == b.vms.size());

@@ -33,6 +33,10 @@ void write_trace(trace::TraceWriter& tw, const Problem& p, const Result& r) {
         tw.process_name(pid, fmt::format("{} ({} MiB, {:g} CPUs)", host_name(i),
                                          c.hosts[i].memory_mib, c.hosts[i].cpus));
         tw.thread_name(pid, 0, "host");
+        tw.instant(kCat, "host", pid, 0, 0,
+                   {{"host", host_name(i)},
+                    {"memory_mib", c.hosts[i].memory_mib},
+                    {"cpus", c.hosts[i].cpus}});
         for (const auto& [vm, n] : tid) {
             tw.thread_name(pid, n, vm);
             tw.thread_sort_index(pid, n, n);
@@ -100,7 +104,10 @@ void write_trace(trace::TraceWriter& tw, const Problem& p, const Result& r) {
         tw.flow_finish(kCat, "migration", i + 1, to, vm, us(m.end_s));
         open[m.move.vm] = {m.move.to, m.end_s};
     }
-    while (!open.empty()) close(open.begin()->first, r.end_s);
+    // The trace runs one step past the plan, so that where each VM ended up
+    // (and which hosts are off) shows.
+    const double end_s = r.end_s + 1;
+    while (!open.empty()) close(open.begin()->first, end_s);
     for (auto host : r.plan.freed)
         tw.instant(kCat, "power-off", int(host) + 1, 0, us(r.end_s), {{"host", host_name(host)}});
     tw.metadata("cluster", to_json(p, r, true));

@@ -20,10 +20,12 @@ nlohmann::json to_json(const Problem& p, const Result& r, bool answers);
 // One process per host (pid = index + 1, named "h1 (8192 MiB, 4 CPUs)"),
 // one thread per VM in it (tid = the VM's number, vmN -> N); pid
 // hosts + 1 is the cluster itself (tid 0). Events, all category `cluster`
-// (times in µs, 1 step = 1 s):
+// (times in µs, 1 step = 1 s; the trace ends one step after the plan has
+// run):
+//   i host           on each host's tid 0 at 0; args host, memory_mib, cpus
 //   X <vm name>      the VM running on a host, from its placement (or the
 //                    end of its migration there) until it leaves (or its
-//                    migration away starts, or the run ends); args vm,
+//                    migration away starts, or the trace ends); args vm,
 //                    host, memory_mib, load
 //   i place          on the VM's track at its arrival; args vm, host, policy
 //   i fits-nowhere   on the cluster's track; args vm, memory_mib
