@@ -41,6 +41,9 @@ Commands vmms_client_commands(CLI::App& vm);
 // `ptv migrate live|listen|ship` (cli/src/migrate_live.cpp)
 Commands migrate_live_commands(CLI::App& migrate);
 
+// `ptv cluster sim`            (cli/src/cluster_sim.cpp)
+Commands cluster_sim_commands(CLI::App& cluster);
+
 // `ptv cluster up|down|status|place|rebalance` (cli/src/cluster.cpp)
 Commands cluster_commands(CLI::App& cluster);
 

@@ -135,6 +135,14 @@ int main(int argc, char** argv) {
         commands.insert(commands.end(), more.begin(), more.end());
     }
 
+    auto* cluster = app.add_subcommand(
+        "cluster", "VM placement and consolidation across hosts, a server cluster (chapter 3)");
+    cluster->require_subcommand(1);
+    for (auto add : {ptv::cli::cluster_sim_commands, ptv::cli::cluster_commands}) {
+        auto more = add(*cluster);
+        commands.insert(commands.end(), more.begin(), more.end());
+    }
+
     auto* vmms = app.add_subcommand(
         "vmms", "the management service: one worker per VM, supervised, with snapshots");
     vmms->require_subcommand(1);
@@ -143,12 +151,6 @@ int main(int argc, char** argv) {
     auto* vm = app.add_subcommand("vm", "VMs of the management service ('ptv vmms start')");
     vm->require_subcommand(1);
     more = ptv::cli::vmms_client_commands(*vm);
-    commands.insert(commands.end(), more.begin(), more.end());
-
-    auto* cluster = app.add_subcommand(
-        "cluster", "VM placement and consolidation across hosts, a server cluster (chapter 3)");
-    cluster->require_subcommand(1);
-    more = ptv::cli::cluster_commands(*cluster);
     commands.insert(commands.end(), more.begin(), more.end());
 
     auto* container = app.add_subcommand(

@@ -75,7 +75,7 @@ TEST_CASE("placement: each policy's host, worked by hand") {
         CHECK(place(on, big, p) == 3u);
 }
 
-TEST_CASE("placement: ties go to the first host; an empty cluster takes nothing") {
+TEST_CASE("placement: ties go to the first host, an empty cluster takes nothing") {
     const Cluster twins = {host("h0", 4096, 4, {{"a", 1024, 1.0}}),
                            host("h1", 4096, 4, {{"b", 1024, 1.0}})};
     for (auto p :
@@ -89,7 +89,7 @@ TEST_CASE("placement: ties go to the first host; an empty cluster takes nothing"
     CHECK_FALSE(place({}, {"v", 0, 0}, PlacePolicy::Balance).has_value());
 }
 
-TEST_CASE("policy names round-trip; other words are refused") {
+TEST_CASE("policy names round-trip, other words are refused") {
     for (auto p :
          {PlacePolicy::FirstFit, PlacePolicy::BestFit, PlacePolicy::WorstFit, PlacePolicy::Balance})
         CHECK(parse_place_policy(name(p)) == p);
@@ -207,7 +207,7 @@ TEST_CASE("balance: the move that narrows the spread most, until none does") {
     for (const auto& h : after) CHECK(h.cpu_share() == 0.5);
 }
 
-TEST_CASE("balance: memory limits the moves; an even cluster stays") {
+TEST_CASE("balance: memory limits the moves, an even cluster stays") {
     // h1 is the least loaded but has no memory free: nothing can move.
     const Cluster tight = {host("h0", 4096, 4, {{"a", 2048, 2}, {"b", 2048, 2}}),
                            host("h1", 2048, 4, {{"c", 2048, 0}})};

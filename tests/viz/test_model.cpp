@@ -296,6 +296,39 @@ TEST_CASE("analysis: post-copy's degraded window and remote faults") {
     CHECK(g.remote_faults == std::vector<double>{1500, 2500});
 }
 
+TEST_CASE("analysis: a cluster's hosts, VM bars, migrations and powered-off hosts") {
+    // Two hosts and the cluster's own pid 3; vm1 moves from h1 to h2, h1 is
+    // then powered off; vm2 fits nowhere.
+    auto m = parse_text(R"J([
+{"ph":"M","name":"process_name","pid":1,"args":{"name":"h1 (8192 MiB, 4 CPUs)"}},
+{"ph":"M","name":"process_name","pid":2,"args":{"name":"h2 (8192 MiB, 4 CPUs)"}},
+{"cat":"cluster","name":"host","ph":"i","s":"t","pid":1,"tid":0,"ts":0,"args":{"host":"h1"}},
+{"cat":"cluster","name":"host","ph":"i","s":"t","pid":2,"tid":0,"ts":0,"args":{"host":"h2"}},
+{"cat":"cluster","name":"place","ph":"i","s":"t","pid":1,"tid":1,"ts":0,"args":{"vm":"vm1","host":"h1"}},
+{"cat":"cluster","name":"fits-nowhere","ph":"i","s":"t","pid":3,"tid":0,"ts":1000000,"args":{"vm":"vm2"}},
+{"cat":"cluster","name":"vm1","ph":"X","pid":1,"tid":1,"ts":0,"dur":2000000,"args":{"vm":"vm1","host":"h1"}},
+{"cat":"cluster","name":"migrate","ph":"X","pid":1,"tid":1,"ts":2000000,"dur":500000,"args":{"vm":"vm1","from":"h1","to":"h2"}},
+{"cat":"cluster","name":"vm1","ph":"X","pid":2,"tid":1,"ts":2500000,"dur":1000000,"args":{"vm":"vm1","host":"h2"}},
+{"cat":"cluster","name":"power-off","ph":"i","s":"t","pid":1,"tid":0,"ts":2500000,"args":{"host":"h1"}}])J");
+    const ClusterView c = cluster(m);
+    REQUIRE(c.hosts.size() == 2);
+    CHECK(c.hosts[0].name == "h1 (8192 MiB, 4 CPUs)");
+    CHECK(c.hosts[0].powered_off);
+    CHECK(c.hosts[0].off_ts == doctest::Approx(2500000));
+    CHECK_FALSE(c.hosts[1].powered_off);
+    REQUIRE(c.bars.size() == 2);
+    CHECK(c.bars[0].host == 0);
+    CHECK(c.bars[1].host == 1);
+    CHECK(c.bars[1].vm == "vm1");
+    REQUIRE(c.moves.size() == 1);
+    CHECK(c.moves[0].from == 0);
+    CHECK(c.moves[0].to == 1);
+    CHECK(c.moves[0].dur == doctest::Approx(500000));
+    CHECK(c.fits_nowhere == std::vector<std::string>{"vm2"});
+    CHECK(c.t1 == doctest::Approx(3500000));
+    CHECK(cluster(parse_text(kSmall)).hosts.empty());
+}
+
 TEST_CASE("analysis: translation cache blocks and chains, in the expected shape") {
     auto m = parse_text(R"J([
 {"cat":"bt","name":"translate","ph":"X","pid":1,"tid":1,"ts":0,"dur":1,"args":{"block":"0x100020","size":12}},

@@ -68,7 +68,7 @@ TEST_CASE("screenshot: notifications draw the exit's path and each device") {
 TEST_CASE("screenshot: views of absent categories say so") {
     TempDir dir;
     const std::string trace = kvm_trace(dir);
-    for (const char* view : {"threads", "servers", "migration", "bt", "screen"}) {
+    for (const char* view : {"threads", "servers", "migration", "bt", "screen", "cluster"}) {
         auto s = screenshot({trace, "--view", view}, dir);
         INFO(view << ": " << s.run.err);
         REQUIRE(s.run.status == 0);
@@ -227,6 +227,37 @@ TEST_CASE("screenshot: migrate sim traces as round bars and post-copy's degraded
     CHECK(h.layout["round_bars"].size() == 1);
     CHECK(h.layout["remote_faults"].get<int>() > 0);
     CHECK(h.busy(h.layout["degraded"]) > 100);
+}
+
+TEST_CASE("screenshot: cluster sim trace as hosts, VM bars and migration arrows") {
+    TempDir dir;
+    const std::string trace = dir.file("cluster.json");
+    // Seed 1 on 4 hosts, worst fit, then balance: vm5 moves h3 -> h4 and
+    // vm1 h3 -> h2 (sim/cluster/README.md has the rules).
+    REQUIRE(run({bin("ptv"), "cluster", "sim", "-s", "1", "--place", "worst-fit", "--rebalance",
+                 "balance", "--trace", trace})
+                .status == 0);
+    auto s = screenshot({trace, "--view", "cluster"}, dir);
+    INFO(s.run.err);
+    REQUIRE(s.run.status == 0);
+    CHECK(s.layout["view"] == "cluster");
+    CHECK_FALSE(s.layout.contains("absent"));
+    CHECK(s.layout["hosts"] == 4);
+    CHECK(s.layout["host_rows"].size() == 4);
+    CHECK(s.layout["migrations"] == 2);
+    REQUIRE(s.layout["migration_arrows"].size() == 2);
+    // 9 VMs, vm4 and vm8 left, vm1 and vm5 on two hosts each: 11 bars.
+    CHECK(s.layout["vm_bars"].size() == 11);
+    CHECK(s.busy(s.layout["cluster_area"]) > 20000);
+    CHECK(s.colours(s.layout["cluster_area"]) >= 5);
+    for (const auto& arrow : s.layout["migration_arrows"]) CHECK(s.busy(arrow) > 100);
+    // Consolidation instead: h2 is emptied and powered off.
+    REQUIRE(run({bin("ptv"), "cluster", "sim", "-s", "1", "--place", "worst-fit", "--trace", trace})
+                .status == 0);
+    auto c = screenshot({trace, "--view", "cluster"}, dir);
+    REQUIRE(c.run.status == 0);
+    CHECK(c.layout["migrations"] == 1);
+    CHECK(c.layout["powered_off"] == 1);
 }
 
 TEST_CASE("screenshot: servers sim trace as request spans") {

@@ -12,11 +12,12 @@ namespace ptv::viz {
 
 namespace {
 
-constexpr const char* kViewNames[] = {"timeline", "exits",   "notifications", "screen",
-                                      "threads",  "servers", "migration",     "bt"};
-constexpr const char* kViewTitles[] = {
-    "Timeline", "Exits",   "Notifications", "Screen",
-    "Threads",  "Servers", "Migration",     "Binary translation"};
+constexpr const char* kViewNames[] = {"timeline",  "exits",   "notifications",
+                                      "screen",    "threads", "servers",
+                                      "migration", "bt",      "cluster"};
+constexpr const char* kViewTitles[] = {"Timeline", "Exits",   "Notifications", "Screen",
+                                       "Threads",  "Servers", "Migration",     "Binary translation",
+                                       "Cluster"};
 
 }  // namespace
 
@@ -126,6 +127,7 @@ void App::refresh() {
     reqs = requests(model_);
     mig = migration(model_);
     bt = translation_cache(model_);
+    clus = cluster(model_);
     add_screen_frames(screens, model_);
     flows_by_time.resize(model_.flows().size());
     for (uint32_t i = 0; i < flows_by_time.size(); ++i) flows_by_time[i] = i;
@@ -226,6 +228,9 @@ void App::draw(float width, float height) {
                         break;
                     case View::Bt:
                         draw_bt(*this, model_);
+                        break;
+                    case View::Cluster:
+                        draw_cluster(*this, model_);
                         break;
                     case View::kCount:
                         break;

@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     cli.add_option("--screenshot", screenshot, "render one frame to OUT.png and exit (headless)");
     cli.add_option("--view", view_arg,
                    "view for --screenshot: timeline, exits, notifications, screen, threads, "
-                   "servers, migration, bt")
+                   "servers, migration, bt, cluster")
         ->capture_default_str();
     cli.add_option("--size", size, "window size WxH")->capture_default_str();
     cli.add_option("--layout", layout, "with --screenshot: write where things were drawn (JSON)");
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
         if (!view)
             throw ptv::UsageError(fmt::format(
                 "unknown view '{}'; views: timeline, exits, notifications, screen, threads, "
-                "servers, migration, bt",
+                "servers, migration, bt, cluster",
                 view_arg));
         int w = 0, h = 0;
         if (std::sscanf(size.c_str(), "%dx%d", &w, &h) != 2 || w < 200 || h < 150 || w > 8192 ||

@@ -1,9 +1,10 @@
 // The module views: threads (Gantt of user threads over LWPs over CPUs),
 // servers (request spans split into queueing, service and disk), migration
 // (pages per pre-copy round, the downtime, post-copy's degraded window
-// and remote faults) and binary translation (the
-// translation cache's blocks and chains). Each says plainly when its trace
-// category is absent.
+// and remote faults), binary translation (the
+// translation cache's blocks and chains) and cluster (hosts as rows, VMs as
+// bars on them, live migrations as arrows between rows). Each says plainly
+// when its trace category is absent.
 #include <fmt/format.h>
 #include <imgui.h>
 
@@ -337,6 +338,108 @@ void draw_bt(App& app, const TraceModel&) {
                     fmt::format("{:#x}", b.address).c_str());
     }
     ImGui::Dummy(avail);
+}
+
+void draw_cluster(App& app, const TraceModel&) {
+    const ClusterView& c = app.clus;
+    if (c.hosts.empty()) {
+        absent(app, "This trace has no `cluster` events.",
+               "Cluster traces (ptv cluster sim -s 1 --place worst-fit --trace F) carry, in "
+               "category `cluster`, one process per host, an X span per VM on its host (named by "
+               "the VM), an X \"migrate\" span with args vm, from, to per live migration, and "
+               "\"power-off\" instants.");
+        return;
+    }
+    std::string off;
+    for (const auto& h : c.hosts)
+        if (h.powered_off) off += (off.empty() ? "" : ", ") + h.name.substr(0, h.name.find(' '));
+    std::string nowhere;
+    for (const auto& v : c.fits_nowhere) nowhere += (nowhere.empty() ? "" : ", ") + v;
+    ImGui::Text("%zu hosts, %zu migrations; powered off: %s; fits nowhere: %s", c.hosts.size(),
+                c.moves.size(), off.empty() ? "none" : off.c_str(),
+                nowhere.empty() ? "none" : nowhere.c_str());
+    const uint32_t kArrow = IM_COL32(255, 255, 255, 230), kOff = IM_COL32(70, 70, 78, 255);
+    legend({{"VM running (one colour per VM)", IM_COL32(78, 121, 167, 255)},
+            {"live migration", kArrow},
+            {"powered off", kOff}});
+    // Each host's row holds its VMs in lanes: a VM goes in the first lane
+    // that is free when it starts (VMs share a host in time).
+    std::vector<std::vector<double>> lane_ends(c.hosts.size());
+    std::vector<int> lane(c.bars.size());
+    for (size_t i = 0; i < c.bars.size(); ++i) {
+        auto& ends = lane_ends[c.bars[i].host];
+        size_t k = 0;
+        while (k < ends.size() && ends[k] > c.bars[i].ts + 1e-6) ++k;
+        if (k == ends.size()) ends.push_back(0);
+        ends[k] = c.bars[i].ts + c.bars[i].dur;
+        lane[i] = int(k);
+    }
+    size_t lanes = 0;
+    for (const auto& e : lane_ends) lanes += std::max<size_t>(e.size(), 1);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float label_w = 190, x0 = p.x + label_w, w = avail.x - label_w - 20;
+    const float gap = 10;
+    const float lane_h =
+        std::clamp((avail.y - 40 - gap * float(c.hosts.size())) / float(std::max<size_t>(lanes, 1)),
+                   6.0f, 24.0f);
+    const double t0 = c.t0, span = std::max(c.t1 - c.t0, 1e-6);
+    app.layout.j["powered_off"] =
+        std::count_if(c.hosts.begin(), c.hosts.end(), [](const auto& h) { return h.powered_off; });
+    auto x = [&](double t) { return x0 + float((t - t0) / span * w); };
+    std::vector<float> row_y(c.hosts.size()), row_h(c.hosts.size());
+    float y = p.y;
+    for (size_t h = 0; h < c.hosts.size(); ++h) {
+        row_y[h] = y;
+        row_h[h] = lane_h * float(std::max<size_t>(lane_ends[h].size(), 1));
+        dl->AddRectFilled(ImVec2(x0, y), ImVec2(x0 + w, y + row_h[h]), IM_COL32(255, 255, 255, 12));
+        if (c.hosts[h].powered_off)
+            dl->AddRectFilled(ImVec2(x(c.hosts[h].off_ts), y), ImVec2(x0 + w, y + row_h[h]), kOff);
+        dl->AddText(ImVec2(p.x, y + (std::min(row_h[h], 20.0f) - 14) / 2),
+                    IM_COL32(230, 230, 230, 255), c.hosts[h].name.c_str());
+        app.layout.add("host_rows", x0, y, w, row_h[h]);
+        y += row_h[h] + gap;
+    }
+    app.layout.rect("cluster_area", x0, p.y, w, y - p.y);
+    for (size_t i = 0; i < c.bars.size(); ++i) {
+        const auto& b = c.bars[i];
+        const float top = row_y[b.host] + lane_h * float(lane[i]);
+        const float a = x(b.ts), e = std::max(a + 2, x(b.ts + b.dur));
+        dl->AddRectFilled(ImVec2(a, top + 1), ImVec2(e - 1, top + lane_h - 1), color_for(b.vm));
+        if (e - a > 30 && lane_h >= 12)
+            dl->AddText(ImVec2(a + 3, top + (lane_h - 14) / 2), IM_COL32(20, 20, 20, 255),
+                        b.vm.c_str());
+        app.layout.add("vm_bars", a, top, e - a, lane_h);
+    }
+    // A migration: its pre-copy as a line in the VM's lane on the source
+    // (the VM's bar there ends where it starts), then an arrow to its lane
+    // on the destination, where the VM resumes.
+    auto lane_y = [&](uint32_t host, const std::string& vm, double at) {
+        for (size_t i = 0; i < c.bars.size(); ++i) {
+            const auto& b = c.bars[i];
+            if (b.host == host && b.vm == vm &&
+                (std::abs(b.ts + b.dur - at) < 1 || std::abs(b.ts - at) < 1))
+                return row_y[host] + lane_h * (float(lane[i]) + 0.5f);
+        }
+        return row_y[host] + row_h[host] / 2;
+    };
+    for (const auto& mv : c.moves) {
+        const float fy = lane_y(mv.from, mv.vm, mv.ts), ty = lane_y(mv.to, mv.vm, mv.ts + mv.dur);
+        const float a = x(mv.ts), b = std::max(a + 4, x(mv.ts + mv.dur));
+        dl->AddLine(ImVec2(a, fy), ImVec2(b, fy), kArrow, 2);
+        dl->AddLine(ImVec2(b, fy), ImVec2(b, ty), kArrow, 2);
+        const float dir = ty > fy ? 1.0f : -1.0f;
+        dl->AddTriangleFilled(ImVec2(b, ty), ImVec2(b - 5, ty - 9 * dir),
+                              ImVec2(b + 5, ty - 9 * dir), kArrow);
+        dl->AddText(ImVec2(b + 4, (fy + ty) / 2 - 7), kArrow, mv.vm.c_str());
+        app.layout.add("migration_arrows", std::min(a, b), std::min(fy, ty), std::abs(b - a) + 1,
+                       std::abs(ty - fy) + 1);
+    }
+    app.layout.j["hosts"] = c.hosts.size();
+    app.layout.j["migrations"] = c.moves.size();
+    axis(dl, x0, y, w, t0, c.t1);
+    ImGui::Dummy(ImVec2(avail.x, y - p.y + 24));
 }
 
 }  // namespace ptv::viz

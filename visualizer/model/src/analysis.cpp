@@ -260,6 +260,65 @@ Migration migration(const TraceModel& m) {
     return g;
 }
 
+ClusterView cluster(const TraceModel& m) {
+    ClusterView c;
+    const auto events = m.events_of("cluster");
+    // The hosts: every pid with a VM span, a migration or a power-off.
+    std::map<int, uint32_t> host_of;
+    for (uint32_t i : events) {
+        const Event& e = m.events()[i];
+        const std::string_view n = m.str(e.name);
+        if (n == "fits-nowhere" || n == "place" || n == "leave") continue;
+        host_of.try_emplace(e.pid, 0);
+    }
+    for (auto& [pid, index] : host_of) {
+        index = uint32_t(c.hosts.size());
+        c.hosts.push_back({pid, m.process_name(pid)});
+    }
+    bool first = true;
+    auto extend = [&](double a, double b) {
+        c.t0 = first ? a : std::min(c.t0, a);
+        c.t1 = first ? b : std::max(c.t1, b);
+        first = false;
+    };
+    // "to" names a host by its name's first word ("h2 (8192 MiB, 4 CPUs)").
+    auto host_named = [&](const std::string& name) -> std::optional<uint32_t> {
+        for (uint32_t h = 0; h < c.hosts.size(); ++h) {
+            const std::string& full = c.hosts[h].name;
+            if (full == name || full.rfind(name + " ", 0) == 0) return h;
+        }
+        return std::nullopt;
+    };
+    for (uint32_t i : events) {
+        const Event& e = m.events()[i];
+        const std::string_view n = m.str(e.name);
+        extend(e.ts, e.end());
+        if (n == "fits-nowhere") {
+            c.fits_nowhere.push_back(arg(e.args, "vm"));
+            continue;
+        }
+        auto h = host_of.find(e.pid);
+        if (h == host_of.end()) continue;
+        if (n == "host") {
+            continue;
+        } else if (n == "power-off") {
+            c.hosts[h->second].powered_off = true;
+            c.hosts[h->second].off_ts = e.ts;
+        } else if (n == "migrate" && e.ph == Phase::Complete) {
+            if (auto to = host_named(arg(e.args, "to")))
+                c.moves.push_back({arg(e.args, "vm"), h->second, *to, e.ts, e.dur});
+        } else if (e.ph == Phase::Complete) {
+            c.bars.push_back({h->second, std::string(n), e.ts, e.dur});
+        }
+    }
+    std::stable_sort(c.bars.begin(), c.bars.end(), [](const auto& a, const auto& b) {
+        return a.host != b.host ? a.host < b.host : a.ts < b.ts;
+    });
+    std::stable_sort(c.moves.begin(), c.moves.end(),
+                     [](const auto& a, const auto& b) { return a.ts < b.ts; });
+    return c;
+}
+
 TranslationCacheView translation_cache(const TraceModel& m) {
     TranslationCacheView c;
     std::map<uint64_t, size_t> index;

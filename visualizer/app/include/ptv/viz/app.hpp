@@ -20,7 +20,18 @@ struct GLFWwindow;
 
 namespace ptv::viz {
 
-enum class View { Timeline, Exits, Notifications, Screen, Threads, Servers, Migration, Bt, kCount };
+enum class View {
+    Timeline,
+    Exits,
+    Notifications,
+    Screen,
+    Threads,
+    Servers,
+    Migration,
+    Bt,
+    Cluster,
+    kCount
+};
 const char* view_name(View v);  // the --view NAME
 std::optional<View> parse_view(std::string_view name);
 
@@ -99,6 +110,7 @@ class App {
     Requests reqs;
     Migration mig;
     TranslationCacheView bt;
+    ClusterView clus;
     ScreenFrames screens;
     std::vector<uint32_t> flows_by_time;  // flow indexes by start time
     int selected_chain = -1;
@@ -113,6 +125,7 @@ void draw_threads(App& app, const TraceModel& m);
 void draw_servers(App& app, const TraceModel& m);
 void draw_migration(App& app, const TraceModel& m);
 void draw_bt(App& app, const TraceModel& m);
+void draw_cluster(App& app, const TraceModel& m);
 
 // Shared drawing helpers.
 uint32_t color_for(std::string_view name);  // a stable colour per name

@@ -101,6 +101,38 @@ struct Migration {
 };
 Migration migration(const TraceModel& m);
 
+// ---- cluster: VMs on hosts, migrations between hosts ----
+// Expected shape (category `cluster`, ptv cluster sim --trace): one pid per
+// host (its process name the host's; an instant "host" at its start makes a
+// host without VMs a row too); X spans named by the VM on the VM's
+// track of the host it runs on (args vm); X "migrate" spans on the source
+// host with args vm, from, to; "power-off" instants on a host; "fits-nowhere"
+// instants (args vm) on a pid that has no host spans.
+struct ClusterView {
+    struct Host {
+        int pid = 0;
+        std::string name;  // the process name
+        bool powered_off = false;
+        double off_ts = 0;
+    };
+    struct Bar {
+        uint32_t host = 0;  // index into hosts
+        std::string vm;
+        double ts = 0, dur = 0;
+    };
+    struct Move {
+        std::string vm;
+        uint32_t from = 0, to = 0;  // indexes into hosts
+        double ts = 0, dur = 0;
+    };
+    std::vector<Host> hosts;  // by pid
+    std::vector<Bar> bars;    // by host, then start
+    std::vector<Move> moves;  // by start
+    std::vector<std::string> fits_nowhere;
+    double t0 = 0, t1 = 0;
+};
+ClusterView cluster(const TraceModel& m);
+
 // ---- binary translation: blocks and chains of the translation cache ----
 // What a `bt` trace shows of a run's translation cache (the cache itself is
 // sim/vmm's TranslationCache). Expected shape (category `bt`): "translate"

@@ -74,7 +74,9 @@ Plan plan_rebalance(const Cluster& cluster, RebalancePolicy policy);
 // The cluster after the plan's moves (hosts in `freed` switched off). Each
 // move takes the VM of its name off host `from` and appends it to host
 // `to`'s VMs. Throws std::invalid_argument for a move whose host index is
-// out of range or whose VM is not on its `from` host.
+// out of range or whose VM is not on its `from` host. Call it qualified,
+// ptv::cluster::apply: Cluster is a std::vector, so an unqualified call with
+// a non-const Plan also finds std::apply by argument-dependent lookup.
 Cluster apply(Cluster cluster, const Plan& plan);
 
 }  // namespace ptv::cluster
