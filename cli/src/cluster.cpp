@@ -70,7 +70,11 @@ int up(Options& o) {
 
 int down(const Options& o) {
     return host_errors_as_status([&] {
+        const std::string trace = load_cluster(dir_of(o)).trace;
         cluster_down(dir_of(o), say);
+        if (!trace.empty())
+            std::printf("the cluster's trace: %s ('ptv viz %s --view cluster')\n", trace.c_str(),
+                        trace.c_str());
         return 0;
     });
 }
@@ -186,6 +190,9 @@ Commands cluster_commands(CLI::App& cluster) {
     u->add_option("--hosts", o->up.hosts, "how many hosts (1 to 16)")->required();
     u->add_option("--memory-mib", o->up.memory_mib, "each host's memory for VMs (default 1024)");
     u->add_option("--cpus", o->up.cpus, "each host's CPUs, for the load (default 2)");
+    u->add_option("--trace", o->up.trace,
+                  "write the cluster's trace here (category cluster: placements, migrations; "
+                  "ptv viz FILE --view cluster)");
     dir_option(u);
     out.emplace_back(u, [o] { return up(*o); });
 

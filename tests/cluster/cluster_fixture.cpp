@@ -14,11 +14,15 @@ std::string ip_output(const std::vector<std::string>& args) {
     return run(argv, {}, 10).out;
 }
 
-ClusterFixture::ClusterFixture(int hosts, int memory_mib, double cpus) {
+ClusterFixture::ClusterFixture(int hosts, int memory_mib, double cpus,
+                               std::vector<std::string> up_options) {
     REQUIRE_MESSAGE(::geteuid() == 0, "a cluster needs root (network namespaces); CI runs as root");
     state = dir.file("cluster");
-    const Completed c = cluster({"up", "--hosts", std::to_string(hosts), "--memory-mib",
-                                 std::to_string(memory_mib), "--cpus", fmt_cpus(cpus)});
+    std::vector<std::string> args = {
+        "up",     "--hosts",     std::to_string(hosts), "--memory-mib", std::to_string(memory_mib),
+        "--cpus", fmt_cpus(cpus)};
+    args.insert(args.end(), up_options.begin(), up_options.end());
+    const Completed c = cluster(args);
     REQUIRE_MESSAGE(c.status == 0, c.err);
     up = true;
     const nlohmann::json s = status();

@@ -16,7 +16,8 @@ namespace ptv::test {
 
 class ClusterFixture {
   public:
-    ClusterFixture(int hosts, int memory_mib, double cpus = 2);
+    ClusterFixture(int hosts, int memory_mib, double cpus = 2,
+                   std::vector<std::string> up_options = {});
     static std::string fmt_cpus(double cpus);
     ~ClusterFixture();
 

@@ -10,7 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <map>
 #include <thread>
 
 #include "cluster_fixture.hpp"
@@ -92,7 +95,9 @@ TEST_CASE("placement by each policy, worked by hand") {
 }
 
 TEST_CASE("consolidate empties the least used host, balance evens the CPU load") {
-    ClusterFixture c(3, 256);
+    TempDir out;
+    const std::string trace = out.file("cluster.json");
+    ClusterFixture c(3, 256, 2, {"--trace", trace});
     REQUIRE(place(c, "a", "first-fit", 64, 0.5).status == 0);    // host1
     REQUIRE(place(c, "d", "first-fit", 100, 1.0).status == 0);   // host1
     REQUIRE(place(c, "b", "worst-fit", 64, 0.5).status == 0);    // host2
@@ -134,6 +139,34 @@ TEST_CASE("consolidate empties the least used host, balance evens the CPU load")
     CHECK(again.status == 0);
     CHECK(again.out.find("balance plan: 0 migration(s)") != std::string::npos);
     c.down_and_check();
+
+    // The trace, one event per line (category cluster): the five
+    // placements, the two moves with their flow arrows, host3 powered off,
+    // and each VM's stays on its hosts (closed by `down`).
+    std::ifstream in(trace);
+    std::map<std::string, int> count;
+    std::vector<std::string> moves, stays;
+    for (std::string line; std::getline(in, line);) {
+        const auto e = nlohmann::json::parse(line);
+        if (e.value("cat", "") != "cluster") continue;
+        const std::string name = e["name"];
+        count[name + "/" + e["ph"].get<std::string>()]++;
+        if (name == "migrate")
+            moves.push_back(e["args"]["vm"].get<std::string>() + " " +
+                            e["args"]["from"].get<std::string>() + ">" +
+                            e["args"]["to"].get<std::string>());
+        if (e["ph"] == "X" && name != "migrate")
+            stays.push_back(name + "@" + e["args"]["host"].get<std::string>());
+    }
+    CHECK(count["host/i"] == 3);
+    CHECK(count["place/i"] == 5);
+    CHECK(moves == std::vector<std::string>{"c host3>host1", "d host1>host3"});
+    CHECK(count["migration/s"] == 2);
+    CHECK(count["migration/f"] == 2);
+    CHECK(count["power-off/i"] == 1);
+    std::sort(stays.begin(), stays.end());
+    CHECK(stays == std::vector<std::string>{"a@host1", "b@host2", "c@host1", "c@host3", "d@host1",
+                                            "d@host3", "e@host2"});
 }
 
 TEST_CASE("a host whose service is gone takes no VM, and down still removes everything") {
@@ -242,6 +275,9 @@ TEST_CASE("cluster mistakes: one line, status 2, nothing made") {
          "ptv: --memory-mib 0 is too small; give a VM some memory"},
         {{"place", "v"},
          "ptv: no cluster is up at " + state + "; start one with 'ptv cluster up --hosts N'"},
+        {{"up", "--hosts", "2", "--trace", "/nonexistent-dir/t.json"},
+         "ptv: cannot write the trace /nonexistent-dir/t.json: No such file or directory; choose "
+         "another --trace"},
         {{"rebalance", "--policy", "pack"},
          "ptv: --policy pack is unknown; give consolidate or balance"},
     };

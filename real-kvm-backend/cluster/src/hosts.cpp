@@ -6,13 +6,17 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "ptv/cluster/cluster_trace.hpp"
 #include "ptv/cluster/netns.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/vmms/client.hpp"
@@ -41,11 +45,18 @@ json to_json(const ClusterConfig& c) {
                          {"cpus", h.cpus},
                          {"state_dir", h.state_dir},
                          {"socket", h.socket}});
+    json stays = json::object();
+    for (const auto& [vm, st] : c.vm_stay)
+        stays[vm] = {{"host", st.host}, {"since_us", st.since_us}};
     return {{"id", c.id},
             {"bridge", c.bridge},
             {"subnet", c.subnet},
             {"hosts", hosts},
-            {"vm_load", c.vm_load}};
+            {"vm_load", c.vm_load},
+            {"trace", c.trace},
+            {"t0_unix_us", c.t0_unix_us},
+            {"vm_tid", c.vm_tid},
+            {"vm_stay", stays}};
 }
 
 // A name no namespace or link on this machine has yet.
@@ -130,11 +141,18 @@ ClusterConfig load_cluster(const std::string& dir) {
     c.id = j.value("id", "");
     c.bridge = j.value("bridge", "");
     c.subnet = j.value("subnet", "");
-    for (const auto& h : j.value("hosts", json::array()))
+    const json hosts = j.value("hosts", json::array());
+    for (const auto& h : hosts)
         c.hosts.push_back({h.value("name", ""), h.value("netns", ""), h.value("address", ""),
                            h.value("veth", ""), h.value("memory_mib", uint64_t(0)),
                            h.value("cpus", 0.0), h.value("state_dir", ""), h.value("socket", "")});
     c.vm_load = j.value("vm_load", std::map<std::string, double>{});
+    c.trace = j.value("trace", "");
+    c.t0_unix_us = j.value("t0_unix_us", 0.0);
+    c.vm_tid = j.value("vm_tid", std::map<std::string, int>{});
+    const json stays = j.value("vm_stay", json::object());
+    for (const auto& [vm, st] : stays.items())
+        c.vm_stay[vm] = {st.value("host", std::size_t(0)), st.value("since_us", 0.0)};
     return c;
 }
 
@@ -167,6 +185,15 @@ ClusterConfig cluster_up(const UpOptions& o, const Say& say) {
 
     ClusterConfig c;
     c.dir = o.dir;
+    c.t0_unix_us = unix_us();
+    if (!o.trace.empty()) {
+        c.trace = fs::absolute(o.trace).string();
+        std::FILE* t = std::fopen(c.trace.c_str(), "w");
+        if (!t)
+            throw UsageError(fmt::format("cannot write the trace {}: {}; choose another --trace",
+                                         c.trace, std::strerror(errno)));
+        std::fclose(t);
+    }
     fs::create_directories(c.dir);
     try {
         {
@@ -228,13 +255,17 @@ ClusterConfig cluster_up(const UpOptions& o, const Say& say) {
         }
     } catch (...) {
         cluster_down(c.dir, [](const std::string&) {});
+        if (!c.trace.empty()) ::unlink(c.trace.c_str());
         throw;
     }
+    trace_up(c);
+    save_cluster(c);
     return c;
 }
 
 void cluster_down(const std::string& dir, const Say& say) {
-    const ClusterConfig c = load_cluster(dir);
+    ClusterConfig c = load_cluster(dir);
+    trace_down(c);
     for (const auto& h : c.hosts) stop_service(h, say);
     // Anything left in a namespace (a worker the service could not stop, a
     // server) goes with it.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 
+#include "ptv/cluster/cluster_trace.hpp"
 #include "ptv/cluster/cluster_view.hpp"
 #include "ptv/common/error.hpp"
 #include "ptv/vmms/client.hpp"
@@ -147,6 +148,8 @@ Placed place_vm(ClusterConfig& config, const PlaceRequest& r) {
             checked(started, host.name);
         }
     }
+    trace_place(config, r.vm.name, *where, name(r.policy), r.vm.memory_mib, r.vm.load);
+    save_cluster(config);
     return {*where, ask(host, {{"op", "info"}, {"name", r.vm.name}}).value("vm", json::object())};
 }
 
@@ -165,15 +168,22 @@ std::vector<MoveOutcome> rebalance(ClusterConfig& config, const RebalanceOptions
         const auto vm =
             std::find_if(vms.begin(), vms.end(), [&](const VmStatus& v) { return v.name == m.vm; });
         const bool running = vm != vms.end() && vm->pid != 0;
+        const double start = unix_us();
         const MoveOutcome out = running ? move_live(config, m, o, o.first_port + int(done.size()))
                                         : move_cold(config, m);
+        if (out.ok) {
+            trace_move(config, out, start, unix_us());
+            save_cluster(config);
+        }
         say(fmt::format(
             "{} {} -> {} ({}): {}", m.vm, config.hosts[m.from].name, config.hosts[m.to].name,
             out.kind,
             out.ok ? fmt::format("moved, downtime {:.1f} ms", out.downtime_ms) : out.error));
         done.push_back(out);
-        if (!out.ok) break;
+        if (!out.ok) return done;
     }
+    for (std::size_t h : plan.freed) trace_power_off(config, h);
+    save_cluster(config);
     return done;
 }
 

@@ -36,6 +36,17 @@ struct ClusterConfig {
     // A VM's CPU demand, as given when it was placed (`--load`).
     std::map<std::string, double> vm_load;
 
+    // The trace (cluster_trace.hpp): its file ("" for none), when the
+    // cluster came up, each VM's track and where it has been since when.
+    std::string trace;
+    double t0_unix_us = 0;
+    std::map<std::string, int> vm_tid;
+    struct Stay {
+        std::size_t host = 0;
+        double since_us = 0;
+    };
+    std::map<std::string, Stay> vm_stay;
+
     const HostInfo* host(const std::string& name) const;
 };
 
@@ -51,7 +62,8 @@ struct UpOptions {
     uint64_t memory_mib = 1024;  // each host's
     double cpus = 2;             // each host's
     std::string dir;
-    std::string ptv;  // the ptv binary that runs each host's vmms
+    std::string ptv;    // the ptv binary that runs each host's vmms
+    std::string trace;  // the cluster trace's file ("" for none)
 };
 
 using Say = std::function<void(const std::string&)>;
