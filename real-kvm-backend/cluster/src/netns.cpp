@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -136,7 +137,7 @@ int run_in_netns(const std::string& netns, const std::vector<std::string>& argv,
 }
 
 pid_t spawn_in_netns(const std::string& netns, const std::vector<std::string>& argv,
-                     const std::string& log_path) {
+                     const std::string& log_path, int parent_death_signal) {
     std::fflush(nullptr);
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
@@ -148,6 +149,7 @@ pid_t spawn_in_netns(const std::string& netns, const std::vector<std::string>& a
             ::dup2(log, 1);
             ::dup2(log, 2);
         }
+        if (parent_death_signal) ::prctl(PR_SET_PDEATHSIG, parent_death_signal);
         enter_netns(netns);
         auto args = c_argv(argv);
         ::execv(args[0], args.data());

@@ -27,8 +27,9 @@ std::vector<std::string> ipv4_addresses();
 int run_in_netns(const std::string& netns, const std::vector<std::string>& argv,
                  std::string* err = nullptr);
 // Starts `argv` inside `netns` with stdout/stderr to `log_path` and returns
-// its pid without waiting.
+// its pid without waiting. With `parent_death_signal`, the child gets that
+// signal when this process ends, however it ends.
 pid_t spawn_in_netns(const std::string& netns, const std::vector<std::string>& argv,
-                     const std::string& log_path);
+                     const std::string& log_path, int parent_death_signal = 0);
 
 }  // namespace ptv::cluster
