@@ -20,6 +20,15 @@ struct DevNull {
     ~DevNull() { ::close(fd); }
 };
 
+// A run that SIGINT, SIGTERM or SIGHUP stopped ends the trial: run() took
+// the signal (and removed the container), so it is passed on as an error.
+RunStats checked(RunStats s) {
+    if (s.interrupted_by)
+        throw StartError("stopped by signal " + std::to_string(s.interrupted_by) +
+                         "; the container is removed");
+    return s;
+}
+
 }  // namespace
 
 std::vector<std::string> workload_command() {
@@ -48,7 +57,7 @@ ContainerTrial measure_container(int runs, const RunOptions& base) {
     o.stderr_fd = null.fd;
     o.command = workload_command();
     for (int i = 0; i < runs; ++i) {
-        const RunStats s = run(o);
+        const RunStats s = checked(run(o));
         if (s.exit_status != 0)
             throw StartError("the container's workload failed: status " +
                              std::to_string(s.exit_status));
@@ -61,7 +70,7 @@ ContainerTrial measure_container(int runs, const RunOptions& base) {
     t.inside = look_inside(look);
     t.host = look_from_host();
     o.command = fault_command();
-    t.fault = run(o);
+    t.fault = checked(run(o));
     return t;
 }
 

@@ -108,6 +108,9 @@ InsideView look_from_host() {
     InsideView v;
     for (const auto& n : entries("/proc"))
         if (numeric(n)) v.pids.push_back(n);
+    std::sort(v.pids.begin(), v.pids.end(), [](const std::string& a, const std::string& b) {
+        return a.size() != b.size() ? a.size() < b.size() : a < b;
+    });
     char host[256] = {};
     if (::gethostname(host, sizeof host - 1) == 0) v.hostname = host;
     std::ifstream mounts("/proc/self/mounts");
