@@ -121,7 +121,7 @@ std::vector<Row> rows(const pc::ContainerTrial& c, const VmTrial& v, int runs) {
                      f.value("status", -1)),
          "measured"},
         {"host kernel shared", "yes: a kernel fault hits every container",
-         "no: the guest runs its own kernel", "by design"},
+         "no: its own machine; only the hypervisor (KVM) is shared", "by design"},
         {"live migration", "no: its state is in the host kernel (needs CRIU)",
          "yes: ptv migrate live, ptv cluster rebalance", "by design"},
     };
