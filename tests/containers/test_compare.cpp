@@ -4,8 +4,12 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 
@@ -198,4 +202,62 @@ TEST_CASE("compare container-vs-vm: a worker that cannot run the VM is one line,
     CHECK(std::count(c.err.begin(), c.err.end(), '\n') == 1);
     nothing_left(tmp);
     CHECK(mounts_under(tmp.path).empty());
+}
+
+namespace {
+
+// A worker of our own behind $PTV_VMWP, speaking the control protocol as
+// ptv-vmwp does (started, a stop for a guest that runs until stopped, then
+// the result): the VM half's spawning, timing and reading of the result are
+// tested without KVM. It knows the three guests the comparison runs.
+const char* const kFakeWorker = R"(#!/bin/sh
+name=$3
+printf '{"type":"started","pid":%d,"guest":"%s"}\n' $$ "$name" >&3
+case "$name" in
+counter) read -r stop <&3; outcome=stopped; status=10; rip=0x100040 ;;
+fault-triple) outcome=triple-fault; status=3; rip=0x100023 ;;
+*) outcome=halted; status=0; rip=0x100030 ;;
+esac
+printf '{"type":"result","guest":"%s","outcome":"%s","status":%d,"message":"the %s worker","rip":"%s","startup_ns":4321,"run_ns":1000,"serial":"from %s\\n","exits":{"total":1}}\n' \
+  "$name" "$outcome" $status "$name" $rip "$name" >&3
+)";
+
+}  // namespace
+
+TEST_CASE("compare container-vs-vm with another worker: the VM half reads what it reports") {
+    require_root();
+    TempDir tmp, bin_dir;
+    const std::string worker = bin_dir.file("fake-vmwp");
+    { std::ofstream(worker) << kFakeWorker; }
+    std::filesystem::permissions(worker, std::filesystem::perms(0755));
+    auto compare_with = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = {bin("ptv"), "compare", "container-vs-vm", "--runs", "2"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run(argv,
+                   {{"TMPDIR", tmp.path}, {"PTV_VMWP", worker}, {"PTV_KVM_DEVICE", "/dev/null"}});
+    };
+    const Completed table = compare_with({});
+    INFO(table.err);
+    REQUIRE(table.status == 0);
+    CHECK(table.out.find("fault-triple: triple-fault at RIP 0x100023, status 3") !=
+          std::string::npos);
+    CHECK(table.out.find(
+              "VM fault: fault-triple: the fault-triple worker at RIP 0x100023; 1 exits") !=
+          std::string::npos);
+    const Completed js = compare_with({"--json"});
+    REQUIRE(js.status == 0);
+    const auto j = nlohmann::json::parse(js.out);
+    const auto& vm = j["vm"];
+    CHECK(vm["stopped_ns"].size() == 2);
+    CHECK(vm["ready_median_ns"].get<uint64_t>() > 0);
+    CHECK(vm["ready_median_ns"].get<uint64_t>() <= vm["startup_median_ns"].get<uint64_t>());
+    CHECK(vm["worker_boot_median_ns"] == 4321);  // the worker's own "startup_ns"
+    CHECK(vm["serial"] == "from hello\n");
+    CHECK(vm["worker_peak_rss_bytes"].get<uint64_t>() > 0);  // the live worker's VmHWM
+    CHECK(vm["fault"]["outcome"] == "triple-fault");
+    CHECK(vm["fault"]["rip"] == "0x100023");
+    CHECK(j["container"]["inside"]["pids"] == nlohmann::json::array({"1"}));
+    CHECK(j["rows"].size() == 9);
+    nothing_left(tmp);
+    CHECK(processes_with_arg(worker).empty());
 }
