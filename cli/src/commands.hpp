@@ -50,4 +50,7 @@ Commands cluster_commands(CLI::App& cluster);
 // `ptv container run`          (cli/src/container.cpp)
 Commands container_commands(CLI::App& container);
 
+// `ptv compare container-vs-vm` (cli/src/compare_container_vm.cpp)
+Commands compare_commands(CLI::App& compare);
+
 }  // namespace ptv::cli

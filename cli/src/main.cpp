@@ -159,6 +159,12 @@ int main(int argc, char** argv) {
     more = ptv::cli::container_commands(*container);
     commands.insert(commands.end(), more.begin(), more.end());
 
+    auto* compare = app.add_subcommand(
+        "compare", "containers and VMs side by side, measured where they can be");
+    compare->require_subcommand(1);
+    more = ptv::cli::compare_commands(*compare);
+    commands.insert(commands.end(), more.begin(), more.end());
+
     auto* lab = app.add_subcommand("lab", "lab assignments: list, start, handout, package");
     lab->require_subcommand(1);
     more = ptv::cli::lab_commands(*lab);
