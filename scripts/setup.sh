@@ -48,6 +48,7 @@ command -v npm >/dev/null || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU
   packages+=(nginx-light wrk)        # bench/servers: the peer server and the load generator
+  packages+=(haproxy)                # bench/switch: the peer of the front-end switch
 fi
 
 # A multiboot kernel we did not write, for the tests that boot "any

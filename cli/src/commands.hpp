@@ -29,6 +29,8 @@ Commands servers_load_commands(CLI::App& servers);
 Commands servers_sim_commands(CLI::App& servers);
 // `ptv servers kvm`            (cli/src/servers_kvm.cpp)
 Commands servers_kvm_commands(CLI::App& servers);
+// `ptv servers switch`         (cli/src/servers_switch.cpp)
+Commands servers_switch_commands(CLI::App& servers);
 
 // `ptv migrate bindings|sim`  (cli/src/migrate_sim.cpp)
 Commands migrate_sim_commands(CLI::App& migrate);
