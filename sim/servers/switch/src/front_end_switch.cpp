@@ -3,6 +3,7 @@
 // timer. Everything happens on the one thread that calls run().
 #include "ptv/servers/switch/front_end_switch.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -130,9 +131,19 @@ struct FrontEndSwitch::Impl {
         counters[i].open.fetch_add(1, std::memory_order_relaxed);
     }
 
+    // Out of the epoll set first, then closed: a process forked meanwhile
+    // (a program that starts servers beside its switch) holds a copy of
+    // the descriptor until it execs, and epoll forgets a socket only when
+    // every descriptor of it is closed; its events would come after the
+    // relay is gone.
+    void forget(int fd) {
+        epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);
+        close(fd);
+    }
+
     void released(Relay& r) {
         if (r.server < 0) return;
-        close(r.server);
+        forget(r.server);
         r.server = -1;
         --views[r.backend].open;
         counters[r.backend].open.fetch_sub(1, std::memory_order_relaxed);
@@ -140,7 +151,7 @@ struct FrontEndSwitch::Impl {
 
     void close_relay(Relay& r) {
         released(r);
-        if (r.client >= 0) close(r.client);
+        if (r.client >= 0) forget(r.client);
         r.client = -1;
         auto it = relays.find(r.serial);
         closed.push_back(std::move(it->second));
@@ -413,6 +424,9 @@ FrontEndSwitch::FrontEndSwitch(SwitchOptions options, std::unique_ptr<Balancer> 
     for (const Address& a : s.o.backends) s.views.push_back({a, true, 0});
     s.down_since_ns.assign(s.o.backends.size(), 0);
     s.listen_fd = listen_socket(s.o.listen, "--listen");
+    // Programs that run the switch start servers beside it: they need not
+    // inherit its stop signal.
+    fcntl(s.stop.fd(), F_SETFD, FD_CLOEXEC);
 }
 
 FrontEndSwitch::~FrontEndSwitch() {

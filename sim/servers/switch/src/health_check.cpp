@@ -26,7 +26,9 @@ void HealthChecks::finish(Check& c) {
     // times a second per server (HAProxy closes its checks the same way).
     linger off{1, 0};
     setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
-    close(c.fd);  // and out of the epoll set with it
+    // Out of the epoll set before the close (see forget() in the switch).
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+    close(c.fd);
     c.fd = -1;
 }
 
