@@ -20,11 +20,12 @@ std::string haproxy_balance(const std::string& policy) {
 
 std::string haproxy_config(const std::string& policy, int port, const std::vector<int>& servers,
                            int check_ms) {
-    // One thread, like the switch's one event loop; timeouts long enough
+    // One thread, like the switch's one event loop; its connection limit
+    // from the descriptor limit (as the switch's); timeouts long enough
     // never to end a connection during a run; a connect that fails is
     // retried once, on another server (redispatch), as the switch does.
     std::string cfg = fmt::format(
-        "global\n    nbthread 1\n    maxconn 40000\n\n"
+        "global\n    nbthread 1\n\n"
         "defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 60s\n"
         "    timeout server 60s\n    retries 1\n    option redispatch\n\n"
         "listen switch\n    bind 127.0.0.1:{}\n    balance {}\n"

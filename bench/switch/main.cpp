@@ -105,6 +105,15 @@ std::string ms(double v) {
     return ptv::human_ns(v * 1e6);
 }
 
+// The targets of bench/README.md: throughput at least 0.80x HAProxy's, p99
+// at most 1.25x, and no request failed.
+constexpr double kThroughputTarget = 0.80, kP99Target = 1.25;
+bool met(const Row& r) {
+    return r.haproxy.requests_per_s > 0 && r.haproxy.p99_ms > 0 &&
+           r.ours.requests_per_s / r.haproxy.requests_per_s >= kThroughputTarget &&
+           r.ours.p99_ms / r.haproxy.p99_ms <= kP99Target && r.ours.errors + r.ours.non_2xx == 0;
+}
+
 WrkResult median(std::vector<WrkResult> v) {
     std::sort(v.begin(), v.end(), [](const WrkResult& a, const WrkResult& b) {
         return a.requests_per_s < b.requests_per_s;
@@ -252,7 +261,8 @@ int main(int argc, char** argv) {
             o.backends, o.arch.c_str(), o.connections, o.duration_s, o.trials, u.sysname, u.release,
             sysconf(_SC_NPROCESSORS_ONLN));
         ptv::Table t({"policy", "load", "switch req/s", "haproxy req/s", "switch/haproxy",
-                      "switch p99", "haproxy p99", "p99 switch/haproxy", "errors (sw/hap)"});
+                      "switch p99", "haproxy p99", "p99 switch/haproxy", "errors (sw/hap)",
+                      "met?"});
         t.right_align({2, 3, 4, 5, 6, 7, 8});
         for (const Row& r : rows)
             t.row({r.policy, r.load, ptv::thousands(uint64_t(r.ours.requests_per_s)),
@@ -260,12 +270,14 @@ int main(int argc, char** argv) {
                    ratio(r.ours.requests_per_s, r.haproxy.requests_per_s), ms(r.ours.p99_ms),
                    ms(r.haproxy.p99_ms), ratio(r.ours.p99_ms, r.haproxy.p99_ms),
                    fmt::format("{}/{}", r.ours.errors + r.ours.non_2xx,
-                               r.haproxy.errors + r.haproxy.non_2xx)});
+                               r.haproxy.errors + r.haproxy.non_2xx),
+                   met(r) ? "met" : "MISSED"});
         std::fputs(t.render().c_str(), stdout);
         std::printf(
             "\nreq/s: higher is better, so switch/haproxy above 1 is the switch ahead; p99: lower "
-            "is better, so below 1 is the switch ahead. Target: throughput >= 0.80x and p99 <= "
-            "1.25x HAProxy's.\n");
+            "is better, so below 1 is the switch ahead. Target: throughput >= %.2fx and p99 <= "
+            "%.2fx HAProxy's, no errors.\n",
+            kThroughputTarget, kP99Target);
         return 0;
     } catch (const ptv::UsageError& e) {
         std::fprintf(stderr, "bench-switch: %s\n", e.what());
