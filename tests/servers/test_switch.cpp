@@ -395,7 +395,7 @@ TEST_CASE("switch: ptv servers switch relays, says when a server goes down, and 
     const auto addrs = tier.addresses();
     ServerProcess sw(ServerProcess::Ptv{{"servers", "switch", "--listen", "127.0.0.1:0",
                                          "--backend", addrs[0].text(), "--backend", addrs[1].text(),
-                                         "--policy", "round-robin"}});
+                                         "--policy", "round-robin", "--stats"}});
     CHECK(sw.first_line().find("ptv servers: switch (round-robin, 2 back ends) on "
                                "http://127.0.0.1:") == 0);
     CHECK(ask(sw.port()) == "b0");
@@ -409,6 +409,11 @@ TEST_CASE("switch: ptv servers switch relays, says when a server goes down, and 
     CHECK(sw.output().find("back end " + addrs[1].text() + " is down (health check: ") !=
           std::string::npos);
     CHECK(sw.output().find("ptv servers: switch stopped") != std::string::npos);
+    // --stats: the table at the first check round, 200 ms in, and again each second.
+    size_t tables = 0;
+    for (size_t at = 0; (at = sw.output().find("failed connects", at)) != std::string::npos; ++at)
+        ++tables;
+    CHECK(tables >= 2);  // and the one it prints when it stops
     CHECK(sw.output().find("0 refused (no back end up)") != std::string::npos);
 }
 
