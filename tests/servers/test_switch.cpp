@@ -235,6 +235,35 @@ TEST_CASE("switch: round-robin over 3 servers, 9 connections one after another: 
     }
 }
 
+TEST_CASE(
+    "switch: a half-closed request gets its whole reply; a slow reader holds back the "
+    "server") {
+    Tier tier(1);
+    // 16 MiB: more than the socket buffers on the way can hold (loopback's
+    // grow to a few MiB), so the switch meets a client that takes no more
+    // and must hold the rest.
+    std::string big(16 << 20, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = char('a' + (i * 7919) % 26);
+    std::ofstream(tier.roots[0]->file("big.bin"), std::ios::binary) << big;
+    RunningSwitch s(options(tier, sf::Policy::RoundRobin));
+
+    int fd = connect_from(kLoopback, s.sw.port());
+    send_all(fd, get_request("/big.bin", "Connection: close\r\n"));
+    REQUIRE(shutdown(fd, SHUT_WR) == 0);                          // the request is all there is
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let every buffer fill
+    std::string got;
+    char buf[4096];
+    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, size_t(n));
+    close(fd);
+    const size_t body = got.find("\r\n\r\n");
+    REQUIRE(body != std::string::npos);
+    CHECK(got.compare(0, 15, "HTTP/1.1 200 OK") == 0);
+    CHECK(got.size() - body - 4 == big.size());
+    CHECK(got.compare(body + 4, std::string::npos, big) == 0);
+    CHECK(wait_until([&] { return all_closed(s.sw); }, 5));
+    CHECK(s.sw.stats().backends[0].bytes_to_client == got.size());
+}
+
 TEST_CASE("switch: least-connections follows the connections held open") {
     Tier tier(3);
     RunningSwitch s(options(tier, sf::Policy::LeastConnections));
@@ -438,6 +467,7 @@ TEST_CASE("switch: bad input is one line and status 2") {
         {{"--backend", "127.0.0.1:80", "--policy", "random"}, "no such policy"},
         {{"--backend", "127.0.0.1:80", "--listen", in_use}, "in use"},
         {{"--backend", "127.0.0.1:80", "--check-ms", "0"}, "--check-ms"},
+        {{"--backend", "127.0.0.1:8000", "--listen", "*:8000"}, "where the switch itself listens"},
     };
     for (const auto& [args, mentions] : cases) {
         std::vector<std::string> argv{bin("ptv"), "servers", "switch"};

@@ -418,6 +418,11 @@ FrontEndSwitch::FrontEndSwitch(SwitchOptions options, std::unique_ptr<Balancer> 
         throw UsageError("no back end to switch to; give at least one (--backend ADDR:PORT)");
     if (options.check_interval.count() < 1 || options.connect_timeout.count() < 1)
         throw UsageError("the check interval and the connect timeout must be at least 1 ms");
+    for (const Address& b : options.backends)
+        if (b.port == options.listen.port && (b.ip == options.listen.ip || options.listen.ip == 0))
+            throw UsageError(fmt::format(
+                "--backend {}: that is where the switch itself listens; give a server's address",
+                b.text()));
     s.o = std::move(options);
     s.balancer = balancer ? std::move(balancer) : make_balancer(s.o.policy);
     s.counters = std::make_unique<Counters[]>(s.o.backends.size());
