@@ -52,6 +52,7 @@ if [[ "${1:-}" == "--bench" ]]; then
   packages+=(nginx-light wrk)        # bench/servers: the peer server and the load generator
   packages+=(crun)                   # bench/container: the OCI runtime ptv's containers are
                                      #   compared with
+  packages+=(haproxy)                # bench/switch: the peer of the front-end switch
 fi
 
 # A multiboot kernel we did not write, for the tests that boot "any

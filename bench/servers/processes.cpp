@@ -168,10 +168,13 @@ double wrk_time_ms(const std::string& text) {
 }  // namespace
 
 WrkResult run_wrk(const std::string& wrk, const std::string& url, int connections,
-                  double duration_s) {
-    Child c({wrk, "-t1", "-c" + std::to_string(connections),
-             "-d" + std::to_string(int(duration_s + 0.5)) + "s", "--latency", url},
-            true);
+                  double duration_s, const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {wrk, "-t1", "-c" + std::to_string(connections),
+                                     "-d" + std::to_string(int(duration_s + 0.5)) + "s",
+                                     "--latency"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(url);
+    Child c(argv, true);
     WrkResult r;
     r.raw = c.read_all(duration_s + 30);
     c.stop(SIGTERM, 5);

@@ -57,9 +57,10 @@ struct WrkResult {
     bool ok = false;
     std::string raw;
 };
-// wrk -t1 -cC -dS --latency URL (one load thread: the other CPU is the server's).
+// wrk -t1 -cC -dS --latency [EXTRA...] URL (one load thread: the other CPU is the
+// server's).
 WrkResult run_wrk(const std::string& wrk, const std::string& url, int connections,
-                  double duration_s);
+                  double duration_s, const std::vector<std::string>& extra = {});
 
 // nginx serving `root` on 127.0.0.1:port with `workers` worker processes,
 // from a temporary configuration (no logs, temp paths inside `dir`).

@@ -108,8 +108,8 @@ int serve(const ServeOptions& o) {
             fe::parse_address(fmt::format("{}:{}", h.address, kServerPort), "--hosts", false));
         tier.pids.push_back(cluster::spawn_in_netns(
             h.netns,
-            {executable_dir() + "/ptv", "servers", "run", "--arch", o.arch, "--port",
-             std::to_string(kServerPort), "--root", root},
+            {executable_dir() + "/ptv", "servers", "run", "--arch", o.arch, "--host", h.address,
+             "--port", std::to_string(kServerPort), "--root", root},
             h.state_dir + "/server.log", SIGTERM));
     }
     // Each server answers before the switch takes clients.

@@ -29,6 +29,8 @@ Commands servers_load_commands(CLI::App& servers);
 Commands servers_sim_commands(CLI::App& servers);
 // `ptv servers kvm`            (cli/src/servers_kvm.cpp)
 Commands servers_kvm_commands(CLI::App& servers);
+// `ptv servers switch`         (cli/src/servers_switch.cpp)
+Commands servers_switch_commands(CLI::App& servers);
 
 // `ptv migrate bindings|sim`  (cli/src/migrate_sim.cpp)
 Commands migrate_sim_commands(CLI::App& migrate);
@@ -46,6 +48,8 @@ Commands cluster_sim_commands(CLI::App& cluster);
 
 // `ptv cluster up|down|status|place|rebalance` (cli/src/cluster.cpp)
 Commands cluster_commands(CLI::App& cluster);
+// `ptv cluster serve`          (cli/src/cluster_serve.cpp)
+Commands cluster_serve_commands(CLI::App& cluster);
 
 // `ptv container run`          (cli/src/container.cpp)
 Commands container_commands(CLI::App& container);

@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
         "servers", "server architectures: real HTTP servers, a load generator, a model");
     servers->require_subcommand(1);
     for (auto add : {ptv::cli::servers_run_commands, ptv::cli::servers_load_commands,
-                     ptv::cli::servers_sim_commands, ptv::cli::servers_kvm_commands}) {
+                     ptv::cli::servers_sim_commands, ptv::cli::servers_kvm_commands,
+                     ptv::cli::servers_switch_commands}) {
         auto more = add(*servers);
         commands.insert(commands.end(), more.begin(), more.end());
     }
@@ -138,7 +139,8 @@ int main(int argc, char** argv) {
     auto* cluster = app.add_subcommand(
         "cluster", "VM placement and consolidation across hosts, a server cluster (chapter 3)");
     cluster->require_subcommand(1);
-    for (auto add : {ptv::cli::cluster_sim_commands, ptv::cli::cluster_commands}) {
+    for (auto add : {ptv::cli::cluster_sim_commands, ptv::cli::cluster_commands,
+                     ptv::cli::cluster_serve_commands}) {
         auto more = add(*cluster);
         commands.insert(commands.end(), more.begin(), more.end());
     }

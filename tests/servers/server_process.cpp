@@ -44,6 +44,16 @@ const std::vector<std::string>& server_architectures() {
 ServerProcess::ServerProcess(std::vector<std::string> args, double start_timeout_s) {
     std::vector<std::string> argv = {bin("ptv"), "servers", "run", "--port", "0"};
     argv.insert(argv.end(), args.begin(), args.end());
+    start(std::move(argv), start_timeout_s);
+}
+
+ServerProcess::ServerProcess(Ptv command, double start_timeout_s) {
+    std::vector<std::string> argv = {bin("ptv")};
+    argv.insert(argv.end(), command.argv.begin(), command.argv.end());
+    start(std::move(argv), start_timeout_s);
+}
+
+void ServerProcess::start(std::vector<std::string> argv, double start_timeout_s) {
     int out[2];
     REQUIRE(pipe2(out, O_CLOEXEC) == 0);
     pid_ = fork();

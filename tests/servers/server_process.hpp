@@ -36,6 +36,12 @@ using servers::conformance::ServedTree;
 class ServerProcess {
   public:
     explicit ServerProcess(std::vector<std::string> args, double start_timeout_s = 10);
+    // `ptv ARGV...` for another verb that prints the same line
+    // (`ptv servers switch`): ServerProcess(Ptv{{"servers", "switch", ...}}).
+    struct Ptv {
+        std::vector<std::string> argv;
+    };
+    explicit ServerProcess(Ptv command, double start_timeout_s = 10);
     ~ServerProcess();  // SIGKILLs the whole group if still running
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
@@ -58,6 +64,7 @@ class ServerProcess {
     void out_of_descriptors() { out_of_descriptors_ = true; }
 
   private:
+    void start(std::vector<std::string> argv, double start_timeout_s);
     void drain(double timeout_s);
     pid_t pid_ = -1;
     int out_fd_ = -1;
