@@ -86,7 +86,8 @@ int serve(const ServeOptions& o) {
     const fe::Policy policy = fe::parse_policy(o.policy);
     const fe::Address listen = fe::parse_address(o.listen, "--listen", true);
     if (o.check_ms < 10 || o.check_ms > 60000)
-        throw UsageError(fmt::format("--check-ms {} is out of range; give 10 to 60000", o.check_ms));
+        throw UsageError(
+            fmt::format("--check-ms {} is out of range; give 10 to 60000", o.check_ms));
     const cluster::ClusterConfig c =
         cluster::load_cluster(o.dir.empty() ? cluster::default_cluster_dir() : o.dir);
     const int n = o.hosts == 0 ? int(c.hosts.size()) : o.hosts;
@@ -145,8 +146,8 @@ int serve(const ServeOptions& o) {
     std::printf(
         "ptv cluster: switch (%s) on http://%s:%d/ in front of %d %s server(s): %s; Ctrl-C "
         "stops\n",
-        std::string(sw.policy_name()).c_str(), listen.host().c_str(), sw.port(), n,
-        o.arch.c_str(), tier_text.c_str());
+        std::string(sw.policy_name()).c_str(), listen.host().c_str(), sw.port(), n, o.arch.c_str(),
+        tier_text.c_str());
     std::fflush(stdout);
     sw.run();
     std::printf("ptv cluster: switch stopped\n%s", fe::render(sw.stats()).c_str());
@@ -160,7 +161,8 @@ Commands cluster_serve_commands(CLI::App& cluster) {
     auto* s = cluster.add_subcommand(
         "serve", "a server cluster (Fig. 3-12): a server on each host behind a front-end switch");
     s->add_option("--arch", o->arch, servers::arch::architecture_names())->capture_default_str();
-    s->add_option("--hosts", o->hosts, "how many of the cluster's hosts run a server (default all)");
+    s->add_option("--hosts", o->hosts,
+                  "how many of the cluster's hosts run a server (default all)");
     s->add_option("--switch", o->policy, "round-robin, least-connections or hash")
         ->capture_default_str();
     s->add_option("--listen", o->listen, "ADDR:PORT the switch takes clients on (port 0: any)")

@@ -64,10 +64,10 @@ TEST_CASE("a server cluster: round robin over the hosts, and a killed server lea
     ClusterFixture c(3, 128);
     TempDir root;
     std::ofstream(root.file("a.txt")) << "hello";
-    Background serve({bin("ptv"), "cluster", "serve", "--arch", "thread-per-connection",
-                      "--switch", "round-robin", "--check-ms", "100", "--root", root.path,
-                      "--state-dir", c.state},
-                     root, "serve");
+    Background serve(
+        {bin("ptv"), "cluster", "serve", "--arch", "thread-per-connection", "--switch",
+         "round-robin", "--check-ms", "100", "--root", root.path, "--state-dir", c.state},
+        root, "serve");
     std::smatch m;
     int port = 0;
     for (int i = 0; i < 1000 && !port; ++i) {
@@ -108,7 +108,8 @@ TEST_CASE("a server cluster: round robin over the hosts, and a killed server lea
     const std::string subnet = c.status()["subnet"];
     auto connections = [&](int k) {
         std::smatch s;
-        const std::regex row(subnet + "\\." + std::to_string(k) + R"(:8080 +(up|down) +\d+ +(\d+))");
+        const std::regex row(subnet + "\\." + std::to_string(k) +
+                             R"(:8080 +(up|down) +\d+ +(\d+))");
         return std::regex_search(out, s, row) ? std::stoi(s[2]) : -1;
     };
     CHECK(connections(1) == 9);
