@@ -27,7 +27,7 @@ struct Options {
     UpOptions up;
     bool json = false;
     double sample_s = 0;
-    std::string vm, guest = "counter", cmdline, restart = "never", policy = "first-fit";
+    std::string vm, guest = "counter", cmdline, restart = "never", policy = "first-fit", host;
     uint64_t memory_mib = 64;
     double load = 1;
     bool no_start = false, dry_run = false;
@@ -122,12 +122,13 @@ int place_cmd(const Options& o) {
     r.cmdline = o.cmdline;
     r.restart = o.restart;
     r.policy = *policy;
+    r.host = o.host;
     r.start = !o.no_start;
     return host_errors_as_status([&] {
         const Placed p = place_vm(c, r);
         const auto& h = c.hosts[p.host];
         std::printf("%s placed on %s (%s) by %s: %s, %llu MiB, load %.2f%s\n", o.vm.c_str(),
-                    h.name.c_str(), h.address.c_str(), o.policy.c_str(),
+                    h.name.c_str(), h.address.c_str(), o.host.empty() ? o.policy.c_str() : "hand",
                     p.vm.value("state", "").c_str(), (unsigned long long)o.memory_mib, o.load,
                     p.vm.value("pid", 0)
                         ? fmt::format(", worker pid {}", p.vm.value("pid", 0)).c_str()
@@ -209,6 +210,7 @@ Commands cluster_commands(CLI::App& cluster) {
     auto* p = cluster.add_subcommand("place", "pick a host by a policy and create the VM there");
     p->add_option("vm", o->vm, "the VM's name")->required();
     p->add_option("--policy", o->policy, "first-fit, best-fit, worst-fit or balance");
+    p->add_option("--host", o->host, "put it on this host (host1 ...) instead of the policy's");
     p->add_option("--guest", o->guest, "the guest it runs (default counter)");
     p->add_option("--memory-mib", o->memory_mib, "its memory (default 64)");
     p->add_option("--load", o->load, "the CPUs it keeps busy, for balancing (default 1)");

@@ -91,6 +91,24 @@ TEST_CASE("placement by each policy, worked by hand") {
     CHECK(twice.status == 2);
     CHECK(first_line(twice.err) == "ptv: a VM named 'a' is on host1 already; pick another name");
     CHECK(c.layout() == "a d | b e | c f");
+
+    // By hand: a host that is not there, one the VM does not fit on, and
+    // one it fits on.
+    const Completed nohost = c.cluster({"place", "g", "--no-start", "--host", "host9"});
+    CHECK(nohost.status == 2);
+    CHECK(nohost.err ==
+          "ptv: there is no host 'host9' in the cluster; its hosts are host1, host2, host3\n");
+    const Completed full =
+        c.cluster({"place", "g", "--no-start", "--host", "host2", "--memory-mib", "64"});
+    CHECK(full.status == 2);
+    CHECK(first_line(full.err) ==
+          "ptv: VM 'g' (64 MiB) does not fit on host2 (42 MiB free); pick another host or let a "
+          "--policy choose");
+    const Completed hand =
+        c.cluster({"place", "g", "--no-start", "--host", "host2", "--memory-mib", "40"});
+    CHECK(hand.status == 0);
+    CHECK(hand.out.find("g placed on host2") != std::string::npos);
+    CHECK(c.layout() == "a d | b e g | c f");
     c.down_and_check();
 }
 

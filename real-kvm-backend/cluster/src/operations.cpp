@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <optional>
 
 #include "ptv/cluster/cluster_trace.hpp"
 #include "ptv/cluster/cluster_view.hpp"
@@ -123,7 +124,26 @@ Placed place_vm(ClusterConfig& config, const PlaceRequest& r) {
         throw UsageError(fmt::format("a VM named '{}' is on {} already; pick another name",
                                      r.vm.name, config.hosts[view.host_of(r.vm.name)].name));
     const Cluster cluster = view.cluster();
-    const auto where = place(cluster, r.vm, r.policy);
+    std::optional<std::size_t> where;
+    if (!r.host.empty()) {
+        const HostInfo* named = config.host(r.host);
+        if (!named) {
+            std::string names;
+            for (const auto& h : config.hosts) names += (names.empty() ? "" : ", ") + h.name;
+            throw UsageError(fmt::format("there is no host '{}' in the cluster; its hosts are {}",
+                                         r.host, names));
+        }
+        const std::size_t i = std::size_t(named - config.hosts.data());
+        if (!cluster[i].fits(r.vm))
+            throw UsageError(fmt::format(
+                "VM '{}' ({} MiB) does not fit on {} ({} MiB free{}); pick another host or let a "
+                "--policy choose",
+                r.vm.name, r.vm.memory_mib, r.host, cluster[i].memory_free(),
+                cluster[i].on ? "" : ", unreachable"));
+        where = i;
+    } else {
+        where = place(cluster, r.vm, r.policy);
+    }
     if (!where)
         throw UsageError(
             fmt::format("VM '{}' ({} MiB) fits on no host (free: {}); free memory or give it less",
@@ -148,7 +168,8 @@ Placed place_vm(ClusterConfig& config, const PlaceRequest& r) {
             checked(started, host.name);
         }
     }
-    trace_place(config, r.vm.name, *where, name(r.policy), r.vm.memory_mib, r.vm.load);
+    trace_place(config, r.vm.name, *where, r.host.empty() ? name(r.policy) : "by hand",
+                r.vm.memory_mib, r.vm.load);
     save_cluster(config);
     return {*where, ask(host, {{"op", "info"}, {"name", r.vm.name}}).value("vm", json::object())};
 }

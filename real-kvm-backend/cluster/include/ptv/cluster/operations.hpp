@@ -28,6 +28,9 @@ struct PlaceRequest {
     std::string cmdline;
     std::string restart = "never";
     PlacePolicy policy = PlacePolicy::FirstFit;
+    // A host named by the user instead of the policy's choice (manual
+    // placement); the VM must still fit on it.
+    std::string host;
     bool start = true;
 };
 
