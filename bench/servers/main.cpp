@@ -53,25 +53,12 @@ struct Options {
     bool json = false;
 };
 
-const std::set<std::string> kScenarios = {"small", "disk", "idle", "silent"};
+const std::vector<std::string> kScenarios = {"small", "disk", "idle", "silent"};
 
 // "small,silent" -> {"small", "silent"}; a name not in kScenarios is a usage error.
 std::set<std::string> parse_scenarios(const std::string& list) {
-    std::set<std::string> out;
-    size_t start = 0;
-    while (start <= list.size()) {
-        size_t end = list.find(',', start);
-        std::string name = list.substr(start, end == std::string::npos ? end : end - start);
-        if (!kScenarios.count(name))
-            throw ptv::UsageError(fmt::format(
-                "--scenarios {}: no scenario '{}'; give a comma-separated list of small, disk, "
-                "idle, silent",
-                list, name));
-        out.insert(name);
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return out;
+    const auto names = split_names(list, kScenarios, "--scenarios", "scenario");
+    return {names.begin(), names.end()};
 }
 
 // The silent scenario's limit on a fresh request's latency.
@@ -85,17 +72,6 @@ struct Row {
     WrkResult wrk;
 };
 
-std::string ptv_path() {
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    std::string self = n > 0 ? std::string(buf, size_t(n)) : "";
-    return self.substr(0, self.rfind('/') + 1) + "ptv";
-}
-
-void progress(const std::string& what) {
-    if (isatty(2)) std::fprintf(stderr, "\r\033[K%s", what.c_str());
-}
-
 // Starts `ptv servers run` and returns it with its port.
 std::unique_ptr<Child> start_ptv(const std::string& ptv, const std::string& root,
                                  const std::vector<std::string>& extra, int& port) {
@@ -104,18 +80,9 @@ std::unique_ptr<Child> start_ptv(const std::string& ptv, const std::string& root
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto c = std::make_unique<Child>(argv, true);
     std::string line = c->first_line(10);
-    size_t at = line.find("127.0.0.1:");
-    port = at == std::string::npos ? -1 : std::atoi(line.c_str() + at + 10);
+    port = port_in(line);
     if (port <= 0) throw std::runtime_error("ptv servers run did not start: " + line);
     return c;
-}
-
-std::string ms(double v) {
-    return ptv::human_ns(v * 1e6);
-}
-
-std::string ratio(double a, double b) {
-    return b > 0 ? fmt::format("{:.2f}x", a / b) : "-";
 }
 
 // For ratios far below 1 (a latency against a generous limit).
@@ -159,7 +126,7 @@ int main(int argc, char** argv) {
         const std::set<std::string> want = parse_scenarios(o.scenarios);
         const bool small = want.count("small"), disk = want.count("disk"),
                    idle_run = want.count("idle"), silent_run = want.count("silent");
-        const std::string ptv = ptv_path();
+        const std::string ptv = ptv_beside();
         if (access(ptv.c_str(), X_OK) != 0)
             throw ptv::UsageError(ptv + " is missing; build the tree first (make build)");
         const std::string wrk = which("wrk"), nginx = which("nginx");

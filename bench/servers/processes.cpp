@@ -14,6 +14,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -23,6 +26,8 @@
 #include <stdexcept>
 
 #include "ptv/common/clock.hpp"
+#include "ptv/common/error.hpp"
+#include "ptv/common/format.hpp"
 #include "ptv/common/read_until.hpp"
 #include "ptv/servers/http/request.hpp"
 #include "ptv/servers/load/process_tree.hpp"
@@ -312,6 +317,52 @@ int IdleConnections::open(int port, const std::string& path, int n, double timeo
 void IdleConnections::close_all() {
     for (int fd : fds_) close(fd);
     fds_.clear();
+}
+
+std::string ptv_beside() {
+    char buf[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    const std::string self = n > 0 ? std::string(buf, size_t(n)) : "";
+    return self.substr(0, self.rfind('/') + 1) + "ptv";
+}
+
+void progress(const std::string& what) {
+    if (::isatty(2)) std::fprintf(stderr, "\r\033[K%s", what.c_str());
+}
+
+int port_in(const std::string& line) {
+    const size_t at = line.find("127.0.0.1:");
+    return at == std::string::npos ? -1 : std::atoi(line.c_str() + at + 10);
+}
+
+std::string ratio(double a, double b) {
+    return b > 0 ? fmt::format("{:.2f}x", a / b) : "-";
+}
+
+std::string ms(double v) {
+    return ptv::human_ns(v * 1e6);
+}
+
+std::vector<std::string> split_names(const std::string& list,
+                                     const std::vector<std::string>& allowed,
+                                     const std::string& option, const std::string& kind) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= list.size()) {
+        const size_t end = list.find(',', start);
+        const std::string name = list.substr(start, end == std::string::npos ? end : end - start);
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+            std::string names;
+            for (const auto& a : allowed) names += (names.empty() ? "" : ", ") + a;
+            throw ptv::UsageError(
+                fmt::format("{} {}: no {} '{}'; give a comma-separated list of {}", option, list,
+                            kind, name, names));
+        }
+        out.push_back(name);
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out;
 }
 
 }  // namespace bench_servers

@@ -50,6 +50,23 @@ bool wait_listening(int port, double timeout_s);
 // The full path of a program on $PATH, or "".
 std::string which(const std::string& name);
 
+// What both server benchmarks print and parse.
+// The ptv beside this benchmark's own binary.
+std::string ptv_beside();
+// A progress line on a terminal's stderr, overwritten by the next.
+void progress(const std::string& what);
+// The port in a "... on http://127.0.0.1:PORT/ ..." line; -1 if none.
+int port_in(const std::string& line);
+// "1.23x", or "-" when b is 0.
+std::string ratio(double a, double b);
+// Milliseconds, as ptv::human_ns prints a time.
+std::string ms(double v);
+// "a,b" -> {"a", "b"}, in the order given; a name not in `allowed` is a
+// ptv::UsageError naming the option and the kind of thing it lists.
+std::vector<std::string> split_names(const std::string& list,
+                                     const std::vector<std::string>& allowed,
+                                     const std::string& option, const std::string& kind);
+
 struct WrkResult {
     double requests_per_s = 0;
     double p50_ms = 0, p90_ms = 0, p99_ms = 0;

@@ -51,21 +51,7 @@ struct Options {
 const std::vector<std::string> kPolicies = {"round-robin", "least-connections", "hash"};
 
 std::vector<std::string> parse_policies(const std::string& list) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start <= list.size()) {
-        size_t end = list.find(',', start);
-        std::string name = list.substr(start, end == std::string::npos ? end : end - start);
-        if (std::find(kPolicies.begin(), kPolicies.end(), name) == kPolicies.end())
-            throw ptv::UsageError(fmt::format(
-                "--policies {}: no policy '{}'; give a comma-separated list of round-robin, "
-                "least-connections, hash",
-                list, name));
-        out.push_back(name);
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return out;
+    return split_names(list, kPolicies, "--policies", "policy");
 }
 
 struct Load {
@@ -79,31 +65,6 @@ struct Row {
     std::string policy, load;
     WrkResult ours, haproxy;  // the median trial of each
 };
-
-std::string ptv_path() {
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    std::string self = n > 0 ? std::string(buf, size_t(n)) : "";
-    return self.substr(0, self.rfind('/') + 1) + "ptv";
-}
-
-void progress(const std::string& what) {
-    if (isatty(2)) std::fprintf(stderr, "\r\033[K%s", what.c_str());
-}
-
-// The port in a "... on http://127.0.0.1:PORT/ ..." line; -1 if none.
-int port_in(const std::string& line) {
-    size_t at = line.find("127.0.0.1:");
-    return at == std::string::npos ? -1 : std::atoi(line.c_str() + at + 10);
-}
-
-std::string ratio(double a, double b) {
-    return b > 0 ? fmt::format("{:.2f}x", a / b) : "-";
-}
-
-std::string ms(double v) {
-    return ptv::human_ns(v * 1e6);
-}
 
 // The targets of bench/README.md: throughput at least 0.80x HAProxy's, p99
 // at most 1.25x, and no request failed.
@@ -152,7 +113,7 @@ int main(int argc, char** argv) {
 
     try {
         const std::vector<std::string> policies = parse_policies(o.policies);
-        const std::string ptv = ptv_path();
+        const std::string ptv = ptv_beside();
         if (access(ptv.c_str(), X_OK) != 0)
             throw ptv::UsageError(ptv + " is missing; build the tree first (make build)");
         const std::string wrk = which("wrk"), haproxy = which("haproxy");
