@@ -3,9 +3,11 @@
 // the source's to migrate it, and the guest goes on at the destination from
 // where it was (strong mobility), not from a fresh boot.
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "cluster_fixture.hpp"
@@ -68,5 +70,65 @@ TEST_CASE("consolidate moves a running VM by live migration and it runs on at th
     const std::string after = console_with(host1, "v2", "counter ");
     CHECK(after.find("counter ") != std::string::npos);
     CHECK(after.find("working set") == std::string::npos);
+    c.down_and_check();
+}
+
+TEST_CASE("the destination host killed after it agreed to receive: the VM runs on at the source") {
+    ClusterFixture c(2, 256);
+    const Completed p = c.cluster({"place", "v", "--guest", "counter", "--memory-mib", "32",
+                                   "--policy", "worst-fit", "--host", "host2"});
+    REQUIRE_MESSAGE(p.status == 0, p.err);
+    const std::string host1 = c.state + "/host1/vmms.sock", host2 = c.state + "/host2/vmms.sock";
+    const auto before = c.host(1)["vms"][0];
+    REQUIRE(before["state"] == "running");
+    const int pid = before["pid"];
+    REQUIRE(console_with(host2, "v", "counter 2\n").find("counter 2\n") != std::string::npos);
+
+    // host1 agrees to take v, then dies with everything in it.
+    const std::string address = c.host(0)["address"];
+    {
+        ptv::vmms::Client dest(host1);
+        const auto r = dest.request({{"op", "receive"},
+                                     {"name", "v"},
+                                     {"guest", guest("counter")},
+                                     {"memory_mib", 32},
+                                     {"address", address},
+                                     {"port", 7400}});
+        REQUIRE_MESSAGE(r["ok"] == true, r.dump());
+    }
+    std::istringstream pids(ip_output({"netns", "pids", c.netns[0]}));
+    int killed = 0;
+    for (pid_t q; pids >> q;) killed += ::kill(q, SIGKILL) == 0;
+    REQUIRE(killed >= 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+    // The source's service is told to migrate there: the stream finds no
+    // one, the migration fails before any switch-over, and v goes on at
+    // host2 in the same worker.
+    ptv::vmms::Client source(host2);
+    const auto m = source.request({{"op", "migrate"},
+                                   {"name", "v"},
+                                   {"to", address + ":7400"},
+                                   {"mode", "precopy"},
+                                   {"timeout_s", 2.0}});
+    CHECK(m["ok"] == false);
+    CHECK(m["status"] == 1);
+    CHECK(m["error"].get<std::string>().find("migration failed") != std::string::npos);
+    const auto s = c.status();
+    CHECK(s["hosts"][0]["reachable"] == false);
+    const auto after = s["hosts"][1]["vms"][0];
+    CHECK(after["name"] == "v");
+    CHECK(after["state"] == "running");
+    CHECK(after["pid"] == pid);
+    // It still counts: the line after the last whole one it had printed
+    // when the migration failed comes.
+    ptv::vmms::Client watch(host2);
+    std::string backlog = watch.request({{"op", "console"}, {"name", "v"}}).value("backlog", "");
+    backlog = backlog.substr(0, backlog.rfind('\n'));
+    const auto last = backlog.rfind("counter ");
+    REQUIRE(last != std::string::npos);
+    const std::string next =
+        "counter " + std::to_string(std::stol(backlog.substr(last + 8)) + 1) + "\n";
+    CHECK(console_with(host2, "v", next).find(next) != std::string::npos);
     c.down_and_check();
 }
