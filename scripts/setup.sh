@@ -21,6 +21,8 @@ packages=(
                                      #   (differential tests) and bench/vmm-mips
   libhttp-parser-dev                 # servers: the HTTP/1.1 request parser
   libseccomp-dev                     # worker: the system-call allow-list of ptv-vmwp
+  qemu-system-x86                    # scripts/kvm-in-qemu.sh: a KVM host QEMU emulates, for
+                                     #   machines with no /dev/kvm; bench/kvm-exits' peer
   iproute2                           # migration tests: two network namespaces (ip netns)
   busybox-static                     # containers: the default image (a static busybox and
                                      #   its applets), the lower layer of `ptv container run`
@@ -48,7 +50,6 @@ packages=(
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(qemu-system-x86)        # bench/kvm-exits compares against QEMU
   packages+=(nginx-light wrk)        # bench/servers: the peer server and the load generator
   packages+=(crun)                   # bench/container: the OCI runtime ptv's containers are
                                      #   compared with
