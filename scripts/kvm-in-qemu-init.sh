@@ -23,6 +23,11 @@ mount -t proc proc $h/proc
 mount -t sysfs sys $h/sys
 mount -t cgroup2 cgroup2 $h/sys/fs/cgroup
 mount -t devtmpfs dev $h/dev
+# What udev would add to a devtmpfs: bash's process substitution needs /dev/fd.
+ln -sf /proc/self/fd $h/dev/fd
+ln -sf /proc/self/fd/0 $h/dev/stdin
+ln -sf /proc/self/fd/1 $h/dev/stdout
+ln -sf /proc/self/fd/2 $h/dev/stderr
 mkdir -p $h/dev/pts $h/dev/shm
 mount -t devpts devpts $h/dev/pts
 mount -t tmpfs shm $h/dev/shm

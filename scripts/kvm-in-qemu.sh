@@ -115,7 +115,11 @@ cat "$kernel_dir/modules.cpio.gz" "$run/init.cpio.gz" > "$run/initrd.gz"
 
 # No network card (no iPXE ROM) and no VGA (SeaBIOS prints nothing), the kernel
 # quiet: the serial port carries only what the command prints.
-qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp "$cpus" -m "$memory" \
+# One TCG thread for all the machine's CPUs: with one thread per CPU
+# (thread=multi) QEMU 7.2's SVM emulation wedged the whole machine within a
+# minute of the KVM suite (every CPU in a soft lockup); one thread ran it
+# through.
+qemu-system-x86_64 -accel tcg,thread=single -cpu qemu64,+svm,+npt -smp "$cpus" -m "$memory" \
   -nodefaults -no-user-config -display none -serial stdio -monitor none -no-reboot -net none \
   -kernel "$kernel_dir/vmlinuz" -initrd "$run/initrd.gz" \
   -append "console=ttyS0 quiet loglevel=1 panic=-1 ptvcmd=$run/cmd.sh" \

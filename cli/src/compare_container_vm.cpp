@@ -116,8 +116,10 @@ std::vector<Row> rows(const pc::ContainerTrial& c, const VmTrial& v, int runs) {
          "none of the host's: its own devices", both},
         {"fault isolation",
          fmt::format("SIGSEGV inside: status {}, host went on", c.fault.exit_status),
-         fmt::format("{}: {} at RIP {}, status {}", f.value("guest", ""), f.value("outcome", ""),
-                     f.contains("rip") && f["rip"].is_string() ? f["rip"].get<std::string>() : "?",
+         fmt::format("{}: {} {}, status {}", f.value("guest", ""), f.value("outcome", ""),
+                     f.contains("rip") && f["rip"].is_string()
+                         ? "at RIP " + f["rip"].get<std::string>()
+                         : std::string("(RIP lost: the host reset the vCPU)"),
                      f.value("status", -1)),
          "measured"},
         {"host kernel shared", "yes: a kernel fault hits every container",

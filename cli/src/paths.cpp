@@ -68,24 +68,30 @@ std::vector<std::string> guest_names() {
 
 std::string resolve_guest(const std::string& arg) {
     std::error_code ec;
-    if (arg.find('/') != std::string::npos || fs::exists(arg, ec)) {
+    // A bare name is a guest's unless a file of that name is here: a
+    // directory that happens to share it (a build tree's tests/threads)
+    // does not hide the guest.
+    const bool path = arg.find('/') != std::string::npos || fs::is_regular_file(arg, ec);
+    if (!path) {
+        fs::path p = fs::path(guest_dir()) / (arg + ".bin");
+        if (fs::exists(p, ec)) return p.string();
+        for (const ThirdPartyGuest& g : kThirdParty) {
+            if (g.name != arg) continue;
+            const fs::path image = third_party_dir() / g.package / g.file;
+            if (!fs::exists(image, ec))
+                throw UsageError(fmt::format(
+                    "guest '{}' is Debian's {}, not unpacked at {}; run scripts/setup.sh as root",
+                    arg, g.package, image.string()));
+            return image.string();
+        }
+    }
+    if (path || fs::exists(arg, ec)) {
         if (fs::is_directory(arg, ec))
             throw UsageError(
                 fmt::format("'{}' is a directory, not a guest image; give a .bin file", arg));
         if (!fs::exists(arg, ec))
             throw UsageError(fmt::format("no such guest image '{}'; check the path", arg));
         return arg;
-    }
-    fs::path p = fs::path(guest_dir()) / (arg + ".bin");
-    if (fs::exists(p, ec)) return p.string();
-    for (const ThirdPartyGuest& g : kThirdParty) {
-        if (g.name != arg) continue;
-        const fs::path image = third_party_dir() / g.package / g.file;
-        if (!fs::exists(image, ec))
-            throw UsageError(fmt::format(
-                "guest '{}' is Debian's {}, not unpacked at {}; run scripts/setup.sh as root", arg,
-                g.package, image.string()));
-        return image.string();
     }
     auto names = guest_names();
     throw UsageError(fmt::format("no guest named '{}' and no such file; guests: {}", arg,

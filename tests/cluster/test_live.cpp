@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../migration_live/background.hpp"
 #include "cluster_fixture.hpp"
 #include "ptv/vmms/client.hpp"
 
@@ -122,6 +123,71 @@ TEST_CASE("the destination host killed after it agreed to receive: the VM runs o
     CHECK(after["pid"] == pid);
     // It still counts: the line after the last whole one it had printed
     // when the migration failed comes.
+    ptv::vmms::Client watch(host2);
+    std::string backlog = watch.request({{"op", "console"}, {"name", "v"}}).value("backlog", "");
+    backlog = backlog.substr(0, backlog.rfind('\n'));
+    const auto last = backlog.rfind("counter ");
+    REQUIRE(last != std::string::npos);
+    const std::string next =
+        "counter " + std::to_string(std::stol(backlog.substr(last + 8)) + 1) + "\n";
+    CHECK(console_with(host2, "v", next).find(next) != std::string::npos);
+    c.down_and_check();
+}
+
+TEST_CASE("the destination host killed in the middle of the stream: the VM runs on at the source") {
+    ClusterFixture c(2, 256);
+    const Completed p = c.cluster({"place", "v", "--guest", "counter", "--memory-mib", "32",
+                                   "--host", "host2"});
+    REQUIRE_MESSAGE(p.status == 0, p.err);
+    const std::string host1 = c.state + "/host1/vmms.sock", host2 = c.state + "/host2/vmms.sock";
+    const int pid = c.host(1)["vms"][0]["pid"];
+    REQUIRE(console_with(host2, "v", "counter 2\n").find("counter 2\n") != std::string::npos);
+
+    const std::string address = c.host(0)["address"];
+    {
+        ptv::vmms::Client dest(host1);
+        const auto r = dest.request({{"op", "receive"},
+                                     {"name", "v"},
+                                     {"guest", guest("counter")},
+                                     {"memory_mib", 32},
+                                     {"address", address},
+                                     {"port", 7400}});
+        REQUIRE_MESSAGE(r["ok"] == true, r.dump());
+    }
+    // The stream goes through a relay on the bridge, slowed to 1 MB/s:
+    // round 1 (the counter's 1 MiB working set and its code) takes about a
+    // second, time to kill host1 while its pages are still arriving.
+    const std::string bridge = address.substr(0, address.rfind('.')) + ".254";
+    Proxy relay(7400, ~0ull, 1e6, true, bridge, address);
+    nlohmann::json m;
+    std::thread migrate([&] {
+        ptv::vmms::Client source(host2);
+        m = source.request({{"op", "migrate"},
+                            {"name", "v"},
+                            {"to", bridge + ":" + std::to_string(relay.port())},
+                            {"mode", "precopy"},
+                            {"timeout_s", 2.0}});
+    });
+    for (int i = 0; i < 1000 && relay.forwarded() < 128 * 1024; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Mid-stream: pages have crossed, and host1 holds its service and the
+    // worker that is taking them in. Everything in it dies.
+    CHECK(relay.forwarded() >= 128 * 1024);
+    std::istringstream pids(ip_output({"netns", "pids", c.netns[0]}));
+    int killed = 0;
+    for (pid_t q; pids >> q;) killed += ::kill(q, SIGKILL) == 0;
+    CHECK(killed >= 2);
+    migrate.join();
+
+    CHECK(m["ok"] == false);
+    CHECK(m["status"] == 1);
+    CHECK(m["error"].get<std::string>().find("migration failed") != std::string::npos);
+    const auto s = c.status();
+    CHECK(s["hosts"][0]["reachable"] == false);
+    const auto after = s["hosts"][1]["vms"][0];
+    CHECK(after["name"] == "v");
+    CHECK(after["state"] == "running");
+    CHECK(after["pid"] == pid);
     ptv::vmms::Client watch(host2);
     std::string backlog = watch.request({{"op", "console"}, {"name", "v"}}).value("backlog", "");
     backlog = backlog.substr(0, backlog.rfind('\n'));

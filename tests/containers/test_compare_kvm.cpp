@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../kvm/ptv_run.hpp"
 #include "leftovers.hpp"
 
 using namespace ptv::test;
@@ -59,7 +60,10 @@ TEST_CASE("the table: every row, the container's own view, the VM's numbers and 
     CHECK(has(line_of(c.out, "mounts"), " 4: / /proc /sys /dev (host: "));
     CHECK(has(line_of(c.out, "network"), " lo (host: "));
     CHECK(has(line_of(c.out, "fault isolation"), "SIGSEGV inside: status 139"));
-    CHECK(has(line_of(c.out, "fault isolation"), "fault-triple: triple-fault at RIP 0x"));
+    CHECK(has(line_of(c.out, "fault isolation"),
+              host_resets_vcpu_at_shutdown()
+                  ? "fault-triple: triple-fault (RIP lost: the host reset the vCPU)"
+                  : "fault-triple: triple-fault at RIP 0x"));
     CHECK(has(line_of(c.out, "fault isolation"), ", status 3"));
     CHECK(has(line_of(c.out, "live migration"), "yes: ptv migrate live"));
     CHECK(has(c.out, "VM fault: fault-triple: "));
@@ -91,7 +95,7 @@ TEST_CASE("--json: the same data, parsed") {
     CHECK(vm["serial"] == "Hello from a ptvlab guest!\n");
     CHECK(vm["fault"]["outcome"] == "triple-fault");
     CHECK(vm["fault"]["status"] == 3);
-    CHECK(vm["fault"]["rip"].is_string());
+    CHECK(vm["fault"]["rip"].is_string() != host_resets_vcpu_at_shutdown());
     CHECK(j["rows"].size() == 9);
     for (const auto& r : j["rows"]) {
         CHECK(r["container"].is_string());

@@ -50,6 +50,17 @@ TEST_CASE("every fault guest ends alike on KVM and on the model: outcome, status
         const Ended vmx = on_model(guest, "vmx", {});
         const Ended native = on_model(guest, "native", {});
         CHECK(kvm.status != 0);
+        if (kvm.message.find(test::kStateLost) != std::string::npos) {
+            // This host lost where the guest triple-faulted (AMD SVM): KVM
+            // says triple fault; the model, which saw it, names the same
+            // triple fault by itself or by its first fault (#UD).
+            CHECK(test::host_resets_vcpu_at_shutdown());
+            CHECK(kvm.outcome == "triple-fault");
+            CHECK(vmx.message.find("triple-faulted") != std::string::npos);
+            CHECK(native.outcome == vmx.outcome);
+            ++compared;
+            continue;
+        }
         CHECK(vmx.outcome == kvm.outcome);
         CHECK(vmx.status == kvm.status);
         CHECK(native.outcome == kvm.outcome);

@@ -91,17 +91,34 @@ TEST_CASE("guest faults are outcomes with the guest RIP and a status of their ow
         auto r = ptv_run({"fault-triple"});
         CHECK(r.process.status == 3);
         CHECK(r.result["outcome"] == "triple-fault");
-        CHECK(r.result["rip"].is_string());
         one_line(r, "triple-faulted");
-        one_line(r, "at RIP 0x");
         CHECK(r.by_reason("shutdown") == 1);
+        if (host_resets_vcpu_at_shutdown()) {
+            // The reset vector is not where the guest was: no RIP, and the
+            // line says why.
+            CHECK(r.result["rip"].is_null());
+            CHECK(r.result["final_state"].is_null());
+            one_line(r, kStateLost);
+            CHECK(r.last_error_line().find("at RIP") == std::string::npos);
+        } else {
+            CHECK(r.result["rip"].is_string());
+            one_line(r, "at RIP 0x");
+        }
     }
     SUBCASE("garbage instead of code: 4") {
         auto r = ptv_run({"fault-garbage"});
-        CHECK(r.process.status == 4);
-        CHECK(r.result["outcome"] == "invalid-opcode");
-        one_line(r, "not an x86 instruction");
-        one_line(r, "at RIP 0x");
+        if (host_resets_vcpu_at_shutdown()) {
+            // KVM on SVM gives the #UD back to the guest, which has no
+            // handler: a triple fault whose bytes are lost with the RIP.
+            CHECK(r.process.status == 3);
+            CHECK(r.result["outcome"] == "triple-fault");
+            one_line(r, kStateLost);
+        } else {
+            CHECK(r.process.status == 4);
+            CHECK(r.result["outcome"] == "invalid-opcode");
+            one_line(r, "not an x86 instruction");
+            one_line(r, "at RIP 0x");
+        }
     }
     SUBCASE("a loop forever, stopped by the watchdog: 5") {
         auto t0 = std::chrono::steady_clock::now();

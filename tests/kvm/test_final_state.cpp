@@ -93,10 +93,14 @@ TEST_CASE("final_state after other outcomes: debug exit, triple fault, timeout")
         auto r = ptv_run({"fault-triple"});
         REQUIRE(r.result["outcome"] == "triple-fault");
         const auto& f = r.result["final_state"];
-        REQUIRE(f.is_object());
-        CHECK(f["eip"] == rip_of(r));
-        CHECK(image_byte(image_bytes("fault-triple"), f["eip"]) == 0xf7);  // div ecx
-        CHECK(f["ecx"] == 0);
+        if (host_resets_vcpu_at_shutdown()) {
+            CHECK(f.is_null());  // lost with the reset: none, not the reset vector's
+        } else {
+            REQUIRE(f.is_object());
+            CHECK(f["eip"] == rip_of(r));
+            CHECK(image_byte(image_bytes("fault-triple"), f["eip"]) == 0xf7);  // div ecx
+            CHECK(f["ecx"] == 0);
+        }
     }
     SUBCASE("timeout: wherever the watchdog found it") {
         auto r = ptv_run({"fault-forever", "--timeout", "0.3"});

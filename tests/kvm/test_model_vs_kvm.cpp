@@ -50,6 +50,14 @@ TEST_CASE("every guest ends in the same state on KVM and on the model") {
             continue;
         }
         const auto model = test::run_model(guest, "native", cmdline_for(guest));
+        if (kvm.result.value("message", "").find(test::kStateLost) != std::string::npos) {
+            // A triple fault this host lost the place of (AMD SVM resets the
+            // vCPU): the model names it by itself or by its first fault.
+            CHECK(test::host_resets_vcpu_at_shutdown());
+            CHECK((model.outcome == "triple-fault" || model.outcome == "invalid-opcode"));
+            CHECK(kvm.result["serial"] == model.output);
+            continue;
+        }
         // KVM's emulator reports garbage bytes as an emulation failure, the
         // worker calls it invalid-opcode; the model gets there by #UD.
         CHECK(kvm.result["outcome"] == model.outcome);

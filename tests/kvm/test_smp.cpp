@@ -71,7 +71,12 @@ TEST_CASE("fault-smp: one of two vCPUs triple-faults, and the outcome names it a
     const std::string serial = r.result["serial"];
     unsigned at = 0;
     REQUIRE(std::sscanf(serial.c_str(), "fault-smp: vCPU 1 divides by zero at 0x%x", &at) == 1);
-    CHECK(r.result["rip"] == fmt::format("{:#x}", at));
+    if (host_resets_vcpu_at_shutdown()) {  // AMD SVM: the reset took the RIP with it
+        CHECK(r.result["rip"].is_null());
+        CHECK(message.find(kStateLost) != std::string::npos);
+    } else {
+        CHECK(r.result["rip"] == fmt::format("{:#x}", at));
+    }
     CHECK(r.process.status == r.result["status"]);
 }
 

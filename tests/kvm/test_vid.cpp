@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "../support/process.hpp"
 #include "ptv/common/error.hpp"
@@ -49,6 +51,8 @@ TEST_CASE("the dirty log shows exactly the pages the guest wrote, then starts af
     for (size_t w = 0; w < bitmap.size(); ++w)
         for (int b = 0; b < 64; ++b)
             if (bitmap[w] >> b & 1) dirty.push_back(w * 64 + b);
+    INFO("dirty pages: " << fmt::format("{}", fmt::join(dirty, " ")) << ", stack page "
+                          << stack_page);
     CHECK(dirty == std::vector<uint64_t>{stack_page});
 
     // Reading the log clears it.

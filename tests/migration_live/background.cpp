@@ -101,15 +101,17 @@ uint16_t free_port() {
     return ntohs(a.sin_port);
 }
 
-Proxy::Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s, bool armed)
+Proxy::Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s, bool armed,
+             const std::string& listen_ip, const std::string& target_ip)
     : target_(target), cut_after_(cut_after), rate_(bytes_per_s) {
     armed_ = armed;
+    REQUIRE(::inet_pton(AF_INET, target_ip.c_str(), &target_ip_) == 1);
     ::signal(SIGPIPE, SIG_IGN);  // a side that went away is what we test
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    REQUIRE(::inet_pton(AF_INET, listen_ip.c_str(), &a.sin_addr) == 1);
+    REQUIRE(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
     ::listen(listen_fd_, 4);
     socklen_t len = sizeof a;
     ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
@@ -132,7 +134,7 @@ void Proxy::run() {
     const int server = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_addr = target_ip_;
     a.sin_port = htons(target_);
     if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
         ::close(client);

@@ -4,6 +4,7 @@
 // cut or slow the connection.
 #pragma once
 
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -43,10 +44,12 @@ class Background {
 // unarmed, it cuts only once arm() was called (so a test can wait until
 // the destination has taken the connection). freeze() stops forwarding
 // either way but keeps both connections open: a path gone silent, with no
-// TCP error to tell either side.
+// TCP error to tell either side. `listen_ip` and `target_ip` put either end
+// on another address than loopback (a bridge, a network namespace's host).
 class Proxy {
   public:
-    Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s = 0, bool armed = true);
+    Proxy(uint16_t target, uint64_t cut_after, double bytes_per_s = 0, bool armed = true,
+          const std::string& listen_ip = "127.0.0.1", const std::string& target_ip = "127.0.0.1");
     void arm() { armed_ = true; }
     void freeze() { frozen_ = true; }
     ~Proxy();
@@ -57,6 +60,7 @@ class Proxy {
     void run();
     int listen_fd_ = -1;
     uint16_t port_ = 0, target_;
+    in_addr target_ip_{};
     uint64_t cut_after_;
     double rate_;
     std::atomic<uint64_t> forwarded_{0};

@@ -312,6 +312,7 @@ vnd::Exit Vcpu::run() {
             break;
         case KVM_EXIT_SHUTDOWN:
             exit.reason = ExitReason::Shutdown;
+            exit.vcpu_reset = in_init_state();
             break;
         case KVM_EXIT_INTERNAL_ERROR:
             exit.reason = ExitReason::InternalError;
@@ -329,6 +330,15 @@ vnd::Exit Vcpu::run() {
             exit.hardware_reason = r->exit_reason;
     }
     return exit;
+}
+
+bool Vcpu::in_init_state() const {
+    // The state INIT gives every x86 CPU (SDM Vol. 3, 10.1.1; APM Vol. 2,
+    // 14.1.3): CS = F000h with base FFFF0000h, IP = FFF0h. A multiboot guest
+    // never runs there: only a reset puts it there.
+    const kvm_regs r = regs();
+    const kvm_sregs s = sregs();
+    return r.rip == 0xfff0 && s.cs.selector == 0xf000 && s.cs.base == 0xffff0000;
 }
 
 Vcpu::CodeLocation Vcpu::code_location() const {

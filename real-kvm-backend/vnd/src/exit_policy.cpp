@@ -104,6 +104,13 @@ std::optional<Verdict> ExitPolicy::halt(const Exit& exit) const {
 std::optional<Verdict> ExitPolicy::shutdown(Exit& exit, const CodeReader& read_code) const {
     // A triple fault. If the bytes at RIP are no instruction at all, the
     // first of the three faults was #UD: name that, it is the cause.
+    if (exit.vcpu_reset)
+        return Verdict{Outcome::TripleFault,
+                       "guest triple-faulted (shutdown); this host's KVM resets the vCPU at a "
+                       "shutdown (AMD SVM does), so the instruction that faulted and the guest "
+                       "RIP are lost",
+                       {},
+                       true};
     const std::string insn = text_at_rip(exit, read_code);
     if (insn.empty())
         return Verdict{Outcome::InvalidOpcode,

@@ -121,6 +121,22 @@ void WorkerProcess::finish(vnd::Verdict verdict) {
     outcome_ = verdict.outcome;
     message_ = std::move(verdict.message);
     rip_override_ = verdict.rip;
+    state_lost_ = verdict.state_lost;
+}
+
+// KVM moves RIP past an OUT that user space handled only on the next
+// KVM_RUN (kvm_fast_pio_out's completion callback, on VMX and SVM alike).
+// The debug-exit OUT that ended the run is finished that way, so that the
+// final state is one between two instructions, as the CPU model's is; the
+// outcome's RIP, read before, still names the OUT.
+void WorkerProcess::finish_debug_exit() {
+    const bool by_debug_exit = outcome_ == Outcome::GuestExit || outcome_ == Outcome::GuestFailure;
+    if (!by_debug_exit || vcpus_.deciding_vcpu() != 0) return;  // final state: vCPU 0's
+    try {
+        vm_.vcpu(0).complete_pending_io();
+    } catch (const vid::KvmError&) {
+        // The state stays on the OUT; the run's outcome does not change.
+    }
 }
 
 std::optional<uint64_t> WorkerProcess::guest_rip() {
@@ -209,8 +225,11 @@ nlohmann::json WorkerProcess::run() {
     }
     migration_.finish();
     stream.reset();  // the last records, then the stream ends
-    rip_ = rip_override_ ? rip_override_ : guest_rip();
-    final_state_ = vm_.final_state();
+    if (!state_lost_) {
+        rip_ = rip_override_ ? rip_override_ : guest_rip();
+        finish_debug_exit();
+        final_state_ = vm_.final_state();
+    }
     if (trace_) {
         if (console)
             for (const VgaConsole::Frame& f : console->frames())

@@ -197,6 +197,9 @@ class Vcpu {
     std::optional<uint64_t> translate(uint64_t linear) const;
 
   private:
+    // Whether the registers are the INIT state (the vCPU was reset).
+    bool in_init_state() const;
+
     const Vm* vm_;
     int id_;
     Fd fd_;

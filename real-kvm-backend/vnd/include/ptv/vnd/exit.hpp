@@ -43,6 +43,12 @@ struct Exit {
     uint64_t hardware_reason = 0;     // InternalError suberror, FailEntry reason, Unknown code
     uint64_t t_exit_ns = 0;           // when the vCPU left the guest (ptv::now_ns)
     uint8_t vcpu = 0;                 // which vCPU left it
+    // Shutdown only: the host put the vCPU back in its INIT state before
+    // reporting the exit, so RIP and the registers are not where the guest
+    // faulted. AMD's SVM leaves the VMCB undefined after a shutdown and KVM
+    // re-initializes it (arch/x86/kvm/svm/svm.c, shutdown_interception);
+    // Intel's VMX and kvm_pvm keep the guest's registers.
+    bool vcpu_reset = false;
 
     // Filled when tracing, or when the exit policy asks (guest_code.hpp):
     // where the guest was, and the code around it, so the trace and the

@@ -35,6 +35,9 @@ struct Verdict {
     Outcome outcome;
     std::string message;
     std::optional<uint64_t> rip;  // the instruction to blame, when known
+    // The host lost where the guest was (Exit::vcpu_reset): no RIP and no
+    // final state are reported, rather than the reset vector's.
+    bool state_lost = false;
 };
 
 // Fills in exit's code around RIP (guest_code.hpp) when the policy needs

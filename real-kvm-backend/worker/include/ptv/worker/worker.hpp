@@ -130,6 +130,7 @@ class WorkerProcess {
     nlohmann::json checkpoint_state();
     void finish(vnd::Verdict verdict);
     std::optional<uint64_t> guest_rip();
+    void finish_debug_exit();
     nlohmann::json result_json();
     // A control request's answer when the VM has several vCPUs, which
     // pauses, snapshots and migrations do not handle; null with one.
@@ -146,6 +147,7 @@ class WorkerProcess {
     std::string message_;
     std::optional<uint64_t> rip_;
     std::optional<uint64_t> rip_override_;  // the faulting instruction, when known
+    bool state_lost_ = false;                // the host reset the vCPU: no RIP, no final state
     uint64_t t_created_ = 0, t_run_start_ = 0, t_run_end_ = 0;
     nlohmann::json trace_info_ = nullptr;
     nlohmann::json console_info_ = nullptr;  // the VGA console: its last screen
