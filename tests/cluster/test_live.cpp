@@ -24,11 +24,73 @@ std::string console_with(const std::string& socket, const std::string& vm,
     std::string backlog;
     for (int i = 0; i < 500; ++i) {
         ptv::vmms::Client c(socket);
-        backlog = c.request({{"op", "console"}, {"name", vm}}).value("backlog", "");
+        backlog =
+            c.request({{"op", "console"}, {"name", vm}, {"follow", false}}).value("backlog", "");
         if (backlog.find(text) != std::string::npos) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return backlog;
+}
+
+// VM v, a running `counter` placed on host2, and host1's service
+// receiving it on port 7400: where a migration from host2 to host1 starts.
+struct Receiving {
+    int pid;              // v's worker on host2
+    std::string address;  // host1's
+};
+Receiving v_on_host2_and_host1_receiving(ClusterFixture& c) {
+    const Completed p =
+        c.cluster({"place", "v", "--guest", "counter", "--memory-mib", "32", "--host", "host2"});
+    REQUIRE_MESSAGE(p.status == 0, p.err);
+    const auto v = c.host(1)["vms"][0];
+    REQUIRE(v["state"] == "running");
+    const std::string host2 = c.state + "/host2/vmms.sock";
+    REQUIRE(console_with(host2, "v", "counter 2\n").find("counter 2\n") != std::string::npos);
+    const std::string address = c.host(0)["address"];
+    ptv::vmms::Client dest(c.state + "/host1/vmms.sock");
+    const auto r = dest.request({{"op", "receive"},
+                                 {"name", "v"},
+                                 {"guest", guest("counter")},
+                                 {"memory_mib", 32},
+                                 {"address", address},
+                                 {"port", 7400}});
+    REQUIRE_MESSAGE(r["ok"] == true, r.dump());
+    return {v["pid"].get<int>(), address};
+}
+
+// A host dies: SIGKILL to every process in its namespace. How many there were.
+int kill_host(const ClusterFixture& c, int index) {
+    std::istringstream pids(ip_output({"netns", "pids", c.netns[size_t(index)]}));
+    int killed = 0;
+    for (pid_t q; pids >> q;) killed += ::kill(q, SIGKILL) == 0;
+    return killed;
+}
+
+// After a migration to host1 that failed because host1 died: the migrate
+// answer says so, host1 is unreachable, and VM v runs on at host2 in the
+// same worker `pid`, still counting (the line after the last whole one it
+// had printed comes). Then the cluster goes down, leaving nothing.
+void check_runs_on_at_source(ClusterFixture& c, const nlohmann::json& m, int pid) {
+    CHECK(m["ok"] == false);
+    CHECK(m["status"] == 1);
+    CHECK(m["error"].get<std::string>().find("migration failed") != std::string::npos);
+    const auto s = c.status();
+    CHECK(s["hosts"][0]["reachable"] == false);
+    const auto after = s["hosts"][1]["vms"][0];
+    CHECK(after["name"] == "v");
+    CHECK(after["state"] == "running");
+    CHECK(after["pid"] == pid);
+    const std::string host2 = c.state + "/host2/vmms.sock";
+    ptv::vmms::Client watch(host2);
+    std::string backlog =
+        watch.request({{"op", "console"}, {"name", "v"}, {"follow", false}}).value("backlog", "");
+    backlog = backlog.substr(0, backlog.rfind('\n'));
+    const auto last = backlog.rfind("counter ");
+    REQUIRE(last != std::string::npos);
+    const std::string next =
+        "counter " + std::to_string(std::stol(backlog.substr(last + 8)) + 1) + "\n";
+    CHECK(console_with(host2, "v", next).find(next) != std::string::npos);
+    c.down_and_check();
 }
 
 }  // namespace
@@ -76,84 +138,30 @@ TEST_CASE("consolidate moves a running VM by live migration and it runs on at th
 
 TEST_CASE("the destination host killed after it agreed to receive: the VM runs on at the source") {
     ClusterFixture c(2, 256);
-    const Completed p = c.cluster({"place", "v", "--guest", "counter", "--memory-mib", "32",
-                                   "--policy", "worst-fit", "--host", "host2"});
-    REQUIRE_MESSAGE(p.status == 0, p.err);
-    const std::string host1 = c.state + "/host1/vmms.sock", host2 = c.state + "/host2/vmms.sock";
-    const auto before = c.host(1)["vms"][0];
-    REQUIRE(before["state"] == "running");
-    const int pid = before["pid"];
-    REQUIRE(console_with(host2, "v", "counter 2\n").find("counter 2\n") != std::string::npos);
-
-    // host1 agrees to take v, then dies with everything in it.
-    const std::string address = c.host(0)["address"];
-    {
-        ptv::vmms::Client dest(host1);
-        const auto r = dest.request({{"op", "receive"},
-                                     {"name", "v"},
-                                     {"guest", guest("counter")},
-                                     {"memory_mib", 32},
-                                     {"address", address},
-                                     {"port", 7400}});
-        REQUIRE_MESSAGE(r["ok"] == true, r.dump());
-    }
-    std::istringstream pids(ip_output({"netns", "pids", c.netns[0]}));
-    int killed = 0;
-    for (pid_t q; pids >> q;) killed += ::kill(q, SIGKILL) == 0;
-    REQUIRE(killed >= 1);
+    const Receiving r = v_on_host2_and_host1_receiving(c);
+    const std::string address = r.address;
+    const int pid = r.pid;
+    // host1 dies with everything in it.
+    REQUIRE(kill_host(c, 0) >= 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
     // The source's service is told to migrate there: the stream finds no
     // one, the migration fails before any switch-over, and v goes on at
     // host2 in the same worker.
-    ptv::vmms::Client source(host2);
+    ptv::vmms::Client source(c.state + "/host2/vmms.sock");
     const auto m = source.request({{"op", "migrate"},
                                    {"name", "v"},
                                    {"to", address + ":7400"},
                                    {"mode", "precopy"},
                                    {"timeout_s", 2.0}});
-    CHECK(m["ok"] == false);
-    CHECK(m["status"] == 1);
-    CHECK(m["error"].get<std::string>().find("migration failed") != std::string::npos);
-    const auto s = c.status();
-    CHECK(s["hosts"][0]["reachable"] == false);
-    const auto after = s["hosts"][1]["vms"][0];
-    CHECK(after["name"] == "v");
-    CHECK(after["state"] == "running");
-    CHECK(after["pid"] == pid);
-    // It still counts: the line after the last whole one it had printed
-    // when the migration failed comes.
-    ptv::vmms::Client watch(host2);
-    std::string backlog = watch.request({{"op", "console"}, {"name", "v"}}).value("backlog", "");
-    backlog = backlog.substr(0, backlog.rfind('\n'));
-    const auto last = backlog.rfind("counter ");
-    REQUIRE(last != std::string::npos);
-    const std::string next =
-        "counter " + std::to_string(std::stol(backlog.substr(last + 8)) + 1) + "\n";
-    CHECK(console_with(host2, "v", next).find(next) != std::string::npos);
-    c.down_and_check();
+    check_runs_on_at_source(c, m, pid);
 }
 
 TEST_CASE("the destination host killed in the middle of the stream: the VM runs on at the source") {
     ClusterFixture c(2, 256);
-    const Completed p = c.cluster({"place", "v", "--guest", "counter", "--memory-mib", "32",
-                                   "--host", "host2"});
-    REQUIRE_MESSAGE(p.status == 0, p.err);
-    const std::string host1 = c.state + "/host1/vmms.sock", host2 = c.state + "/host2/vmms.sock";
-    const int pid = c.host(1)["vms"][0]["pid"];
-    REQUIRE(console_with(host2, "v", "counter 2\n").find("counter 2\n") != std::string::npos);
-
-    const std::string address = c.host(0)["address"];
-    {
-        ptv::vmms::Client dest(host1);
-        const auto r = dest.request({{"op", "receive"},
-                                     {"name", "v"},
-                                     {"guest", guest("counter")},
-                                     {"memory_mib", 32},
-                                     {"address", address},
-                                     {"port", 7400}});
-        REQUIRE_MESSAGE(r["ok"] == true, r.dump());
-    }
+    const Receiving r = v_on_host2_and_host1_receiving(c);
+    const std::string address = r.address;
+    const int pid = r.pid;
     // The stream goes through a relay on the bridge, slowed to 1 MB/s:
     // round 1 (the counter's 1 MiB working set and its code) takes about a
     // second, time to kill host1 while its pages are still arriving.
@@ -161,7 +169,7 @@ TEST_CASE("the destination host killed in the middle of the stream: the VM runs 
     Proxy relay(7400, ~0ull, 1e6, true, bridge, address);
     nlohmann::json m;
     std::thread migrate([&] {
-        ptv::vmms::Client source(host2);
+        ptv::vmms::Client source(c.state + "/host2/vmms.sock");
         m = source.request({{"op", "migrate"},
                             {"name", "v"},
                             {"to", bridge + ":" + std::to_string(relay.port())},
@@ -173,28 +181,8 @@ TEST_CASE("the destination host killed in the middle of the stream: the VM runs 
     // Mid-stream: pages have crossed, and host1 holds its service and the
     // worker that is taking them in. Everything in it dies.
     CHECK(relay.forwarded() >= 128 * 1024);
-    std::istringstream pids(ip_output({"netns", "pids", c.netns[0]}));
-    int killed = 0;
-    for (pid_t q; pids >> q;) killed += ::kill(q, SIGKILL) == 0;
-    CHECK(killed >= 2);
+    CHECK(kill_host(c, 0) >= 2);
     migrate.join();
 
-    CHECK(m["ok"] == false);
-    CHECK(m["status"] == 1);
-    CHECK(m["error"].get<std::string>().find("migration failed") != std::string::npos);
-    const auto s = c.status();
-    CHECK(s["hosts"][0]["reachable"] == false);
-    const auto after = s["hosts"][1]["vms"][0];
-    CHECK(after["name"] == "v");
-    CHECK(after["state"] == "running");
-    CHECK(after["pid"] == pid);
-    ptv::vmms::Client watch(host2);
-    std::string backlog = watch.request({{"op", "console"}, {"name", "v"}}).value("backlog", "");
-    backlog = backlog.substr(0, backlog.rfind('\n'));
-    const auto last = backlog.rfind("counter ");
-    REQUIRE(last != std::string::npos);
-    const std::string next =
-        "counter " + std::to_string(std::stol(backlog.substr(last + 8)) + 1) + "\n";
-    CHECK(console_with(host2, "v", next).find(next) != std::string::npos);
-    c.down_and_check();
+    check_runs_on_at_source(c, m, pid);
 }

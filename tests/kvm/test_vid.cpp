@@ -3,10 +3,10 @@
 // the error path of a device that is not KVM.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cstring>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <algorithm>
+#include <cstring>
 
 #include "../support/process.hpp"
 #include "ptv/common/error.hpp"
@@ -52,7 +52,7 @@ TEST_CASE("the dirty log shows exactly the pages the guest wrote, then starts af
         for (int b = 0; b < 64; ++b)
             if (bitmap[w] >> b & 1) dirty.push_back(w * 64 + b);
     INFO("dirty pages: " << fmt::format("{}", fmt::join(dirty, " ")) << ", stack page "
-                          << stack_page);
+                         << stack_page);
     CHECK(dirty == std::vector<uint64_t>{stack_page});
 
     // Reading the log clears it.

@@ -1,8 +1,14 @@
 // The VM lifecycle through `ptv vm`: create, start, console, pause, resume,
 // snapshots, restore, stop, delete; bad input; the trace.
 #include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <regex>
+#include <thread>
 
 #include "vmms_fixture.hpp"
 
@@ -167,4 +173,33 @@ TEST_CASE("a request the VM's state does not allow is refused: status 1, one lin
     CHECK(f.row("x")["state"] == "running");
     CHECK(f.vm({"stop", "x"}).status == 0);
     CHECK(f.row("x")["state"] == "stopped");
+}
+
+TEST_CASE("a console follower that stops reading is dropped, and the service goes on") {
+    VmmsFixture f;
+    REQUIRE(f.vm({"create", "a", "--guest", "counter"}).status == 0);
+    REQUIRE(f.vm({"start", "a"}).status == 0);
+    f.wait_console("a", "counter 2\n");
+    // A client asks to follow a's console and never reads: the service's
+    // sends to it fill the socket's buffer within seconds.
+    const int stuck = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", f.socket.c_str());
+    REQUIRE(::connect(stuck, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    const std::string follow = R"({"op":"console","name":"a"})"
+                               "\n";
+    REQUIRE(::write(stuck, follow.data(), follow.size()) == ssize_t(follow.size()));
+    const int before = last_counter(f.vm({"console", "a", "--dump"}).out);
+    // Long after the buffer is full, every request is still answered at once.
+    const auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(8)) {
+        const auto r = f.vm({"list"}, 5);
+        REQUIRE(r.status == 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    // The guest printed meanwhile: the follower had plenty to miss.
+    CHECK(last_counter(f.vm({"console", "a", "--dump"}).out) > before);
+    REQUIRE(f.vm({"stop", "a"}, 10).status == 0);
+    ::close(stuck);
 }

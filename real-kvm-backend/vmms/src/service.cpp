@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -20,6 +21,11 @@
 namespace fs = std::filesystem;
 
 namespace ptv::vmms {
+
+namespace {
+// How long a send to one client may wait for it to read.
+constexpr timeval kClientSendLimit{2, 0};
+}  // namespace
 
 Service::Service(const ServiceConfig& c)
     : cfg_(c),
@@ -117,6 +123,13 @@ int Service::run() {
             switch (kind) {
                 case kListen:
                     for (int c; (c = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC)) >= 0;) {
+                        // One loop serves every client: one that stops
+                        // reading (a console follower gone to sleep) must
+                        // not stop it. A send that cannot go on for
+                        // kClientSendLimit fails, and reply() drops that
+                        // client.
+                        ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &kClientSendLimit,
+                                     sizeof kClientSendLimit);
                         clients_.emplace(c, Client{c, worker::MessageReader(c), ""});
                         watch(kClient, c);
                     }

@@ -147,7 +147,7 @@ class WorkerProcess {
     std::string message_;
     std::optional<uint64_t> rip_;
     std::optional<uint64_t> rip_override_;  // the faulting instruction, when known
-    bool state_lost_ = false;                // the host reset the vCPU: no RIP, no final state
+    bool state_lost_ = false;               // the host reset the vCPU: no RIP, no final state
     uint64_t t_created_ = 0, t_run_start_ = 0, t_run_end_ = 0;
     nlohmann::json trace_info_ = nullptr;
     nlohmann::json console_info_ = nullptr;  // the VGA console: its last screen
