@@ -31,7 +31,16 @@ ln -sf /proc/self/fd/2 $h/dev/stderr
 mkdir -p $h/dev/pts $h/dev/shm
 mount -t devpts devpts $h/dev/pts
 mount -t tmpfs shm $h/dev/shm
+# /tmp is the machine's own, except the host's folder the command runs in
+# when that is under /tmp (a clone in /tmp/ci, say): that one is the host's.
+mkdir -p /hosttmp
+mount --bind $h/tmp /hosttmp
 mount -t tmpfs tmp $h/tmp
+keep=$(sed -n 's/.* ptvkeep=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$keep" ]; then
+  mkdir -p "$h/tmp/$keep"
+  mount --bind "/hosttmp/$keep" "$h/tmp/$keep"
+fi
 mount -t tmpfs run $h/run
 
 cmd=$(sed -n 's/.* ptvcmd=\([^ ]*\).*/\1/p' /proc/cmdline)

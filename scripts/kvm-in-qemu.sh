@@ -28,17 +28,21 @@ die() {
   exit 2
 }
 
+usage="usage: scripts/kvm-in-qemu.sh [--memory MIB] [--cpus N] -- COMMAND [ARG...]"
 memory=6144
 cpus=$(nproc)
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --memory) memory=${2:?}; shift 2 ;;
-    --cpus) cpus=${2:?}; shift 2 ;;
+    --memory | --cpus)
+      [[ $# -ge 2 ]] || die "$1 needs a value; $usage"
+      if [[ $1 == --memory ]]; then memory=$2; else cpus=$2; fi
+      shift 2
+      ;;
     --) shift; break ;;
-    *) die "unknown option '$1'; usage: scripts/kvm-in-qemu.sh [--memory MIB] [--cpus N] -- COMMAND [ARG...]" ;;
+    *) die "unknown option '$1'; $usage" ;;
   esac
 done
-[[ $# -gt 0 ]] || die "no command; usage: scripts/kvm-in-qemu.sh [--memory MIB] [--cpus N] -- COMMAND [ARG...]"
+[[ $# -gt 0 ]] || die "no command; $usage"
 [[ $memory =~ ^[0-9]+$ && $memory -ge 512 ]] || die "--memory '$memory' is not a number of MiB >= 512"
 [[ $cpus =~ ^[0-9]+$ && $cpus -ge 1 ]] || die "--cpus '$cpus' is not a count >= 1"
 [[ $(id -u) -eq 0 ]] || die "needs root (the 9p share passes file ownership through); run it with sudo"
@@ -113,6 +117,15 @@ cat "$kernel_dir/modules.cpio.gz" "$run/init.cpio.gz" > "$run/initrd.gz"
   echo "echo \$? > $(printf '%q' "$run/status")"
 } > "$run/cmd.sh"
 
+# The machine mounts its own tmpfs on /tmp; a working directory under /tmp
+# (a clone in /tmp, as CI may make) is kept: its top folder is the host's.
+keep=
+if [[ $PWD == /tmp/* ]]; then
+  keep=${PWD#/tmp/}
+  keep=${keep%%/*}
+  [[ $keep =~ ^[A-Za-z0-9._+-]+$ ]] || die "the working directory '$PWD' has a name the machine cannot take; run it from a folder whose name has no spaces"
+fi
+
 # No network card (no iPXE ROM) and no VGA (SeaBIOS prints nothing), the kernel
 # quiet: the serial port carries only what the command prints.
 # One TCG thread for all the machine's CPUs: with one thread per CPU
@@ -122,7 +135,7 @@ cat "$kernel_dir/modules.cpio.gz" "$run/init.cpio.gz" > "$run/initrd.gz"
 qemu-system-x86_64 -accel tcg,thread=single -cpu qemu64,+svm,+npt -smp "$cpus" -m "$memory" \
   -nodefaults -no-user-config -display none -serial stdio -monitor none -no-reboot -net none \
   -kernel "$kernel_dir/vmlinuz" -initrd "$run/initrd.gz" \
-  -append "console=ttyS0 quiet loglevel=1 panic=-1 ptvcmd=$run/cmd.sh" \
+  -append "console=ttyS0 quiet loglevel=1 panic=-1 ptvcmd=$run/cmd.sh${keep:+ ptvkeep=$keep}" \
   -virtfs local,path=/,mount_tag=host,security_model=passthrough,multidevs=remap,id=host \
   < /dev/null &
 qemu_pid=$!

@@ -26,6 +26,7 @@ expect_usage() {
   [[ $err == "kvm-in-qemu: $want"* ]] || fail "'$*' said '$err', not 'kvm-in-qemu: $want...'"
 }
 expect_usage "no command" --
+expect_usage "--memory needs a value" --memory
 expect_usage "unknown option '--frobnicate'" --frobnicate -- true
 expect_usage "--memory 'lots' is not a number" --memory lots -- true
 expect_usage "--cpus '0' is not a count" --cpus 0 -- true

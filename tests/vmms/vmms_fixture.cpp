@@ -68,7 +68,16 @@ void VmmsFixture::kill_service() {
 VmmsFixture::~VmmsFixture() {
     if (service > 0) {
         run({bin("ptv"), "vmms", "stop", "--vms", "--socket", socket}, {}, 20);
-        waitpid(service, nullptr, 0);
+        // A service that does not go (stuck in a send, say) is killed after
+        // 5 s: the test then fails, it never hangs.
+        pid_t gone = 0;
+        for (int i = 0; i < 500 && (gone = waitpid(service, nullptr, WNOHANG)) == 0; ++i)
+            sleep_ms(10);
+        if (gone == 0) {
+            kill(service, SIGKILL);
+            waitpid(service, nullptr, 0);
+            CHECK_MESSAGE(false, "the service did not stop when asked; killed");
+        }
     }
     // Whatever is left (a test that killed the service): by force.
     for (pid_t p : workers()) kill(p, SIGKILL);
